@@ -1,0 +1,328 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from customers.models import Customer
+from mailboxes.models import CustomField, Folder, Mailbox
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active"
+    PENDING = "pending"
+    CLOSED = "closed"
+    SPAM = "spam"
+
+
+class SourceVia(models.TextChoices):
+    CUSTOMER = "customer"
+    USER = "user"
+
+
+class SourceType(models.TextChoices):
+    EMAIL = "email"
+    WEB = "web"
+    API = "api"
+
+
+def _q_one_author() -> models.Q:
+    return models.Q(created_by_user__isnull=True) | models.Q(created_by_customer__isnull=True)
+
+
+class Conversation(models.Model):
+    class Type(models.TextChoices):
+        EMAIL = "email"
+        PHONE = "phone"
+        CHAT = "chat"
+
+    class State(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        DELETED = "deleted"
+
+    class LastReplyFrom(models.TextChoices):
+        NONE = "", "Nobody"
+        CUSTOMER = "customer"
+        USER = "user"
+
+    Status = Status
+
+    number = models.BigIntegerField(unique=True, editable=False)
+    type = models.CharField(max_length=5, choices=Type.choices, default=Type.EMAIL)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.ACTIVE)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PUBLISHED)
+    subject = models.CharField(max_length=998, blank=True)
+    preview = models.CharField(max_length=255, blank=True)
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="conversations")
+    # Always one of the mailbox's own folders, chosen by ``conversations.services.folder_type_for``.
+    folder = models.ForeignKey(Folder, on_delete=models.RESTRICT, related_name="conversations")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_conversations"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations")
+    customer_email = models.EmailField(max_length=191, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source_type = models.CharField(max_length=5, choices=SourceType.choices, default=SourceType.EMAIL)
+    source_via = models.CharField(max_length=8, choices=SourceVia.choices, default=SourceVia.CUSTOMER)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    user_updated_at = models.DateTimeField(null=True, blank=True)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    last_reply_from = models.CharField(max_length=8, choices=LastReplyFrom.choices, blank=True, default="")
+    # Published customer and agent messages; kept by the services that add and remove threads.
+    threads_count = models.PositiveIntegerField(default=0)
+    imported = models.BooleanField(default=False)
+    starred_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ConversationStar", related_name="starred_conversations", blank=True
+    )
+    tags = models.ManyToManyField("Tag", through="ConversationTag", related_name="conversations", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The documented filters and sorts; every sort breaks ties by id.
+            models.Index(fields=["mailbox", "status", "created_at", "id"], name="conv_mailbox_status_created"),
+            models.Index(fields=["mailbox", "status", "updated_at", "id"], name="conv_mailbox_status_updated"),
+            models.Index(fields=["mailbox", "status", "last_reply_at", "id"], name="conv_mailbox_status_waiting"),
+            models.Index(fields=["created_at", "id"], name="conv_created"),
+            models.Index(fields=["updated_at", "id"], name="conv_updated"),
+            models.Index(fields=["folder", "created_at", "id"], name="conv_folder_created"),
+            models.Index(fields=["assignee", "mailbox", "status"], name="conv_assignee"),
+            models.Index(fields=["customer", "created_at", "id"], name="conv_customer"),
+            models.Index(fields=["customer_email"], name="conv_customer_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(type__in=["email", "phone", "chat"]), name="conversation_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "pending", "closed", "spam"]), name="conversation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["draft", "published", "deleted"]), name="conversation_state_valid"
+            ),
+            models.CheckConstraint(condition=_q_one_author(), name="conversation_one_creator"),
+            models.CheckConstraint(
+                condition=models.Q(status="closed") | models.Q(closed_at__isnull=True, closed_by__isnull=True),
+                name="conversation_closed_fields_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class Thread(models.Model):
+    """One entry of a conversation's timeline: a customer message, an agent reply, a note, a chat
+    message, or a line item recording a change."""
+
+    class Type(models.TextChoices):
+        CUSTOMER = "customer"
+        MESSAGE = "message", "Agent reply"
+        NOTE = "note"
+        LINEITEM = "lineitem", "Line item"
+        CHAT = "chat"
+
+    class Status(models.TextChoices):
+        # The conversation's status this thread left it in.
+        ACTIVE = "active"
+        PENDING = "pending"
+        CLOSED = "closed"
+        SPAM = "spam"
+        NOCHANGE = "nochange"
+
+    class State(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        HIDDEN = "hidden"
+
+    class Action(models.TextChoices):
+        NONE = "", "None"
+        CHANGED_STATUS = "changed-ticket-status"
+        CHANGED_ASSIGNEE = "changed-ticket-assignee"
+        MOVED_FROM_MAILBOX = "moved-from-mailbox"
+        CHANGED_CUSTOMER = "changed-ticket-customer"
+        DELETED = "deleted-ticket"
+        RESTORED = "restore-ticket"
+        MERGED = "merged"
+        IMPORTED = "imported"
+
+    MESSAGE_TYPES = (Type.CUSTOMER, Type.MESSAGE, Type.CHAT)
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="threads")
+    type = models.CharField(max_length=8, choices=Type.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.NOCHANGE)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PUBLISHED)
+    action_type = models.CharField(max_length=30, choices=Action.choices, blank=True, default="")
+    # What the action changed, by id and value (e.g. {"status": "closed"}, {"from_mailbox_id": 3}), so the
+    # text can be rendered again in any language and the entities listed.
+    action_data = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True, help_text="HTML, sanitised before it is stored.")
+    source_type = models.CharField(max_length=5, choices=SourceType.choices, default=SourceType.EMAIL)
+    source_via = models.CharField(max_length=8, choices=SourceVia.choices, default=SourceVia.CUSTOMER)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    message_id = models.CharField(max_length=998, blank=True, help_text="The email's Message-ID, without <>.")
+    headers = models.TextField(blank=True, help_text="Raw headers of the email this thread came from.")
+    first = models.BooleanField(default=False, help_text="The conversation's first message.")
+    imported = models.BooleanField(default=False)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="thread_conversation_timeline"),
+            models.Index(fields=["message_id"], name="thread_message_id", condition=~models.Q(message_id="")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=["customer", "message", "note", "lineitem", "chat"]), name="thread_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "pending", "closed", "spam", "nochange"]),
+                name="thread_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["draft", "published", "hidden"]), name="thread_state_valid"
+            ),
+            models.CheckConstraint(condition=_q_one_author(), name="thread_one_creator"),
+            models.CheckConstraint(
+                condition=~models.Q(type="lineitem") | ~models.Q(action_type=""), name="thread_lineitem_has_action"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} #{self.pk} in {self.conversation_id}"
+
+
+def _attachment_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # The random token keeps stored paths unguessable and free of collisions between equal names.
+    return f"attachments/{instance.token[:2]}/{instance.token}/{filename}"
+
+
+class Attachment(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    token = models.CharField(max_length=32, unique=True, default=_attachment_token, editable=False)
+    file = models.FileField(upload_to=_attachment_path, max_length=255)
+    file_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=127, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+    # Inline images of an HTML body are referenced as cid:<content_id>.
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Tag(models.Model):
+    """Names are unique case-insensitively; the FreeScout API stores them trimmed and lower-cased."""
+
+    name = models.CharField(max_length=100)
+    color = models.PositiveSmallIntegerField(default=0, help_text="FreeScout's colour index (0 = none).")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="tag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationTag(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "tag"], name="conversation_tag_unique")]
+        indexes = [models.Index(fields=["tag", "conversation"], name="conversation_tag_by_tag")]
+
+
+class ConversationStar(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="conversation_star_unique")]
+        indexes = [models.Index(fields=["user", "conversation"], name="conversation_star_by_user")]
+
+
+class CustomFieldValue(models.Model):
+    """Several rows per field are allowed (the LiveAgent API keeps every value); the FreeScout API shows
+    the newest and replaces all of a field's rows when it writes."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="custom_field_values")
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    value = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "field", "id"], name="custom_field_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.field.name}={self.value}"
+
+
+class Timelog(models.Model):
+    """Time an agent spent on a conversation. A running timer has ``running_since``; pausing adds the
+    elapsed time to ``time_spent`` and clears it."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timelogs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="timelogs")
+    conversation_status = models.CharField(max_length=7, choices=Status.choices)
+    time_spent = models.PositiveIntegerField(default=0, help_text="Seconds.")
+    running_since = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+    finished = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="timelog_conversation")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], condition=models.Q(finished=False), name="timelog_one_open_per_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(finished=False) | models.Q(running_since__isnull=True, paused=False),
+                name="timelog_finished_is_stopped",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(paused=True, running_since__isnull=False), name="timelog_paused_is_not_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on #{self.conversation_id}: {self.time_spent}s"

@@ -1,0 +1,204 @@
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from helpdesk.fields import FieldDefinition
+
+
+class Company(models.Model):
+    """A customer's organisation. The FreeScout API shows it as the customer's ``company`` text; the
+    LiveAgent API manages companies as entities of their own."""
+
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="company_name_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="company_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    class PhotoType(models.TextChoices):
+        UNKNOWN = "unknown"
+        GRAVATAR = "gravatar"
+        TWITTER = "twitter"
+        FACEBOOK = "facebook"
+        GOOGLEPROFILE = "googleprofile"
+        GOOGLEPLUS = "googleplus"
+        LINKEDIN = "linkedin"
+        VK = "vk"
+
+    first_name = models.CharField(max_length=40, blank=True)
+    last_name = models.CharField(max_length=40, blank=True)
+    company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="customers")
+    job_title = models.CharField(max_length=60, blank=True)
+    photo_type = models.CharField(max_length=15, choices=PhotoType.choices, default=PhotoType.UNKNOWN)
+    photo_url = models.URLField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    address_city = models.CharField(max_length=100, blank=True)
+    address_state = models.CharField(max_length=100, blank=True)
+    address_zip = models.CharField(max_length=12, blank=True)
+    address_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    address = models.TextField(blank=True, help_text="Street address.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="customer_created"),
+            models.Index(fields=["updated_at", "id"], name="customer_updated"),
+            models.Index(Lower("first_name"), "id", name="customer_first_name"),
+            models.Index(Lower("last_name"), "id", name="customer_last_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    photo_type__in=[
+                        "unknown",
+                        "gravatar",
+                        "twitter",
+                        "facebook",
+                        "googleprofile",
+                        "googleplus",
+                        "linkedin",
+                        "vk",
+                    ]
+                ),
+                name="customer_photo_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or f"Customer #{self.pk}"
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomerEmail(models.Model):
+    class Type(models.TextChoices):
+        WORK = "work"
+        HOME = "home"
+        OTHER = "other"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
+    # Stored lower-cased by the services, so the plain unique index is also the case-insensitive lookup.
+    email = models.EmailField(max_length=191, unique=True)
+    type = models.CharField(max_length=5, choices=Type.choices, default=Type.WORK)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="customer_email_lowercase"),
+            models.CheckConstraint(condition=models.Q(type__in=["work", "home", "other"]), name="customer_email_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CustomerPhone(models.Model):
+    class Type(models.TextChoices):
+        WORK = "work"
+        HOME = "home"
+        OTHER = "other"
+        MOBILE = "mobile"
+        FAX = "fax"
+        PAGER = "pager"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    value = models.CharField(max_length=60)
+    # The digits of ``value``: the API's phone filters match on digits ("777-777" finds "+1 777 777").
+    digits = models.CharField(max_length=60, db_index=True, editable=False)
+    type = models.CharField(max_length=6, choices=Type.choices, default=Type.WORK)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=["work", "home", "other", "mobile", "fax", "pager"]),
+                name="customer_phone_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class CustomerSocialProfile(models.Model):
+    class Type(models.TextChoices):
+        TWITTER = "twitter"
+        FACEBOOK = "facebook"
+        LINKEDIN = "linkedin"
+        ABOUTME = "aboutme"
+        GOOGLE = "google"
+        GOOGLEPLUS = "googleplus"
+        TUNGLEME = "tungleme"
+        QUORA = "quora"
+        FOURSQUARE = "foursquare"
+        YOUTUBE = "youtube"
+        FLICKR = "flickr"
+        OTHER = "other"
+        VK = "vk"
+        TELEGRAM = "telegram"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="social_profiles")
+    value = models.CharField(max_length=255)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.OTHER)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.value}"
+
+
+class CustomerWebsite(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="websites")
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class CustomerField(FieldDefinition):
+    """A field every customer can have a value for (global, unlike the per-mailbox custom fields)."""
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="customer_field_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["singleline", "multiline", "dropdown", "date", "number"]),
+                name="customer_field_type_valid",
+            ),
+        ]
+
+
+class CustomerFieldValue(models.Model):
+    """Several rows per field are allowed (the LiveAgent API keeps every value); the FreeScout API shows
+    the newest and replaces all of a field's rows when it writes."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="field_values")
+    field = models.ForeignKey(CustomerField, on_delete=models.CASCADE, related_name="values")
+    value = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["customer", "field", "id"], name="customer_field_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.field.name}={self.value}"

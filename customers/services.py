@@ -1,0 +1,138 @@
+"""Writes for customers. Callers pass plain values; lists are ``(value, type)`` pairs."""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import (
+    Company,
+    Customer,
+    CustomerEmail,
+    CustomerField,
+    CustomerFieldValue,
+    CustomerPhone,
+    CustomerSocialProfile,
+    CustomerWebsite,
+)
+
+CUSTOMER_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "job_title",
+        "photo_type",
+        "photo_url",
+        "notes",
+        "address_city",
+        "address_state",
+        "address_zip",
+        "address_country",
+        "address",
+    }
+)
+
+
+def email_normalise(email: str) -> str:
+    email = (email or "").strip().lower()
+    validate_email(email)
+    return email
+
+
+def phone_digits(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def company_get_or_create(*, name: str) -> Company | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    company = Company.objects.filter(name__iexact=name).first()
+    return company or Company.objects.create(name=name)
+
+
+def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> None:
+    for index, (value, email_type) in enumerate(emails):
+        try:
+            email = email_normalise(value)
+        except ValidationError:
+            raise ValidationError({f"emails[{index}]": "Enter a valid email address."}) from None
+        owner_id = CustomerEmail.objects.filter(email=email).values_list("customer_id", flat=True).first()
+        if owner_id == customer.pk:
+            continue
+        if owner_id is not None:
+            raise ValidationError({f"emails[{index}]": f"{email} already belongs to another customer."}, code="conflict")
+        row = CustomerEmail(customer=customer, email=email, type=email_type or CustomerEmail.Type.WORK)
+        row.full_clean(exclude=["customer"], validate_unique=False)
+        row.save()
+
+
+def _phones_add(*, customer: Customer, phones: Iterable[tuple[str, str]]) -> None:
+    for value, phone_type in phones:
+        value = (value or "").strip()
+        if value:
+            CustomerPhone.objects.create(
+                customer=customer, value=value, digits=phone_digits(value), type=phone_type or CustomerPhone.Type.WORK
+            )
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    emails: Iterable[tuple[str, str]] = (),
+    phones: Iterable[tuple[str, str]] = (),
+    social_profiles: Iterable[tuple[str, str]] = (),
+    websites: Iterable[str] = (),
+    company: str = "",
+    created_at=None,
+    **fields: Any,
+) -> Customer:
+    if unknown := set(fields) - CUSTOMER_FIELDS:
+        raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    emails, phones = list(emails), list(phones)
+    customer = Customer(company=company_get_or_create(name=company), **fields)
+    if created_at is not None:
+        customer.created_at = customer.updated_at = created_at
+    if not customer.first_name and not emails and not phones:
+        raise ValidationError({"firstName": "A customer needs a first name, an email or a phone number."})
+    customer.full_clean(exclude=["company"])
+    customer.save()
+    _emails_add(customer=customer, emails=emails)
+    _phones_add(customer=customer, phones=phones)
+    for value, profile_type in social_profiles:
+        CustomerSocialProfile.objects.create(customer=customer, value=value, type=profile_type or "other")
+    for value in websites:
+        CustomerWebsite.objects.create(customer=customer, value=value)
+    return customer
+
+
+def customer_find_by_email(*, email: str) -> Customer | None:
+    try:
+        email = email_normalise(email)
+    except ValidationError:
+        return None
+    return Customer.objects.filter(emails__email=email).first()
+
+
+@transaction.atomic
+def customer_get_or_create_by_email(*, email: str, **fields: Any) -> tuple[Customer, bool]:
+    """The customer owning ``email``, or a new one with it (and ``fields``)."""
+    customer = customer_find_by_email(email=email)
+    if customer is not None:
+        return customer, False
+    return customer_create(emails=[(email, CustomerEmail.Type.WORK)], **fields), True
+
+
+@transaction.atomic
+def customer_field_values_set(*, customer: Customer, values: dict[CustomerField, object]) -> None:
+    """Replaces the values of the given fields; an empty value clears the field."""
+    for field, value in values.items():
+        text = field.value_clean(value)
+        CustomerFieldValue.objects.filter(customer=customer, field=field).delete()
+        if text != "":
+            CustomerFieldValue.objects.create(customer=customer, field=field, value=text)
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())

@@ -1,0 +1,143 @@
+"""Writes for users and API keys. Every caller (API, admin, commands) goes through these."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.models import ApiKey, Counter, User
+
+API_KEY_BYTES = 32
+# A key's last use is recorded at most this often, so that reading the API is not a write per request.
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+USER_PROFILE_FIELDS = frozenset({"alternate_emails", "job_title", "phone", "timezone", "language"})
+
+
+def counter_next(*, name: str) -> int:
+    """The next value of a named counter. The row stays locked until the caller's transaction ends, so
+    numbers are unique and, because a rollback returns the number too, without gaps."""
+    with transaction.atomic():
+        counter, _ = Counter.objects.select_for_update().get_or_create(name=name)
+        counter.value += 1
+        counter.save(update_fields=["value"])
+    return counter.value
+
+
+def _email_normalise(email: str) -> str:
+    return User.objects.normalize_email((email or "").strip())
+
+
+def _name_from_email(email: str) -> str:
+    local = email.split("@", 1)[0]
+    words = local.replace(".", " ").replace("_", " ").replace("-", " ").split()
+    return " ".join(word.capitalize() for word in words)[:40] or "Agent"
+
+
+def user_email_taken(*, email: str, exclude: User | None = None) -> bool:
+    users = User.objects.exclude(status=User.Status.DELETED).filter(email__iexact=email)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.exists()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    role: str = User.Role.USER,
+    **profile: Any,
+) -> User:
+    """Creates an active user. Without a password the user cannot log in to the admin (API keys still work)."""
+    email = _email_normalise(email)
+    if unknown := set(profile) - USER_PROFILE_FIELDS:
+        raise TypeError(f"Unknown user fields: {', '.join(sorted(unknown))}")
+    user = User(
+        email=email,
+        first_name=(first_name or "").strip() or _name_from_email(email),
+        last_name=(last_name or "").strip(),
+        role=role,
+        **profile,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"], validate_constraints=False)
+    if user_email_taken(email=email):
+        raise ValidationError({"email": "A user with this email already exists."})
+    user.save()
+    if user.is_admin:
+        from mailboxes.services import folders_ensure_for_user
+
+        folders_ensure_for_user(user=user)
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields: Any) -> User:
+    allowed = USER_PROFILE_FIELDS | {"first_name", "last_name", "email", "role", "status", "password"}
+    if unknown := set(fields) - allowed:
+        raise TypeError(f"Unknown user fields: {', '.join(sorted(unknown))}")
+    password = fields.pop("password", None)
+    if "email" in fields:
+        fields["email"] = _email_normalise(fields["email"])
+        if user_email_taken(email=fields["email"], exclude=user):
+            raise ValidationError({"email": "A user with this email already exists."})
+    became_admin = fields.get("role") == User.Role.ADMIN and not user.is_admin
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    user.updated_at = timezone.now()
+    user.full_clean(exclude=["password"], validate_constraints=False)
+    user.save()
+    if became_admin:
+        from mailboxes.services import folders_ensure_for_user
+
+        folders_ensure_for_user(user=user)
+    return user
+
+
+def _api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
+    """Returns the key row and the key itself, which is shown once and never stored."""
+    raw_key = secrets.token_hex(API_KEY_BYTES)
+    api_key = ApiKey.objects.create(
+        user=user, name=name, prefix=raw_key[: ApiKey.PREFIX_LENGTH], key_hash=_api_key_hash(raw_key)
+    )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
+    """The live key matching ``raw_key`` whose user is active, or None. Compares hashes in constant time."""
+    raw_key = (raw_key or "").strip()
+    if len(raw_key) < ApiKey.PREFIX_LENGTH or len(raw_key) > 256:
+        return None
+    candidates = ApiKey.objects.select_related("user").filter(prefix=raw_key[: ApiKey.PREFIX_LENGTH], revoked_at=None)
+    key_hash = _api_key_hash(raw_key)
+    match = next((c for c in candidates if hmac.compare_digest(c.key_hash, key_hash)), None)
+    if match is None or not match.user.is_active:
+        return None
+    now = timezone.now()
+    if match.last_used_at is None or now - match.last_used_at > API_KEY_TOUCH_INTERVAL:
+        ApiKey.objects.filter(pk=match.pk).update(last_used_at=now)
+        match.last_used_at = now
+    return match

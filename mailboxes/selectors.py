@@ -1,0 +1,77 @@
+"""Reads: which mailboxes a user may see, and the folder counters."""
+
+from django.db.models import Count, Q, QuerySet
+
+from helpdesk.models import User
+from mailboxes.models import Folder, Mailbox
+
+
+def mailboxes_accessible_by(*, user: User) -> QuerySet[Mailbox]:
+    """Every mailbox for admins, the granted ones for regular users; none for inactive users."""
+    if not user.is_active:
+        return Mailbox.objects.none()
+    if user.is_admin:
+        return Mailbox.objects.all()
+    return Mailbox.objects.filter(mailboxuser__user=user)
+
+
+def mailbox_accessible_by(*, user: User, mailbox_id: int) -> bool:
+    return mailboxes_accessible_by(user=user).filter(pk=mailbox_id).exists()
+
+
+def users_with_access(*, mailbox: Mailbox) -> QuerySet[User]:
+    return User.objects.filter(status=User.Status.ACTIVE).filter(Q(role=User.Role.ADMIN) | Q(mailboxuser__mailbox=mailbox)).distinct()
+
+
+def folder_get(*, mailbox_id: int, type: int, user: User | None = None) -> Folder:
+    return Folder.objects.get(mailbox_id=mailbox_id, type=type, user=user)
+
+
+def folder_counts(*, folders: list[Folder]) -> dict[int, tuple[int, int]]:
+    """``{folder id: (totalCount, activeCount)}`` counted from the conversations themselves, so the
+    counters cannot drift. Three grouped queries per mailbox, whatever the number of folders.
+
+    totalCount counts published conversations and activeCount the active ones among them, except:
+    Drafts and Deleted count their drafts / deleted ones (active = total); Mine counts the user's
+    published assigned conversations in the mailbox; Starred the user's starred ones.
+    """
+    from conversations.models import Conversation, ConversationStar
+
+    counts: dict[int, tuple[int, int]] = {}
+    for mailbox_id in {folder.mailbox_id for folder in folders}:
+        in_mailbox = [folder for folder in folders if folder.mailbox_id == mailbox_id]
+        conversations = Conversation.objects.filter(mailbox_id=mailbox_id)
+        active = Q(status=Conversation.Status.ACTIVE)
+        published = Q(state=Conversation.State.PUBLISHED)
+        by_folder = {
+            row["folder_id"]: row
+            for row in conversations.values("folder_id").annotate(
+                total=Count("id", filter=published), active=Count("id", filter=published & active), all=Count("id")
+            )
+        }
+        by_assignee = {
+            row["assignee_id"]: row
+            for row in conversations.filter(published, assignee__isnull=False)
+            .values("assignee_id")
+            .annotate(total=Count("id"), active=Count("id", filter=active))
+        }
+        by_starrer = {
+            row["user_id"]: row
+            for row in ConversationStar.objects.filter(conversation__mailbox_id=mailbox_id)
+            .values("user_id")
+            .annotate(total=Count("id"), active=Count("id", filter=Q(conversation__status=Conversation.Status.ACTIVE)))
+        }
+        for folder in in_mailbox:
+            if folder.type == Folder.Type.MINE:
+                row = by_assignee.get(folder.user_id)
+            elif folder.type == Folder.Type.STARRED:
+                row = by_starrer.get(folder.user_id)
+            else:
+                row = by_folder.get(folder.id)
+            if row is None:
+                counts[folder.id] = (0, 0)
+            elif folder.type in (Folder.Type.DRAFTS, Folder.Type.DELETED):
+                counts[folder.id] = (row["all"], row["all"])
+            else:
+                counts[folder.id] = (row["total"], row["active"])
+    return counts

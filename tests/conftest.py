@@ -1,0 +1,37 @@
+import pytest
+from rest_framework.test import APIClient
+
+from helpdesk.services import api_key_create
+from tests.factories import AdminFactory, MailboxFactory, UserFactory
+
+
+@pytest.fixture
+def admin(db):
+    return AdminFactory(email="admin@example.com", first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(email="agent@example.com", first_name="Alan", last_name="Agent")
+
+
+@pytest.fixture
+def mailbox(db):
+    return MailboxFactory(name="Support", email="support@example.com")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def admin_key(admin):
+    return api_key_create(user=admin)[1]
+
+
+@pytest.fixture
+def admin_api(admin_key):
+    client = APIClient()
+    client.credentials(HTTP_X_FREESCOUT_API_KEY=admin_key)
+    return client
