@@ -61,7 +61,9 @@ class Conversation(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_conversations"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations"
+    )
     customer_email = models.EmailField(max_length=191, blank=True)
     cc = models.JSONField(default=list, blank=True)
     bcc = models.JSONField(default=list, blank=True)
@@ -71,7 +73,9 @@ class Conversation(models.Model):
     created_by_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     source_type = models.CharField(max_length=5, choices=SourceType.choices, default=SourceType.EMAIL)
     source_via = models.CharField(max_length=8, choices=SourceVia.choices, default=SourceVia.CUSTOMER)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     user_updated_at = models.DateTimeField(null=True, blank=True)
     last_reply_at = models.DateTimeField(null=True, blank=True)
@@ -101,7 +105,9 @@ class Conversation(models.Model):
             models.Index(fields=["customer_email"], name="conv_customer_email"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(type__in=["email", "phone", "chat"]), name="conversation_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["email", "phone", "chat"]), name="conversation_type_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["active", "pending", "closed", "spam"]), name="conversation_status_valid"
             ),
@@ -172,7 +178,9 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_by_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     to = models.JSONField(default=list, blank=True)
     cc = models.JSONField(default=list, blank=True)
     bcc = models.JSONField(default=list, blank=True)
@@ -192,7 +200,8 @@ class Thread(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(type__in=["customer", "message", "note", "lineitem", "chat"]), name="thread_type_valid"
+                condition=models.Q(type__in=["customer", "message", "note", "lineitem", "chat"]),
+                name="thread_type_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["active", "pending", "closed", "spam", "nochange"]),
@@ -266,6 +275,9 @@ class ConversationTag(models.Model):
         constraints = [models.UniqueConstraint(fields=["conversation", "tag"], name="conversation_tag_unique")]
         indexes = [models.Index(fields=["tag", "conversation"], name="conversation_tag_by_tag")]
 
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.conversation_id}"
+
 
 class ConversationStar(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
@@ -275,6 +287,9 @@ class ConversationStar(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="conversation_star_unique")]
         indexes = [models.Index(fields=["user", "conversation"], name="conversation_star_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} starred by {self.user_id}"
 
 
 class CustomFieldValue(models.Model):

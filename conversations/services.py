@@ -86,7 +86,11 @@ def _place(conversation: Conversation) -> None:
     folder_type = folder_type_for(
         state=conversation.state, status=conversation.status, has_assignee=conversation.assignee_id is not None
     )
-    if conversation.folder_id is None or conversation.folder.type != folder_type or conversation.folder.mailbox_id != conversation.mailbox_id:
+    if (
+        conversation.folder_id is None
+        or conversation.folder.type != folder_type
+        or conversation.folder.mailbox_id != conversation.mailbox_id
+    ):
         conversation.folder = folder_get(mailbox_id=conversation.mailbox_id, type=folder_type)
 
 
@@ -123,6 +127,12 @@ def _addresses(values: Iterable[str], argument: str) -> list[str]:
 def _check_access(*, user: User, mailbox: Mailbox, argument: str) -> None:
     if not user.is_active or not mailbox_accessible_by(user=user, mailbox_id=mailbox.pk):
         raise ValidationError({argument: f"{user.email} has no access to mailbox {mailbox.name}."})
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The current row, locked until the transaction ends: a caller's copy may be stale, and saving it
+    would undo a concurrent change (a reply's threads_count, say)."""
+    return Conversation.objects.select_for_update().select_related("folder", "mailbox").get(pk=conversation.pk)
 
 
 def _set_status(conversation: Conversation, *, status: str, by_user: User | None, at: datetime) -> None:
@@ -191,7 +201,8 @@ def _thread_insert(conversation: Conversation, new: NewThread, *, status: str, i
         bcc=_addresses(new.bcc, "bcc"),
         message_id=new.message_id.strip().strip("<>"),
         headers=new.headers,
-        first=is_message and not conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM]).exists(),
+        first=is_message
+        and not conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM]).exists(),
         imported=imported,
         created_at=at,
         updated_at=at,
@@ -294,7 +305,7 @@ def thread_create(
 ) -> Thread:
     """Adds a reply or note. Without ``status``, a customer reply makes the conversation active (and
     takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is."""
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    conversation = _locked(conversation)
     at = thread.created_at if (imported and thread.created_at) else timezone.now()
     by_user = thread.user if thread.type in (Thread.Type.MESSAGE, Thread.Type.NOTE) else None
     published = thread.state == Thread.State.PUBLISHED
@@ -311,6 +322,7 @@ def thread_create(
 
 @transaction.atomic
 def conversation_change_status(*, conversation: Conversation, status: str, by_user: User | None) -> Conversation:
+    conversation = _locked(conversation)
     if status == conversation.status:
         return conversation
     at = timezone.now()
@@ -323,6 +335,7 @@ def conversation_change_status(*, conversation: Conversation, status: str, by_us
 @transaction.atomic
 def conversation_assign(*, conversation: Conversation, assignee: User | None, by_user: User | None) -> Conversation:
     """Assigns to ``assignee`` (who needs access to the mailbox), or unassigns with None."""
+    conversation = _locked(conversation)
     if assignee == conversation.assignee:
         return conversation
     if assignee is not None:
@@ -330,7 +343,11 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, by
     at = timezone.now()
     conversation.assignee = assignee
     _line_item(
-        conversation, action=Thread.Action.CHANGED_ASSIGNEE, by_user=by_user, at=at, assignee_id=assignee and assignee.pk
+        conversation,
+        action=Thread.Action.CHANGED_ASSIGNEE,
+        by_user=by_user,
+        at=at,
+        assignee_id=assignee and assignee.pk,
     )
     _save(conversation, by_user=by_user, at=at)
     return conversation
@@ -339,20 +356,28 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, by
 @transaction.atomic
 def conversation_move(*, conversation: Conversation, mailbox: Mailbox, by_user: User | None) -> Conversation:
     """Moves to another mailbox; an assignee without access there is unassigned."""
+    conversation = _locked(conversation)
     if mailbox.pk == conversation.mailbox_id:
         return conversation
     at = timezone.now()
     from_mailbox_id = conversation.mailbox_id
     conversation.mailbox = mailbox
-    if conversation.assignee is not None and not mailbox_accessible_by(user=conversation.assignee, mailbox_id=mailbox.pk):
+    if conversation.assignee is not None and not mailbox_accessible_by(
+        user=conversation.assignee, mailbox_id=mailbox.pk
+    ):
         conversation.assignee = None
-    _line_item(conversation, action=Thread.Action.MOVED_FROM_MAILBOX, by_user=by_user, at=at, from_mailbox_id=from_mailbox_id)
+    _line_item(
+        conversation, action=Thread.Action.MOVED_FROM_MAILBOX, by_user=by_user, at=at, from_mailbox_id=from_mailbox_id
+    )
     _save(conversation, by_user=by_user, at=at)
     return conversation
 
 
 @transaction.atomic
-def conversation_change_customer(*, conversation: Conversation, customer: Customer, by_user: User | None) -> Conversation:
+def conversation_change_customer(
+    *, conversation: Conversation, customer: Customer, by_user: User | None
+) -> Conversation:
+    conversation = _locked(conversation)
     if customer.pk == conversation.customer_id:
         return conversation
     at = timezone.now()
@@ -365,6 +390,7 @@ def conversation_change_customer(*, conversation: Conversation, customer: Custom
 
 @transaction.atomic
 def conversation_change_subject(*, conversation: Conversation, subject: str, by_user: User | None) -> Conversation:
+    conversation = _locked(conversation)
     conversation.subject = (subject or "").strip()
     _save(conversation, by_user=by_user)
     return conversation
@@ -373,6 +399,7 @@ def conversation_change_subject(*, conversation: Conversation, subject: str, by_
 @transaction.atomic
 def conversation_delete(*, conversation: Conversation, by_user: User | None) -> Conversation:
     """Moves to the Deleted folder (restorable)."""
+    conversation = _locked(conversation)
     if conversation.state == Conversation.State.DELETED:
         return conversation
     at = timezone.now()
@@ -384,6 +411,7 @@ def conversation_delete(*, conversation: Conversation, by_user: User | None) -> 
 
 @transaction.atomic
 def conversation_restore(*, conversation: Conversation, by_user: User | None) -> Conversation:
+    conversation = _locked(conversation)
     if conversation.state != Conversation.State.DELETED:
         return conversation
     at = timezone.now()
@@ -461,7 +489,12 @@ def timelog_start(*, conversation: Conversation, user: User) -> Timelog:
     timelog = Timelog.objects.select_for_update().filter(conversation=conversation, user=user, finished=False).first()
     if timelog is None:
         return Timelog.objects.create(
-            conversation=conversation, user=user, conversation_status=conversation.status, running_since=at, created_at=at, updated_at=at
+            conversation=conversation,
+            user=user,
+            conversation_status=conversation.status,
+            running_since=at,
+            created_at=at,
+            updated_at=at,
         )
     if timelog.running_since is None:
         timelog.running_since, timelog.paused, timelog.updated_at = at, False, at

@@ -99,7 +99,9 @@ class CustomerEmail(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="customer_email_lowercase"),
-            models.CheckConstraint(condition=models.Q(type__in=["work", "home", "other"]), name="customer_email_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["work", "home", "other"]), name="customer_email_type_valid"
+            ),
         ]
 
     def __str__(self) -> str:

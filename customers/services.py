@@ -65,7 +65,9 @@ def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> Non
         if owner_id == customer.pk:
             continue
         if owner_id is not None:
-            raise ValidationError({f"emails[{index}]": f"{email} already belongs to another customer."}, code="conflict")
+            raise ValidationError(
+                {f"emails[{index}]": f"{email} already belongs to another customer."}, code="conflict"
+            )
         row = CustomerEmail(customer=customer, email=email, type=email_type or CustomerEmail.Type.WORK)
         row.full_clean(exclude=["customer"], validate_unique=False)
         row.save()

@@ -7,7 +7,9 @@ from helpdesk.models import User
 class EmailBackend(ModelBackend):
     """Logs in by email, case-insensitively, among users that are not deleted."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs
+    ):
         email = username or kwargs.get("email")
         if not email or password is None:
             return None

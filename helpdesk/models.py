@@ -127,7 +127,9 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = "API key"
         constraints = [
-            models.CheckConstraint(condition=models.Q(key_hash__regex=r"^[0-9a-f]{64}$"), name="api_key_hash_is_sha256"),
+            models.CheckConstraint(
+                condition=models.Q(key_hash__regex=r"^[0-9a-f]{64}$"), name="api_key_hash_is_sha256"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,11 @@ def mailbox_accessible_by(*, user: User, mailbox_id: int) -> bool:
 
 
 def users_with_access(*, mailbox: Mailbox) -> QuerySet[User]:
-    return User.objects.filter(status=User.Status.ACTIVE).filter(Q(role=User.Role.ADMIN) | Q(mailboxuser__mailbox=mailbox)).distinct()
+    return (
+        User.objects.filter(status=User.Status.ACTIVE)
+        .filter(Q(role=User.Role.ADMIN) | Q(mailboxuser__mailbox=mailbox))
+        .distinct()
+    )
 
 
 def folder_get(*, mailbox_id: int, type: int, user: User | None = None) -> Folder:

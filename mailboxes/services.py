@@ -20,7 +20,9 @@ def _folders_create(*, mailbox: Mailbox, users: list[User] | None = None) -> Non
         wanted = [Folder(mailbox=mailbox, type=folder_type) for folder_type in Folder.MAILBOX_TYPES]
     else:
         wanted = [
-            Folder(mailbox=mailbox, type=folder_type, user=user) for user in users for folder_type in Folder.PERSONAL_TYPES
+            Folder(mailbox=mailbox, type=folder_type, user=user)
+            for user in users
+            for folder_type in Folder.PERSONAL_TYPES
         ]
     existing = set(
         Folder.objects.filter(mailbox=mailbox, type__in=[f.type for f in wanted]).values_list("type", "user_id")

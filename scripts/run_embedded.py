@@ -16,7 +16,11 @@ ADDRESS = os.environ.get("HELPDESK_ADDRESS", "127.0.0.1:8000")
 
 def manage(*args: str, capture: bool = False) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE if capture else None
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
     )
     return result.stdout or ""
 
@@ -48,7 +52,19 @@ def main() -> None:
         flush=True,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--beat", "--pool", "solo", "--loglevel", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--beat",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+        ],
         cwd=ROOT,
     )
     try:

@@ -20,18 +20,18 @@ class ServiceFactory(factory.Factory):
     class Meta:
         abstract = True
 
-    service = None
+    _service = None
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return cls.service(*args, **kwargs)
+        return cls._service(*args, **kwargs)
 
 
 class UserFactory(ServiceFactory):
     class Meta:
         model = User
 
-    service = staticmethod(helpdesk_services.user_create)
+    _service = staticmethod(helpdesk_services.user_create)
     email = factory.Sequence(lambda n: f"agent{n}@example.com")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
@@ -46,7 +46,7 @@ class MailboxFactory(ServiceFactory):
     class Meta:
         model = Mailbox
 
-    service = staticmethod(mailbox_services.mailbox_create)
+    _service = staticmethod(mailbox_services.mailbox_create)
     name = factory.Sequence(lambda n: f"Support {n}")
     email = factory.Sequence(lambda n: f"support{n}@example.com")
 
@@ -55,7 +55,7 @@ class CustomerFactory(ServiceFactory):
     class Meta:
         model = Customer
 
-    service = staticmethod(customer_services.customer_create)
+    _service = staticmethod(customer_services.customer_create)
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     emails = factory.LazyAttribute(lambda o: [(f"{o.first_name}.{o.last_name}.{id(o)}@example.org".lower(), "work")])
@@ -67,7 +67,7 @@ class ConversationFactory(ServiceFactory):
     class Meta:
         model = Conversation
 
-    service = staticmethod(conversation_services.conversation_create)
+    _service = staticmethod(conversation_services.conversation_create)
     mailbox = factory.SubFactory(MailboxFactory)
     customer = factory.SubFactory(CustomerFactory)
     subject = factory.Faker("sentence", nb_words=5)

@@ -86,9 +86,7 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhook_delivery_due"
-            ),
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhook_delivery_due"),
             models.Index(fields=["webhook", "created_at"], name="webhook_delivery_by_webhook"),
         ]
         constraints = [

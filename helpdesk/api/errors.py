@@ -1,0 +1,130 @@
+"""The documented error shape for every 4xx:
+
+{"message": "...", "errorCode": "...", "_embedded": {"errors": [{"path", "message", "rejectedValue"?, "source"}]}}
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+_STATUS_TEXT = {
+    400: ("Bad request", "BAD REQUEST"),
+    401: ("Not Authorized", "NOT AUTHORIZED"),
+    403: ("Forbidden", "FORBIDDEN"),
+    404: ("Not found", "NOT FOUND"),
+    405: ("Method not allowed", "METHOD NOT ALLOWED"),
+    406: ("Not acceptable", "NOT ACCEPTABLE"),
+    409: ("Conflict", "CONFLICT"),
+    413: ("Request entity too large", "PAYLOAD TOO LARGE"),
+    415: ("Unsupported media type", "UNSUPPORTED MEDIA TYPE"),
+    429: ("Too many requests", "TOO MANY REQUESTS"),
+    500: ("Internal server error", "INTERNAL SERVER ERROR"),
+}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict"
+    default_code = "conflict"
+
+
+def error_body(status_code: int, errors: list[dict[str, Any]] | None = None, message: str | None = None) -> dict:
+    default_message, code = _STATUS_TEXT.get(status_code, ("Error", "ERROR"))
+    return {
+        "message": message or default_message,
+        "errorCode": code,
+        "_embedded": {"errors": errors or []},
+    }
+
+
+def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """DRF's nested error detail as a flat list of ``{path, message}`` ("threads[0].text")."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            key = "" if key in ("non_field_errors", "__all__") else str(key)
+            child = key if not path else (f"{path}[{key}]" if key.isdigit() else f"{path}.{key}" if key else path)
+            errors += _flatten(value, child)
+        return errors
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [{"path": path, "message": str(item), "source": "JSON"} for item in detail]
+        errors = []
+        for index, item in enumerate(detail):
+            if item:
+                errors += _flatten(item, f"{path}[{index}]")
+        return errors
+    return [{"path": path, "message": str(detail), "source": "JSON"}]
+
+
+def _django_validation_detail(exc: DjangoValidationError) -> Any:
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(error_body(413), status=413)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django log it and answer 500
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        rejected = getattr(exc, "rejected_values", {})
+        for error in errors:
+            if error["path"] in rejected:
+                error["rejectedValue"] = rejected[error["path"]]
+        body = error_body(exc.status_code, errors)
+    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        body = error_body(401)
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        default_message = _STATUS_TEXT.get(exc.status_code, ("",))[0]
+        body = error_body(exc.status_code, message=str(detail) if detail and detail != default_message else None)
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def api_error_view(status_code: int):
+    """Django's handler404/handler500 for API paths: the same JSON shape instead of an HTML page."""
+
+    def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+        if status_code >= 500:
+            logger.error("Unhandled error on %s %s", request.method, request.path)
+        return JsonResponse(error_body(status_code), status=status_code)
+
+    return view
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None):
+    if request.path.startswith("/api/"):
+        return api_error_view(404)(request, exception)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest):
+    if request.path.startswith("/api/"):
+        return api_error_view(500)(request)
+    from django.views.defaults import server_error
+
+    return server_error(request)
