@@ -31,16 +31,45 @@ def _q_one_author() -> models.Q:
     return models.Q(created_by_user__isnull=True) | models.Q(created_by_customer__isnull=True)
 
 
-class Conversation(models.Model):
-    class Type(models.TextChoices):
-        EMAIL = "email"
-        PHONE = "phone"
-        CHAT = "chat"
+class ConversationType(models.TextChoices):
+    EMAIL = "email"
+    PHONE = "phone"
+    CHAT = "chat"
 
-    class State(models.TextChoices):
-        DRAFT = "draft"
-        PUBLISHED = "published"
-        DELETED = "deleted"
+
+class ConversationState(models.TextChoices):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DELETED = "deleted"
+
+
+class ThreadType(models.TextChoices):
+    CUSTOMER = "customer"
+    MESSAGE = "message", "Agent reply"
+    NOTE = "note"
+    LINEITEM = "lineitem", "Line item"
+    CHAT = "chat"
+
+
+class ThreadStatus(models.TextChoices):
+    # The conversation's status this thread left it in.
+    ACTIVE = "active"
+    PENDING = "pending"
+    CLOSED = "closed"
+    SPAM = "spam"
+    NOCHANGE = "nochange"
+
+
+class ThreadState(models.TextChoices):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+class Conversation(models.Model):
+    Type = ConversationType
+
+    State = ConversationState
 
     class LastReplyFrom(models.TextChoices):
         NONE = "", "Nobody"
@@ -106,13 +135,11 @@ class Conversation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(type__in=["email", "phone", "chat"]), name="conversation_type_valid"
+                condition=models.Q(type__in=ConversationType.values), name="conversation_type_valid"
             ),
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="conversation_status_valid"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "pending", "closed", "spam"]), name="conversation_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=["draft", "published", "deleted"]), name="conversation_state_valid"
+                condition=models.Q(state__in=ConversationState.values), name="conversation_state_valid"
             ),
             models.CheckConstraint(condition=_q_one_author(), name="conversation_one_creator"),
             models.CheckConstraint(
@@ -129,25 +156,11 @@ class Thread(models.Model):
     """One entry of a conversation's timeline: a customer message, an agent reply, a note, a chat
     message, or a line item recording a change."""
 
-    class Type(models.TextChoices):
-        CUSTOMER = "customer"
-        MESSAGE = "message", "Agent reply"
-        NOTE = "note"
-        LINEITEM = "lineitem", "Line item"
-        CHAT = "chat"
+    Type = ThreadType
 
-    class Status(models.TextChoices):
-        # The conversation's status this thread left it in.
-        ACTIVE = "active"
-        PENDING = "pending"
-        CLOSED = "closed"
-        SPAM = "spam"
-        NOCHANGE = "nochange"
+    Status = ThreadStatus
 
-    class State(models.TextChoices):
-        DRAFT = "draft"
-        PUBLISHED = "published"
-        HIDDEN = "hidden"
+    State = ThreadState
 
     class Action(models.TextChoices):
         NONE = "", "None"
@@ -200,16 +213,14 @@ class Thread(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(type__in=["customer", "message", "note", "lineitem", "chat"]),
+                condition=models.Q(type__in=ThreadType.values),
                 name="thread_type_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "pending", "closed", "spam", "nochange"]),
+                condition=models.Q(status__in=ThreadStatus.values),
                 name="thread_status_valid",
             ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=["draft", "published", "hidden"]), name="thread_state_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(state__in=ThreadState.values), name="thread_state_valid"),
             models.CheckConstraint(condition=_q_one_author(), name="thread_one_creator"),
             models.CheckConstraint(
                 condition=~models.Q(type="lineitem") | ~models.Q(action_type=""), name="thread_lineitem_has_action"

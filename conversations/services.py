@@ -265,7 +265,7 @@ def conversation_create(
         _thread_author(Conversation(customer=customer), new)
     at = created_at or timezone.now()
     first = threads[0]
-    by_user = first.user if first.type in (Thread.Type.MESSAGE, Thread.Type.NOTE) else None
+    by_user = first.user if first.type != Thread.Type.CUSTOMER else None
     if not customer_email:
         customer_email = customer.emails.values_list("email", flat=True).first() or ""
     conversation = Conversation(
@@ -307,7 +307,7 @@ def thread_create(
     takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is."""
     conversation = _locked(conversation)
     at = thread.created_at if (imported and thread.created_at) else timezone.now()
-    by_user = thread.user if thread.type in (Thread.Type.MESSAGE, Thread.Type.NOTE) else None
+    by_user = thread.user if thread.type != Thread.Type.CUSTOMER else None
     published = thread.state == Thread.State.PUBLISHED
     if status is None and published:
         status = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}.get(thread.type)
@@ -506,7 +506,7 @@ def timelog_start(*, conversation: Conversation, user: User) -> Timelog:
 def timelog_record(*, conversation: Conversation, user: User, seconds: int, at: datetime | None = None) -> Timelog:
     """Records time already spent, as a finished timelog."""
     if seconds < 0:
-        raise ValidationError({"timeSpent": "Time spent cannot be negative."})
+        raise ValidationError({"seconds": "Time spent cannot be negative."})
     at = at or timezone.now()
     return Timelog.objects.create(
         conversation=conversation,

@@ -2,7 +2,50 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from helpdesk.fields import FieldDefinition
+from helpdesk.fields import FieldDefinition, FieldType
+
+
+class CustomerPhotoType(models.TextChoices):
+    UNKNOWN = "unknown"
+    GRAVATAR = "gravatar"
+    TWITTER = "twitter"
+    FACEBOOK = "facebook"
+    GOOGLEPROFILE = "googleprofile"
+    GOOGLEPLUS = "googleplus"
+    LINKEDIN = "linkedin"
+    VK = "vk"
+
+
+class CustomerEmailType(models.TextChoices):
+    WORK = "work"
+    HOME = "home"
+    OTHER = "other"
+
+
+class CustomerPhoneType(models.TextChoices):
+    WORK = "work"
+    HOME = "home"
+    OTHER = "other"
+    MOBILE = "mobile"
+    FAX = "fax"
+    PAGER = "pager"
+
+
+class CustomerSocialProfileType(models.TextChoices):
+    TWITTER = "twitter"
+    FACEBOOK = "facebook"
+    LINKEDIN = "linkedin"
+    ABOUTME = "aboutme"
+    GOOGLE = "google"
+    GOOGLEPLUS = "googleplus"
+    TUNGLEME = "tungleme"
+    QUORA = "quora"
+    FOURSQUARE = "foursquare"
+    YOUTUBE = "youtube"
+    FLICKR = "flickr"
+    OTHER = "other"
+    VK = "vk"
+    TELEGRAM = "telegram"
 
 
 class Company(models.Model):
@@ -26,15 +69,7 @@ class Company(models.Model):
 
 
 class Customer(models.Model):
-    class PhotoType(models.TextChoices):
-        UNKNOWN = "unknown"
-        GRAVATAR = "gravatar"
-        TWITTER = "twitter"
-        FACEBOOK = "facebook"
-        GOOGLEPROFILE = "googleprofile"
-        GOOGLEPLUS = "googleplus"
-        LINKEDIN = "linkedin"
-        VK = "vk"
+    PhotoType = CustomerPhotoType
 
     first_name = models.CharField(max_length=40, blank=True)
     last_name = models.CharField(max_length=40, blank=True)
@@ -61,18 +96,7 @@ class Customer(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    photo_type__in=[
-                        "unknown",
-                        "gravatar",
-                        "twitter",
-                        "facebook",
-                        "googleprofile",
-                        "googleplus",
-                        "linkedin",
-                        "vk",
-                    ]
-                ),
+                condition=models.Q(photo_type__in=CustomerPhotoType.values),
                 name="customer_photo_type_valid",
             ),
         ]
@@ -85,10 +109,7 @@ class Customer(models.Model):
 
 
 class CustomerEmail(models.Model):
-    class Type(models.TextChoices):
-        WORK = "work"
-        HOME = "home"
-        OTHER = "other"
+    Type = CustomerEmailType
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails")
     # Stored lower-cased by the services, so the plain unique index is also the case-insensitive lookup.
@@ -100,7 +121,7 @@ class CustomerEmail(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="customer_email_lowercase"),
             models.CheckConstraint(
-                condition=models.Q(type__in=["work", "home", "other"]), name="customer_email_type_valid"
+                condition=models.Q(type__in=CustomerEmailType.values), name="customer_email_type_valid"
             ),
         ]
 
@@ -109,13 +130,7 @@ class CustomerEmail(models.Model):
 
 
 class CustomerPhone(models.Model):
-    class Type(models.TextChoices):
-        WORK = "work"
-        HOME = "home"
-        OTHER = "other"
-        MOBILE = "mobile"
-        FAX = "fax"
-        PAGER = "pager"
+    Type = CustomerPhoneType
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     value = models.CharField(max_length=60)
@@ -127,7 +142,7 @@ class CustomerPhone(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(type__in=["work", "home", "other", "mobile", "fax", "pager"]),
+                condition=models.Q(type__in=CustomerPhoneType.values),
                 name="customer_phone_type_valid",
             ),
         ]
@@ -137,21 +152,7 @@ class CustomerPhone(models.Model):
 
 
 class CustomerSocialProfile(models.Model):
-    class Type(models.TextChoices):
-        TWITTER = "twitter"
-        FACEBOOK = "facebook"
-        LINKEDIN = "linkedin"
-        ABOUTME = "aboutme"
-        GOOGLE = "google"
-        GOOGLEPLUS = "googleplus"
-        TUNGLEME = "tungleme"
-        QUORA = "quora"
-        FOURSQUARE = "foursquare"
-        YOUTUBE = "youtube"
-        FLICKR = "flickr"
-        OTHER = "other"
-        VK = "vk"
-        TELEGRAM = "telegram"
+    Type = CustomerSocialProfileType
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="social_profiles")
     value = models.CharField(max_length=255)
@@ -159,6 +160,12 @@ class CustomerSocialProfile(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=CustomerSocialProfileType.values),
+                name="customer_social_profile_type_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type}: {self.value}"
@@ -183,7 +190,7 @@ class CustomerField(FieldDefinition):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="customer_field_name_unique_ci"),
             models.CheckConstraint(
-                condition=models.Q(type__in=["singleline", "multiline", "dropdown", "date", "number"]),
+                condition=models.Q(type__in=FieldType.values),
                 name="customer_field_type_valid",
             ),
         ]

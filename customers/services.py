@@ -52,7 +52,19 @@ def company_get_or_create(*, name: str) -> Company | None:
     if not name:
         return None
     company = Company.objects.filter(name__iexact=name).first()
-    return company or Company.objects.create(name=name)
+    if company is None:
+        company = Company(name=name)
+        _row_clean(company, "company")
+        company.save()
+    return company
+
+
+def _row_clean(row, argument: str) -> None:
+    """Validates a row before it is written, reporting errors under the caller's argument name."""
+    try:
+        row.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError({argument: [f"{field}: {m}" for field, ms in error.message_dict.items() for m in ms]}) from None
 
 
 def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> None:
@@ -69,17 +81,19 @@ def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> Non
                 {f"emails[{index}]": f"{email} already belongs to another customer."}, code="conflict"
             )
         row = CustomerEmail(customer=customer, email=email, type=email_type or CustomerEmail.Type.WORK)
-        row.full_clean(exclude=["customer"], validate_unique=False)
+        _row_clean(row, f"emails[{index}]")
         row.save()
 
 
 def _phones_add(*, customer: Customer, phones: Iterable[tuple[str, str]]) -> None:
-    for value, phone_type in phones:
+    for index, (value, phone_type) in enumerate(phones):
         value = (value or "").strip()
         if value:
-            CustomerPhone.objects.create(
+            row = CustomerPhone(
                 customer=customer, value=value, digits=phone_digits(value), type=phone_type or CustomerPhone.Type.WORK
             )
+            _row_clean(row, f"phones[{index}]")
+            row.save()
 
 
 @transaction.atomic
@@ -100,15 +114,19 @@ def customer_create(
     if created_at is not None:
         customer.created_at = customer.updated_at = created_at
     if not customer.first_name and not emails and not phones:
-        raise ValidationError({"firstName": "A customer needs a first name, an email or a phone number."})
+        raise ValidationError({"first_name": "A customer needs a first name, an email or a phone number."})
     customer.full_clean(exclude=["company"])
     customer.save()
     _emails_add(customer=customer, emails=emails)
     _phones_add(customer=customer, phones=phones)
-    for value, profile_type in social_profiles:
-        CustomerSocialProfile.objects.create(customer=customer, value=value, type=profile_type or "other")
-    for value in websites:
-        CustomerWebsite.objects.create(customer=customer, value=value)
+    for index, (value, profile_type) in enumerate(social_profiles):
+        row = CustomerSocialProfile(customer=customer, value=value, type=profile_type or "other")
+        _row_clean(row, f"social_profiles[{index}]")
+        row.save()
+    for index, value in enumerate(websites):
+        row = CustomerWebsite(customer=customer, value=value)
+        _row_clean(row, f"websites[{index}]")
+        row.save()
     return customer
 
 

@@ -8,13 +8,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class FieldType(models.TextChoices):
+    SINGLELINE = "singleline", "Single line"
+    MULTILINE = "multiline", "Multi line"
+    DROPDOWN = "dropdown", "Dropdown"
+    DATE = "date", "Date"
+    NUMBER = "number", "Number"
+
+
 class FieldDefinition(models.Model):
-    class Type(models.TextChoices):
-        SINGLELINE = "singleline", "Single line"
-        MULTILINE = "multiline", "Multi line"
-        DROPDOWN = "dropdown", "Dropdown"
-        DATE = "date", "Date"
-        NUMBER = "number", "Number"
+    Type = FieldType
 
     name = models.CharField(max_length=75)
     type = models.CharField(max_length=10, choices=Type.choices)

@@ -25,18 +25,24 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+class UserRole(models.TextChoices):
+    ADMIN = "admin"
+    USER = "user"
+
+
+class UserStatus(models.TextChoices):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    # Kept so that history keeps its author; the email is free for reuse.
+    DELETED = "deleted"
+
+
 class User(AbstractBaseUser):
     """An agent. Admins have access to every mailbox; regular users to those granted them."""
 
-    class Role(models.TextChoices):
-        ADMIN = "admin"
-        USER = "user"
+    Role = UserRole
 
-    class Status(models.TextChoices):
-        ACTIVE = "active"
-        DISABLED = "disabled"
-        # Kept so that history keeps its author; the email is free for reuse.
-        DELETED = "deleted"
+    Status = UserStatus
 
     first_name = models.CharField(max_length=40)
     last_name = models.CharField(max_length=40, blank=True)
@@ -63,10 +69,8 @@ class User(AbstractBaseUser):
             models.UniqueConstraint(
                 Lower("email"), condition=~models.Q(status="deleted"), name="user_email_unique_unless_deleted"
             ),
-            models.CheckConstraint(condition=models.Q(role__in=["admin", "user"]), name="user_role_valid"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["active", "disabled", "deleted"]), name="user_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=UserRole.values), name="user_role_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=UserStatus.values), name="user_status_valid"),
             models.CheckConstraint(condition=~models.Q(first_name=""), name="user_first_name_not_empty"),
         ]
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from helpdesk.fields import FieldDefinition
+from helpdesk.fields import FieldDefinition, FieldType
 
 
 class Mailbox(models.Model):
@@ -88,22 +88,37 @@ class MailboxUser(models.Model):
         return f"{self.user} → {self.mailbox}"
 
 
+class FolderType(models.IntegerChoices):
+    UNASSIGNED = 1, "Unassigned"
+    MINE = 20, "Mine"
+    STARRED = 25, "Starred"
+    DRAFTS = 30, "Drafts"
+    ASSIGNED = 40, "Assigned"
+    CLOSED = 60, "Closed"
+    SPAM = 80, "Spam"
+    DELETED = 110, "Deleted"
+
+
+# Mine and Starred belong to a user; the others to the mailbox.
+PERSONAL_FOLDER_TYPES = (FolderType.MINE, FolderType.STARRED)
+MAILBOX_FOLDER_TYPES = (
+    FolderType.UNASSIGNED,
+    FolderType.DRAFTS,
+    FolderType.ASSIGNED,
+    FolderType.CLOSED,
+    FolderType.SPAM,
+    FolderType.DELETED,
+)
+
+
 class Folder(models.Model):
     """FreeScout's system folders. Mailbox folders hold conversations (``Conversation.folder``); the
     personal ones (Mine, Starred) are views over the user's assigned and starred conversations."""
 
-    class Type(models.IntegerChoices):
-        UNASSIGNED = 1, "Unassigned"
-        MINE = 20, "Mine"
-        STARRED = 25, "Starred"
-        DRAFTS = 30, "Drafts"
-        ASSIGNED = 40, "Assigned"
-        CLOSED = 60, "Closed"
-        SPAM = 80, "Spam"
-        DELETED = 110, "Deleted"
+    Type = FolderType
 
-    PERSONAL_TYPES = (Type.MINE, Type.STARRED)
-    MAILBOX_TYPES = (Type.UNASSIGNED, Type.DRAFTS, Type.ASSIGNED, Type.CLOSED, Type.SPAM, Type.DELETED)
+    PERSONAL_TYPES = PERSONAL_FOLDER_TYPES
+    MAILBOX_TYPES = MAILBOX_FOLDER_TYPES
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="folders")
     type = models.PositiveSmallIntegerField(choices=Type.choices)
@@ -124,8 +139,8 @@ class Folder(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(type__in=[20, 25], user__isnull=False)
-                    | models.Q(type__in=[1, 30, 40, 60, 80, 110], user__isnull=True)
+                    models.Q(type__in=PERSONAL_FOLDER_TYPES, user__isnull=False)
+                    | models.Q(type__in=MAILBOX_FOLDER_TYPES, user__isnull=True)
                 ),
                 name="folder_type_scope_valid",
             ),
@@ -150,7 +165,7 @@ class CustomField(FieldDefinition):
         constraints = [
             models.UniqueConstraint(fields=["mailbox", "name"], name="custom_field_name_unique_per_mailbox"),
             models.CheckConstraint(
-                condition=models.Q(type__in=["singleline", "multiline", "dropdown", "date", "number"]),
+                condition=models.Q(type__in=FieldType.values),
                 name="custom_field_type_valid",
             ),
         ]

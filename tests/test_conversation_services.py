@@ -222,3 +222,20 @@ def test_timelogs_pause_resume_and_finish(conversation, agent):
     assert timelog.finished and timelog.running_since is None and timelog.time_spent >= 90
     recorded = services.timelog_record(conversation=conversation, user=agent, seconds=300)
     assert recorded.finished and recorded.time_spent == 300
+
+
+def test_an_agents_chat_message_is_the_agents_action(mailbox, agent):
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    conversation = services.conversation_create(
+        mailbox=mailbox,
+        subject="Chat",
+        type="chat",
+        customer=CustomerFactory(),
+        threads=[NewThread(type="chat", body="Hi, how can I help?", user=agent)],
+    )
+    assert conversation.created_by_user == agent and conversation.source_via == "user"
+    services.thread_create(
+        conversation=conversation, thread=NewThread(type="chat", body="Bye", user=agent), status="closed"
+    )
+    conversation.refresh_from_db()
+    assert conversation.closed_by == agent

@@ -64,13 +64,16 @@ class WebhookEvent(models.Model):
         return f"{self.name} {self.id}"
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed", "Failed (gave up)"
+
+
 class WebhookDelivery(models.Model):
     """The outbox row: written in the transaction that caused the event, claimed by a worker with a lease."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed", "Failed (gave up)"
+    Status = DeliveryStatus
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
@@ -92,7 +95,7 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "webhook"], name="webhook_delivery_once_per_webhook"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "succeeded", "failed"]), name="webhook_delivery_status_valid"
+                condition=models.Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"
             ),
         ]
 
