@@ -64,7 +64,8 @@ def _row_clean(row, argument: str) -> None:
     try:
         row.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        raise ValidationError({argument: [f"{field}: {m}" for field, ms in error.message_dict.items() for m in ms]}) from None
+        messages = [f"{field}: {text}" for field, texts in error.message_dict.items() for text in texts]
+        raise ValidationError({argument: messages}) from None
 
 
 def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> None:
