@@ -57,7 +57,7 @@ def test_customer_emails_are_unique_across_customers_and_lower_case():
     first, second = CustomerFactory(emails=[("a@example.org", "work")]), CustomerFactory(emails=[])
     assert violates(lambda: CustomerEmail.objects.create(customer=second, email="a@example.org"))
     assert violates(lambda: CustomerEmail.objects.create(customer=second, email="B@example.org"))
-    assert violates(lambda: CustomerEmail.objects.create(customer=first, email="c@example.org", type="mobile"))
+    assert violates(lambda: CustomerEmail.objects.create(customer=first, email="c@example.org", type="fax"))
 
 
 def test_company_and_tag_names_are_unique_case_insensitively():
