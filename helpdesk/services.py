@@ -87,8 +87,10 @@ def user_update(*, user: User, **fields: Any) -> User:
     if unknown := set(fields) - allowed:
         raise TypeError(f"Unknown user fields: {', '.join(sorted(unknown))}")
     password = fields.pop("password", None)
-    if "email" in fields:
-        fields["email"] = _email_normalise(fields["email"])
+    # A deleted user's address may have been reused: bringing them back must not take it twice.
+    leaving_deleted = user.status == User.Status.DELETED and fields.get("status", user.status) != User.Status.DELETED
+    if "email" in fields or leaving_deleted:
+        fields["email"] = _email_normalise(fields.get("email", user.email))
         if user_email_taken(email=fields["email"], exclude=user):
             raise ValidationError({"email": "A user with this email already exists."})
     became_admin = fields.get("role") == User.Role.ADMIN and not user.is_admin

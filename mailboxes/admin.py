@@ -1,0 +1,218 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
+from mailboxes.selectors import folder_counts
+from mailboxes.services import MAILBOX_FIELDS, mailbox_create, mailbox_update, mailbox_user_grant, mailbox_user_revoke
+
+
+class KeptPasswordField(forms.CharField):
+    """A stored password is never sent back to the browser: an empty input keeps it."""
+
+    widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Leave empty to keep the current password.")
+        super().__init__(required=False, strip=False, **kwargs)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return bool(data)
+
+
+class MailboxForm(forms.ModelForm):
+    out_password = KeptPasswordField(max_length=255)
+    in_password = KeptPasswordField(max_length=255)
+
+    class Meta:
+        model = Mailbox
+        fields = sorted(MAILBOX_FIELDS)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if Mailbox.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another mailbox already uses this address.")
+        return email
+
+    def _password_clean(self, name: str) -> str:
+        return self.cleaned_data.get(name) or (getattr(self.instance, name) if self.instance.pk else "")
+
+    def clean_out_password(self) -> str:
+        return self._password_clean("out_password")
+
+    def clean_in_password(self) -> str:
+        return self._password_clean("in_password")
+
+
+class MailboxUserInline(admin.TabularInline):
+    model = MailboxUser
+    verbose_name = "user with access"
+    verbose_name_plural = "Users with access (admins have access to every mailbox)"
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MailboxUser]:
+        return super().get_queryset(request).select_related("user")
+
+
+class CustomFieldInline(admin.TabularInline):
+    model = CustomField
+    fields = ["name", "type", "options", "required", "sort_order"]
+    extra = 0
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "email", "out_method", "fetches_mail", "auto_reply_enabled", "created_at"]
+    list_filter = ["out_method", "auto_reply_enabled"]
+    search_fields = ["name", "email", "aliases"]
+    ordering = ["name", "id"]
+    readonly_fields = ["folder_summary", "created_at", "updated_at"]
+    inlines = [MailboxUserInline, CustomFieldInline]
+    fieldsets = [
+        ("General", {"fields": ["name", "email", "aliases", "from_name", "from_name_custom", "signature"]}),
+        ("Auto reply", {"fields": ["auto_reply_enabled", "auto_reply_subject", "auto_reply_message"]}),
+        (
+            "Outgoing (SMTP)",
+            {"fields": ["out_method", "out_server", "out_port", "out_username", "out_password", "out_encryption"]},
+        ),
+        (
+            "Incoming (IMAP)",
+            {
+                "fields": [
+                    "in_server",
+                    "in_port",
+                    "in_username",
+                    "in_password",
+                    "in_encryption",
+                    "in_validate_cert",
+                    "in_imap_folders",
+                ]
+            },
+        ),
+        ("Folders", {"fields": ["folder_summary", "created_at", "updated_at"]}),
+    ]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Deleting in bulk would take conversations with it without a second look; one at a time, if empty.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Mailbox | None = None) -> bool:
+        # Erasing conversations is ``conversation_delete_forever``'s job; a mailbox goes once it is empty.
+        if obj is not None and obj.conversations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], Any]:
+        # Folders are read-only in their own admin, yet go with their mailbox.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    @admin.display(description="Fetches mail", boolean=True)
+    def fetches_mail(self, obj: Mailbox) -> bool:
+        return obj.fetches_mail
+
+    @admin.display(description="Folders (total / active)")
+    def folder_summary(self, obj: Mailbox) -> str:
+        if obj.pk is None:
+            return "Created with the mailbox."
+        folders = list(Folder.objects.filter(mailbox=obj).select_related("user"))
+        counts = folder_counts(folders=folders)
+        rows = (
+            (folder.name, f" of {folder.user.email}" if folder.user else "", *counts[folder.pk]) for folder in folders
+        )
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}{}: {} / {}</li>", rows))
+
+    def save_model(self, request: HttpRequest, obj: Mailbox, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            fields = {name: data[name] for name in form.changed_data if name in MAILBOX_FIELDS}
+            mailbox = mailbox_update(mailbox=Mailbox.objects.get(pk=obj.pk), **fields)
+        else:
+            fields = {name: value for name, value in data.items() if name in MAILBOX_FIELDS}
+            mailbox = mailbox_create(**fields)
+        adopt(obj, mailbox)
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is not MailboxUser:
+            super().save_formset(request, form, formset, change)
+            return
+        # Only to record what changed for the history; the rows are written by the services below.
+        formset.save(commit=False)
+        mailbox = form.instance
+        wanted = {
+            row.cleaned_data["user"]
+            for row in formset.forms
+            if row.cleaned_data.get("user") and not row.cleaned_data.get("DELETE")
+        }
+        current = {access.user for access in MailboxUser.objects.filter(mailbox=mailbox).select_related("user")}
+        for user in current - wanted:
+            mailbox_user_revoke(mailbox=mailbox, user=user)
+        for user in wanted - current:
+            mailbox_user_grant(mailbox=mailbox, user=user)
+
+
+class FolderChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        # One ``folder_counts`` call for the page (a few grouped queries per mailbox), not one per row.
+        folders = list(self.result_list)
+        counts = folder_counts(folders=folders)
+        for folder in folders:
+            folder.total_count, folder.active_count = counts[folder.pk]
+
+
+@admin.register(Folder)
+class FolderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: folders are made with their mailbox (or when a user gets access) by the services."""
+
+    list_display = ["name", "mailbox", "user", "total", "active"]
+    list_filter = ["type", "mailbox"]
+    list_select_related = ["mailbox", "user"]
+    search_fields = ["mailbox__name", "mailbox__email", "user__email"]
+    ordering = ["mailbox__name", "type", "id"]
+    fields = ["mailbox", "type", "user", "total", "active"]
+    readonly_fields = ["total", "active"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return FolderChangeList
+
+    def _counts(self, obj: Folder) -> tuple[int, int]:
+        if not hasattr(obj, "total_count"):
+            obj.total_count, obj.active_count = folder_counts(folders=[obj])[obj.pk]
+        return obj.total_count, obj.active_count
+
+    @admin.display(description="Folder", ordering="type")
+    def name(self, obj: Folder) -> str:
+        return obj.name
+
+    @admin.display(description="Conversations")
+    def total(self, obj: Folder) -> int:
+        return self._counts(obj)[0]
+
+    @admin.display(description="Active")
+    def active(self, obj: Folder) -> int:
+        return self._counts(obj)[1]
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "mailbox", "type", "required", "sort_order", "created_at"]
+    list_filter = ["type", "required", "mailbox"]
+    list_select_related = ["mailbox"]
+    search_fields = ["name", "mailbox__name"]
+    ordering = ["mailbox__name", "sort_order", "id"]
+    fields = ["mailbox", "name", "type", "options", "required", "sort_order", "created_at"]
+    readonly_fields = ["created_at"]

@@ -1,0 +1,673 @@
+import json
+import os
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conversations.models import Attachment, Conversation, Tag, Thread
+from conversations.services import (
+    NewAttachment,
+    NewThread,
+    conversation_assign,
+    conversation_create,
+    conversation_custom_fields_set,
+    conversation_tags_set,
+    timelog_record,
+)
+from customers.models import Customer, CustomerEmail, CustomerPhone
+from customers.services import customer_create, customer_field_values_set
+from helpdesk.models import ApiKey, User
+from helpdesk.services import api_key_authenticate, api_key_create, user_update
+from mailboxes.models import Folder, Mailbox, MailboxUser
+from mailboxes.services import mailbox_user_grant
+from tests.factories import (
+    AdminFactory,
+    ConversationFactory,
+    CustomerFactory,
+    CustomerFieldFactory,
+    CustomFieldFactory,
+    MailboxFactory,
+    UserFactory,
+    WebhookFactory,
+)
+from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+
+PROJECT_APPS = ("helpdesk", "mailboxes", "customers", "conversations", "webhooks")
+REGISTERED = sorted(
+    (model for model in django_admin.site._registry if model._meta.app_label in PROJECT_APPS),
+    key=lambda model: model._meta.label,
+)
+# Edited on their parent's page only.
+INLINE_ONLY = {
+    "mailboxes.MailboxUser",
+    "customers.CustomerEmail",
+    "customers.CustomerPhone",
+    "customers.CustomerSocialProfile",
+    "customers.CustomerWebsite",
+    "customers.CustomerFieldValue",
+    "conversations.CustomFieldValue",
+    # The conversation form's Tags field (set through ``conversation_tags_set``).
+    "conversations.ConversationTag",
+    # A user's own bookmark, not the admin's business.
+    "conversations.ConversationStar",
+}
+ADDABLE = {
+    "helpdesk.User",
+    "helpdesk.ApiKey",
+    "mailboxes.Mailbox",
+    "mailboxes.CustomField",
+    "customers.Customer",
+    "customers.Company",
+    "customers.CustomerField",
+    "conversations.Tag",
+    "webhooks.Webhook",
+}
+PASSWORD = "a long and unusual passphrase 42"
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response) -> dict:
+    """The POST body that submits an admin add/change page as it was rendered, inlines included."""
+
+    def fields(form) -> dict:
+        data = {}
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                value = "on"
+            elif isinstance(value, dict):
+                value = json.dumps(value)
+            data[form.add_prefix(name)] = value
+        return data
+
+    data = fields(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(fields(formset.management_form))
+        for form in formset.forms:
+            data.update(fields(form))
+    return data
+
+
+def messages_text(response) -> str:
+    return " ".join(str(message) for message in get_messages(response.wsgi_request))
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversation:
+    """One row of every model, made the way production makes them."""
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    api_key_create(user=admin, name=f"CI {n}")
+    custom_field = CustomFieldFactory(mailbox=mailbox)
+    customer_field = CustomerFieldFactory()
+    customer = customer_create(
+        first_name="Carla",
+        emails=[(f"carla{n}@example.org", "work")],
+        phones=[("+1 777 777", "work")],
+        social_profiles=[("@carla", "twitter")],
+        websites=["https://carla.example.org"],
+        company=f"Acme {n}",
+    )
+    customer_field_values_set(customer=customer, values={customer_field: "blue"})
+    conversation = conversation_create(
+        mailbox=mailbox,
+        subject="Printer on fire",
+        customer=customer,
+        threads=[
+            NewThread(
+                type=Thread.Type.CUSTOMER,
+                body="<p>Help, the printer is on fire.</p>",
+                attachments=[NewAttachment(file_name="log.txt", content=b"smoke", mime_type="text/plain")],
+            )
+        ],
+    )
+    conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
+    conversation_tags_set(conversation=conversation, names=[f"urgent {n}"])
+    conversation_custom_fields_set(conversation=conversation, values={custom_field.pk: "ticket-1"})
+    timelog_record(conversation=conversation, user=agent, seconds=90)
+    webhook = WebhookFactory()
+    webhook.mailboxes.add(mailbox)
+    event = WebhookEvent.objects.create(name="convo.created", payload=b'{"id": 1}')
+    delivery = WebhookDelivery.objects.create(event=event, webhook=webhook)
+    WebhookAttempt.objects.create(delivery=delivery, status_code=500, response_body="oops")
+    return conversation
+
+
+@pytest.fixture
+def everything(admin, agent, mailbox, media_root):
+    return make_rows(admin=admin, agent=agent, mailbox=mailbox, n=1)
+
+
+def test_every_model_has_an_admin_or_an_inline():
+    # Permissions follow the role; the auth app's groups mean nothing here.
+    assert not django_admin.site.is_registered(Group)
+    models = {model._meta.label for app in PROJECT_APPS for model in apps.get_app_config(app).get_models()}
+    registered = {model._meta.label for model in REGISTERED}
+    assert models - registered == INLINE_ONLY
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_admin_pages_render(admin_client, everything, model):
+    changelist = admin_url(model, "changelist")
+    assert admin_client.get(changelist).status_code == 200
+    for term in ("example", "1", "#1 'fire'"):
+        assert admin_client.get(changelist, {"q": term}).status_code == 200
+
+    obj = model._default_manager.first()
+    assert obj is not None
+    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+    add_status = admin_client.get(admin_url(model, "add")).status_code
+    assert add_status == (200 if model._meta.label in ADDABLE else 403)
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_changelists_make_no_query_per_row(admin_client, admin, agent, mailbox, everything, model):
+    changelist = admin_url(model, "changelist")
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(changelist)
+    for n in range(2, 5):
+        make_rows(admin=admin, agent=agent, mailbox=mailbox, n=n)
+    UserFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as more_rows:
+        admin_client.get(changelist)
+    assert len(more_rows) == len(one_row), [query["sql"] for query in more_rows]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_agents_get_no_admin_pages(client, agent, everything, model):
+    client.force_login(agent)
+    assert client.get(admin_url(model, "changelist")).status_code in (302, 403)
+    obj = model._default_manager.first()
+    assert client.get(admin_url(model, "change", obj.pk)).status_code in (302, 403)
+
+
+def test_autocomplete_offers_active_users_and_tags(admin_client, everything):
+    user_update(user=UserFactory(email="gone@example.com"), status=User.Status.DISABLED)
+    url = reverse("admin:autocomplete")
+    users = admin_client.get(
+        url, {"app_label": "conversations", "model_name": "conversation", "field_name": "assignee", "term": ""}
+    ).json()
+    emails = {result["text"] for result in users["results"]}
+    assert any("agent@example.com" in text for text in emails)
+    assert not any("gone@example.com" in text for text in emails)
+
+    tags = admin_client.get(
+        url, {"app_label": "conversations", "model_name": "conversation", "field_name": "tags", "term": "urg"}
+    ).json()
+    assert [result["text"] for result in tags["results"]] == ["urgent 1"]
+
+
+# Users
+
+
+def test_adding_a_user_goes_through_the_service(admin_client, mailbox):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {"email": "New.Admin@Example.com", "first_name": "", "last_name": "", "role": "admin"},
+    )
+    assert response.status_code == 302
+
+    user = User.objects.get(email__iexact="new.admin@example.com")
+    assert user.first_name == "New Admin"
+    assert not user.has_usable_password()
+    personal = Folder.objects.filter(mailbox=mailbox, user=user).values_list("type", flat=True)
+    assert sorted(personal) == sorted(Folder.PERSONAL_TYPES)
+
+
+def test_adding_a_user_with_a_password(admin_client, client):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {"email": "pat@example.com", "first_name": "Pat", "role": "user", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="pat@example.com").check_password(PASSWORD)
+
+    mismatch = admin_client.post(
+        admin_url(User, "add"),
+        {"email": "sam@example.com", "first_name": "Sam", "role": "user", "password1": PASSWORD, "password2": "x"},
+    )
+    assert mismatch.status_code == 200
+    assert "password2" in mismatch.context["adminform"].form.errors
+    assert not User.objects.filter(email="sam@example.com").exists()
+
+
+def test_adding_a_user_with_a_taken_email_is_a_form_error(admin_client, admin):
+    count = User.objects.count()
+    response = admin_client.post(
+        admin_url(User, "add"), {"email": "ADMIN@example.com", "first_name": "Twin", "role": "user"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["A user with this email already exists."]
+    assert User.objects.count() == count
+
+
+def test_changing_a_user_goes_through_the_service(admin_client, agent, mailbox):
+    url = admin_url(User, "change", agent.pk)
+    data = form_data(admin_client.get(url))
+    assert "password" not in data
+    data.update(role="admin", job_title="Lead", password1=PASSWORD, password2=PASSWORD)
+
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+
+    agent.refresh_from_db()
+    assert (agent.role, agent.job_title) == ("admin", "Lead")
+    assert agent.check_password(PASSWORD)
+    # The service saw the stored role, so the promotion created the new admin's personal folders.
+    assert Folder.objects.filter(mailbox=mailbox, user=agent).count() == len(Folder.PERSONAL_TYPES)
+
+
+def test_changing_a_user_to_a_taken_email_is_a_form_error(admin_client, admin, agent):
+    url = admin_url(User, "change", agent.pk)
+    data = form_data(admin_client.get(url))
+    data["email"] = "Admin@Example.com"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["A user with this email already exists."]
+    agent.refresh_from_db()
+    assert agent.email == "agent@example.com"
+
+
+def test_bringing_back_a_deleted_user_needs_their_email_free(admin_client):
+    gone = user_update(user=UserFactory(email="pat@example.com"), status=User.Status.DELETED)
+    UserFactory(email="pat@example.com")
+    url = admin_url(User, "change", gone.pk)
+    data = form_data(admin_client.get(url))
+    data["status"] = "active"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+
+    data["email"] = "pat.old@example.com"
+    assert admin_client.post(url, data).status_code == 302
+    gone.refresh_from_db()
+    assert (gone.status, gone.email) == ("active", "pat.old@example.com")
+
+
+def test_admins_cannot_lock_themselves_out(admin_client, admin):
+    url = admin_url(User, "change", admin.pk)
+    data = form_data(admin_client.get(url))
+    data["status"] = "disabled"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    admin.refresh_from_db()
+    assert admin.status == User.Status.ACTIVE
+
+
+def test_users_are_never_deleted_here(admin_client, agent):
+    assert admin_client.get(admin_url(User, "delete", agent.pk)).status_code == 403
+    # Deleting was the only action, so the changelist has none.
+    assert admin_client.get(admin_url(User, "changelist")).context["action_form"] is None
+
+
+# API keys
+
+
+def test_adding_an_api_key_shows_it_once(admin_client, agent):
+    response = admin_client.post(admin_url(ApiKey, "add"), {"user": agent.pk, "name": "Zapier"}, follow=True)
+    assert response.status_code == 200
+
+    shown = re.findall(r"\b[0-9a-f]{64}\b", messages_text(response))
+    assert len(shown) == 1
+    raw_key = shown[0]
+    api_key = ApiKey.objects.get()
+    assert (api_key.user, api_key.name, api_key.prefix) == (agent, "Zapier", raw_key[:8])
+    assert raw_key not in (api_key.key_hash, api_key.name)
+    assert api_key_authenticate(raw_key=raw_key) == api_key
+
+    change_page = admin_client.get(admin_url(ApiKey, "change", api_key.pk))
+    assert raw_key not in change_page.content.decode()
+    assert api_key.key_hash not in change_page.content.decode()
+    assert api_key.key_hash not in admin_client.get(admin_url(ApiKey, "changelist")).content.decode()
+
+    response = admin_client.post(
+        admin_url(ApiKey, "changelist"), {"action": "revoke_keys", "_selected_action": [api_key.pk]}
+    )
+    assert response.status_code == 302
+    assert api_key_authenticate(raw_key=raw_key) is None
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+
+
+def test_api_keys_can_be_renamed_but_not_deleted(admin_client, admin):
+    api_key, raw_key = api_key_create(user=admin, name="old")
+    url = admin_url(ApiKey, "change", api_key.pk)
+    response = admin_client.post(url, {"name": "new", "user": 999, "prefix": "deadbeef"})
+    assert response.status_code == 302
+    api_key.refresh_from_db()
+    assert (api_key.name, api_key.user, api_key.prefix) == ("new", admin, raw_key[:8])
+    assert admin_client.get(admin_url(ApiKey, "delete", api_key.pk)).status_code == 403
+
+
+# Mailboxes
+
+
+def test_adding_a_mailbox_creates_its_folders(admin_client, admin):
+    data = form_data(admin_client.get(admin_url(Mailbox, "add")))
+    data.update(name="Sales", email="Sales@Example.com", out_password="smtp-secret")
+    response = admin_client.post(admin_url(Mailbox, "add"), data)
+    assert response.status_code == 302
+
+    mailbox = Mailbox.objects.get(name="Sales")
+    assert mailbox.email == "sales@example.com"
+    assert mailbox.out_password == "smtp-secret"
+    mailbox_folders = Folder.objects.filter(mailbox=mailbox, user__isnull=True).values_list("type", flat=True)
+    assert sorted(mailbox_folders) == sorted(Folder.MAILBOX_TYPES)
+    assert Folder.objects.filter(mailbox=mailbox, user=admin).count() == len(Folder.PERSONAL_TYPES)
+
+
+def test_adding_a_mailbox_with_a_taken_email_is_a_form_error(admin_client, mailbox):
+    data = form_data(admin_client.get(admin_url(Mailbox, "add")))
+    data.update(name="Copy", email="SUPPORT@example.com")
+    response = admin_client.post(admin_url(Mailbox, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"]
+    assert Mailbox.objects.count() == 1
+
+
+def test_changing_a_mailbox_keeps_passwords_and_never_shows_them(admin_client, mailbox):
+    Mailbox.objects.filter(pk=mailbox.pk).update(in_password="imap-secret")
+    url = admin_url(Mailbox, "change", mailbox.pk)
+    page = admin_client.get(url)
+    assert "imap-secret" not in page.content.decode()
+
+    data = form_data(page)
+    data.update(name="Help", in_password="")
+    assert admin_client.post(url, data).status_code == 302
+    mailbox.refresh_from_db()
+    assert (mailbox.name, mailbox.in_password) == ("Help", "imap-secret")
+
+
+def test_mailbox_access_is_granted_and_revoked_through_the_services(admin_client, mailbox, agent):
+    url = admin_url(Mailbox, "change", mailbox.pk)
+    data = form_data(admin_client.get(url))
+    data.update({"mailboxuser_set-TOTAL_FORMS": "1", "mailboxuser_set-0-user": agent.pk})
+    assert admin_client.post(url, data).status_code == 302
+    assert MailboxUser.objects.filter(mailbox=mailbox, user=agent).exists()
+    assert Folder.objects.filter(mailbox=mailbox, user=agent).count() == len(Folder.PERSONAL_TYPES)
+
+    data = form_data(admin_client.get(url))
+    data["mailboxuser_set-0-DELETE"] = "on"
+    assert admin_client.post(url, data).status_code == 302
+    assert not MailboxUser.objects.filter(mailbox=mailbox, user=agent).exists()
+    assert not Folder.objects.filter(mailbox=mailbox, user=agent).exists()
+
+
+def test_mailbox_page_lists_folder_counts(admin_client, mailbox):
+    ConversationFactory(mailbox=mailbox)
+    content = admin_client.get(admin_url(Mailbox, "change", mailbox.pk)).content.decode()
+    assert "Unassigned: 1 / 1" in content
+    assert "Closed: 0 / 0" in content
+
+
+def test_a_mailbox_with_conversations_cannot_be_deleted(admin_client, mailbox):
+    empty = MailboxFactory()
+    ConversationFactory(mailbox=mailbox)
+    assert admin_client.get(admin_url(Mailbox, "delete", mailbox.pk)).status_code == 403
+    assert admin_client.post(admin_url(Mailbox, "delete", empty.pk), {"post": "yes"}).status_code == 302
+    assert not Mailbox.objects.filter(pk=empty.pk).exists()
+
+
+def test_folder_list_counts_without_a_query_per_row(admin_client, mailbox):
+    ConversationFactory(mailbox=mailbox)
+    url = admin_url(Folder, "changelist")
+    with CaptureQueriesContext(connection) as few_folders:
+        assert admin_client.get(url).status_code == 200
+    AdminFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as many_folders:
+        response = admin_client.get(url)
+    assert len(many_folders) == len(few_folders)
+    unassigned = next(f for f in response.context["cl"].result_list if f.type == Folder.Type.UNASSIGNED)
+    assert (unassigned.total_count, unassigned.active_count) == (1, 1)
+
+
+# Conversations
+
+
+def change_conversation(client, conversation, **changes):
+    url = admin_url(Conversation, "change", conversation.pk)
+    data = form_data(client.get(url))
+    data.update(changes)
+    return client.post(url, data)
+
+
+def test_changing_status_and_assignee_writes_line_items(admin_client, admin, agent, mailbox):
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    conversation = ConversationFactory(mailbox=mailbox)
+
+    response = change_conversation(admin_client, conversation, assignee=agent.pk)
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent
+    assert conversation.folder.type == Folder.Type.ASSIGNED
+
+    assert change_conversation(admin_client, conversation, status="closed").status_code == 302
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.closed_by) == ("closed", admin)
+    assert conversation.folder.type == Folder.Type.CLOSED
+
+    line_items = conversation.threads.filter(type=Thread.Type.LINEITEM).order_by("id")
+    assert [(t.action_type, t.created_by_user) for t in line_items] == [
+        (Thread.Action.CHANGED_ASSIGNEE, admin),
+        (Thread.Action.CHANGED_STATUS, admin),
+    ]
+
+
+def test_moving_a_conversation_and_setting_tags(admin_client, admin):
+    conversation = ConversationFactory()
+    other = MailboxFactory()
+    tag = Tag.objects.create(name="billing")
+
+    response = change_conversation(admin_client, conversation, mailbox=other.pk, tag_list=[tag.pk], subject=" New ")
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert (conversation.mailbox, conversation.folder.mailbox, conversation.subject) == (other, other, "New")
+    assert list(conversation.tags.all()) == [tag]
+    assert conversation.threads.filter(action_type=Thread.Action.MOVED_FROM_MAILBOX).exists()
+
+
+def test_assignee_without_access_is_a_form_error(admin_client, agent):
+    conversation = ConversationFactory()
+    response = change_conversation(admin_client, conversation, assignee=agent.pk)
+    assert response.status_code == 200
+    assert "has no access" in str(response.context["adminform"].form.errors["assignee"])
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+
+
+def test_a_service_error_undoes_the_whole_change(admin_client, mailbox, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    conversation = ConversationFactory(mailbox=mailbox)
+
+    def refuse(**kwargs):
+        raise ValidationError({"status": "Not today."})
+
+    monkeypatch.setattr("conversations.admin.conversation_change_status", refuse)
+    url = admin_url(Conversation, "change", conversation.pk)
+    response = change_conversation(admin_client, conversation, subject="Changed", status="closed")
+    assert response.status_code == 302
+    assert response.url == url
+    assert "Not today." in messages_text(response)
+    conversation.refresh_from_db()
+    assert (conversation.subject, conversation.status) != ("Changed", "closed")
+    assert conversation.status == "active"
+
+
+def test_conversations_cannot_be_added_here(admin_client):
+    assert admin_client.get(admin_url(Conversation, "add")).status_code == 403
+
+
+def run_action(client, action, conversations):
+    return client.post(
+        admin_url(Conversation, "changelist"),
+        {"action": action, "_selected_action": [c.pk for c in conversations]},
+    )
+
+
+def test_actions_close_spam_delete_and_restore(admin_client, admin):
+    first, second = ConversationFactory(), ConversationFactory()
+
+    assert run_action(admin_client, "close", [first]).status_code == 302
+    first.refresh_from_db()
+    assert (first.status, first.folder.type) == ("closed", Folder.Type.CLOSED)
+
+    assert run_action(admin_client, "mark_spam", [second]).status_code == 302
+    second.refresh_from_db()
+    assert (second.status, second.folder.type) == ("spam", Folder.Type.SPAM)
+
+    assert run_action(admin_client, "move_to_deleted", [first, second]).status_code == 302
+    for conversation in (first, second):
+        conversation.refresh_from_db()
+        assert (conversation.state, conversation.folder.type) == ("deleted", Folder.Type.DELETED)
+        assert conversation.threads.filter(action_type=Thread.Action.DELETED, created_by_user=admin).exists()
+
+    assert run_action(admin_client, "restore", [first]).status_code == 302
+    first.refresh_from_db()
+    assert (first.state, first.folder.type) == ("published", Folder.Type.CLOSED)
+    assert first.threads.filter(action_type=Thread.Action.RESTORED).exists()
+
+
+def test_deleting_a_conversation_erases_it(admin_client, media_root, django_capture_on_commit_callbacks):
+    customer = CustomerFactory()
+    conversation = ConversationFactory(
+        customer=customer,
+        threads=[
+            NewThread(
+                type=Thread.Type.CUSTOMER, body="Hi", attachments=[NewAttachment(file_name="a.txt", content=b"a")]
+            )
+        ],
+    )
+    other = ConversationFactory(customer=customer)
+    stored = Attachment.objects.get().file.path
+
+    url = admin_url(Conversation, "delete", conversation.pk)
+    assert admin_client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+    assert not Thread.objects.filter(conversation_id=conversation.pk).exists()
+    assert not Attachment.objects.exists()
+    assert not os.path.exists(stored)
+
+    response = run_action(admin_client, "delete_selected", [other])
+    assert response.status_code == 200  # the confirmation page
+    response = admin_client.post(
+        admin_url(Conversation, "changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Conversation.objects.exists()
+
+
+def test_tags_are_stored_normalised(admin_client):
+    Tag.objects.create(name="urgent")
+    response = admin_client.post(admin_url(Tag, "add"), {"name": "  Very   Urgent ", "color": 0})
+    assert response.status_code == 302
+    assert Tag.objects.filter(name="very urgent").exists()
+
+    duplicate = admin_client.post(admin_url(Tag, "add"), {"name": "URGENT", "color": 0})
+    assert duplicate.status_code == 200
+    assert Tag.objects.count() == 2
+
+
+def test_conversation_page_shows_threads_read_only(admin_client, everything):
+    response = admin_client.get(admin_url(Conversation, "change", everything.pk))
+    content = response.content.decode()
+    assert "Help, the printer is on fire." in content
+    assert "Changed Assignee" in content
+    thread_inline = next(i for i in response.context["inline_admin_formsets"] if i.formset.model is Thread)
+    assert not thread_inline.has_add_permission
+    assert not thread_inline.has_change_permission
+
+
+# Customers
+
+
+def test_customer_inlines_keep_the_stored_invariants(admin_client):
+    customer = CustomerFactory(emails=[])
+    url = admin_url(Customer, "change", customer.pk)
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "emails-TOTAL_FORMS": "1",
+            "emails-0-email": " Someone@Example.ORG ",
+            "emails-0-type": "work",
+            "phones-TOTAL_FORMS": "1",
+            "phones-0-value": "+1 (555) 010-999",
+            "phones-0-type": "mobile",
+        }
+    )
+    assert admin_client.post(url, data).status_code == 302
+    assert CustomerEmail.objects.get(customer=customer).email == "someone@example.org"
+    assert CustomerPhone.objects.get(customer=customer).digits == "1555010999"
+
+
+def test_customer_field_values_are_validated(admin_client):
+    customer = CustomerFactory()
+    number = CustomerFieldFactory(type="number")
+    url = admin_url(Customer, "change", customer.pk)
+    data = form_data(admin_client.get(url))
+    data.update({"field_values-TOTAL_FORMS": "1", "field_values-0-field": number.pk, "field_values-0-value": "many"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert not customer.field_values.exists()
+
+
+# Webhooks
+
+
+def test_webhook_can_be_saved_with_its_deliveries_shown(admin_client, everything):
+    webhook = WebhookDelivery.objects.get().webhook
+    url = admin_url(Webhook, "change", webhook.pk)
+    page = admin_client.get(url)
+    assert webhook.secret in page.content.decode()
+
+    data = form_data(page)
+    data["events"] = ["convo.created", "convo.status"]
+    assert admin_client.post(url, data).status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.events == ["convo.created", "convo.status"]
+    assert WebhookDelivery.objects.filter(webhook=webhook).count() == 1
+
+
+def test_adding_a_webhook(admin_client, mailbox):
+    response = admin_client.post(
+        admin_url(Webhook, "add"),
+        {"url": "https://example.org/hook", "events": ["convo.created"], "mailboxes": [mailbox.pk], "enabled": "on"},
+    )
+    assert response.status_code == 302
+    webhook = Webhook.objects.get()
+    assert webhook.secret.startswith("whsec_")
+    assert list(webhook.mailboxes.all()) == [mailbox]
+
+
+def test_deleting_a_webhook_takes_its_deliveries(admin_client, everything):
+    webhook = Webhook.objects.get()
+    assert admin_client.post(admin_url(Webhook, "delete", webhook.pk), {"post": "yes"}).status_code == 302
+    assert not Webhook.objects.exists()
+    assert not WebhookDelivery.objects.exists()
