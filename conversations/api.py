@@ -1,34 +1,250 @@
-from rest_framework import mixins, viewsets
+"""The FreeScout API's conversation endpoints: parse, call the services, answer with the payloads."""
+
+import mimetypes
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
+from rest_framework.response import Response
 
-from conversations.models import Conversation
-from conversations.selectors import conversations_for_output, conversations_visible_to
-from conversations.serializers import ConversationSerializer
+from conversations import services
+from conversations.filters import ConversationFilter
+from conversations.inputs import (
+    ConversationCreateInput,
+    ConversationUpdateInput,
+    CustomerRefInput,
+    CustomFieldsInput,
+    TagsInput,
+    ThreadInput,
+)
+from conversations.models import Conversation, ConversationTag, SourceType, Tag, Thread
+from conversations.payloads import EMBEDDABLE, conversation_payload, thread_payload, timelog_payload
+from conversations.selectors import conversations_for_output, conversations_visible_to, threads_for_output
+from customers.services import customer_resolve
+from helpdesk.api.errors import service_errors
+from helpdesk.api.views import ApiViewSet, NonAtomicApiViewSet
+from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
+from mailboxes.models import CustomField
 
-EMBEDDABLE = frozenset({"threads", "timelogs", "tags"})
 
-
-def embed_param(request: Request, default: frozenset[str] = frozenset()) -> frozenset[str]:
+def embed_param(request: Request, default: frozenset[str]) -> frozenset[str]:
     raw = request.query_params.get("embed")
     if raw is None:
         return default
     return frozenset(part.strip() for part in raw.split(",")) & EMBEDDABLE
 
 
-class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ConversationSerializer
-    hal_name = "conversations"
+def _attachments(items: list[dict], path: str) -> list[services.NewAttachment]:
+    """Decoded or downloaded attachments. Downloads run before any transaction opens."""
+    attachments = []
+    for index, item in enumerate(items):
+        content = item.get("content")
+        mime_type = item.get("mimeType") or ""
+        if content is None:
+            try:
+                content, fetched_type, _ = url_fetch(item["fileUrl"], max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES)
+            except (UnsafeUrl, FetchError) as error:
+                raise serializers.ValidationError({f"{path}[{index}].fileUrl": [str(error)]}, code="invalid") from None
+            mime_type = mime_type or (fetched_type or "").split(";")[0].strip()
+        mime_type = mime_type or mimetypes.guess_type(item["fileName"])[0] or "application/octet-stream"
+        attachments.append(services.NewAttachment(file_name=item["fileName"], content=content, mime_type=mime_type))
+    return attachments
 
-    def get_embed(self) -> frozenset[str]:
-        return embed_param(self.request, default=frozenset({"threads"}) if self.action == "retrieve" else frozenset())
+
+def _new_thread(data: dict, attachments: list[services.NewAttachment], customer=None) -> services.NewThread:
+    return services.NewThread(
+        type=data["type"],
+        body=data["text"],
+        user=data.get("user"),
+        customer=customer,
+        state=data.get("state", Thread.State.PUBLISHED),
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        created_at=data.get("createdAt"),
+        attachments=attachments,
+    )
+
+
+def _thread_customer(data: dict, prefix: str = ""):
+    """The thread's own customer, when it names one (``prefix`` locates the thread in the request)."""
+    if "customer" not in data:
+        return None
+    try:
+        return customer_resolve(**CustomerRefInput().as_kwargs(data["customer"]))[0]
+    except DjangoValidationError as error:
+        raise service_errors(error, {"id": f"{prefix}customer.id", "email": f"{prefix}customer.email"}) from None
+
+
+def _custom_field_values(mailbox_id: int, items: list[dict]) -> tuple[dict[int, object], dict[str, str]]:
+    """``{field id: value}`` for the service and the request path of each value; unknown ids are a 400."""
+    known = set(
+        CustomField.objects.filter(mailbox_id=mailbox_id, pk__in=[item["id"] for item in items]).values_list(
+            "pk", flat=True
+        )
+    )
+    for index, item in enumerate(items):
+        if item["id"] not in known:
+            raise serializers.ValidationError(
+                {f"customFields[{index}].id": [f"No custom field {item['id']} in this mailbox."]}, code="invalid"
+            )
+    paths = {str(item["id"]): f"customFields[{index}].value" for index, item in enumerate(items)}
+    return {item["id"]: item["value"] for item in items}, paths
+
+
+class ConversationViewSet(NonAtomicApiViewSet):
+    hal_name = "conversations"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ConversationFilter
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        queryset = conversations_visible_to(user=self.request.user)
-        if self.action == "list":
-            # The documented default: active conversations, newest first (filters come with the API issue).
-            queryset = queryset.filter(status=Conversation.Status.ACTIVE).exclude(state=Conversation.State.DELETED)
-            queryset = queryset.order_by("-created_at", "-id")
-        return conversations_for_output(queryset, embed=self.get_embed())
+        return conversations_visible_to(user=self.request.user)
 
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "embed": self.get_embed()}
+    def get_conversation(self) -> Conversation:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        embed = embed_param(request, default=frozenset())
+        queryset = conversations_for_output(self.filter_queryset(self.get_queryset()), embed=embed)
+        return self.paginated(queryset, lambda conversation: conversation_payload(conversation, embed=embed))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        embed = embed_param(request, default=frozenset({"threads"}))
+        conversation = get_object_or_404(conversations_for_output(self.get_queryset(), embed=embed), pk=pk)
+        return Response(conversation_payload(conversation, embed=embed))
+
+    def create(self, request: Request) -> Response:
+        given = ConversationCreateInput(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        # Threads arrive newest first; they are stored oldest first.
+        indexed = list(enumerate(data["threads"]))[::-1]
+        downloads = {
+            index: _attachments(thread["attachments"], f"threads[{index}].attachments") for index, thread in indexed
+        }
+        field_values, field_paths = _custom_field_values(data["mailboxId"].pk, data["customFields"])
+        try:
+            with transaction.atomic():
+                customer, _ = customer_resolve(**CustomerRefInput().as_kwargs(data["customer"]))
+                threads = [
+                    _new_thread(thread, downloads[index], _thread_customer(thread, f"threads[{index}]."))
+                    for index, thread in indexed
+                ]
+                conversation = services.conversation_create(
+                    mailbox=data["mailboxId"],
+                    subject=data["subject"],
+                    customer=customer,
+                    threads=threads,
+                    type=data["type"],
+                    status=data["status"],
+                    state=data["state"],
+                    assignee=data.get("assignTo"),
+                    source_type=SourceType.API,
+                    imported=data["imported"],
+                    created_at=data.get("createdAt"),
+                    closed_at=data.get("closedAt"),
+                )
+                if field_values:
+                    services.conversation_custom_fields_set(conversation=conversation, values=field_values)
+        except DjangoValidationError as error:
+            raise service_errors(
+                error, {"assignee": "assignTo", "id": "customer.id", "email": "customer.email", **field_paths}
+            ) from None
+        conversation = conversations_for_output(Conversation.objects.filter(pk=conversation.pk), embed=EMBEDDABLE).get()
+        return self.created(conversation_payload(conversation, embed=frozenset({"threads"})))
+
+    def update(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
+        given = ConversationUpdateInput(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        names = {
+            "status": "status",
+            "assignTo": "assignee",
+            "mailboxId": "mailbox",
+            "customerId": "customer",
+            "subject": "subject",
+        }
+        # Applied in the order the client sent them (a JSON object keeps its order).
+        changes = [(names[key], data[key]) for key in request.data if key in names and key in data]
+        try:
+            services.conversation_update(conversation=conversation, by_user=data.get("byUser"), changes=changes)
+        except DjangoValidationError as error:
+            raise service_errors(error, {v: k for k, v in names.items()}) from None
+        return self.no_content()
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.conversation_delete_forever(conversation=self.get_conversation())
+        return self.no_content()
+
+    @action(detail=True, methods=["put"])
+    def tags(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
+        given = TagsInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.conversation_tags_set(conversation=conversation, names=given.validated_data["tags"])
+        return self.no_content()
+
+    @action(detail=True, methods=["put"], url_path="custom_fields")
+    def custom_fields(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
+        given = CustomFieldsInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        values, paths = _custom_field_values(conversation.mailbox_id, given.validated_data["customFields"])
+        try:
+            services.conversation_custom_fields_set(conversation=conversation, values=values)
+        except DjangoValidationError as error:
+            raise service_errors(error, paths) from None
+        return self.no_content()
+
+    @action(detail=True, methods=["post"])
+    def threads(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
+        given = ThreadInput(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        attachments = _attachments(data["attachments"], "attachments")
+        try:
+            with transaction.atomic():
+                thread = services.thread_create(
+                    conversation=conversation,
+                    thread=_new_thread(data, attachments, _thread_customer(data)),
+                    status=data.get("status"),
+                    imported=data["imported"],
+                )
+        except DjangoValidationError as error:
+            raise service_errors(error) from None
+        return self.created(thread_payload(threads_for_output(Thread.objects.filter(pk=thread.pk)).get()))
+
+    @action(detail=True, methods=["get"])
+    def timelogs(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
+        self.hal_name = "timelogs"
+        return self.paginated(conversation.timelogs.order_by("-created_at", "-id"), timelog_payload)
+
+
+class TagViewSet(ApiViewSet):
+    hal_name = "tags"
+
+    def list(self, request: Request) -> Response:
+        tags = Tag.objects.annotate(counter=Count("conversationtag")).order_by("id")
+        conversation_id = request.query_params.get("conversationId")
+        if conversation_id is not None:
+            try:
+                conversation_id = int(conversation_id)
+            except ValueError:
+                raise serializers.ValidationError(
+                    {"conversationId": ["Expected a whole number."]}, code="invalid"
+                ) from None
+            visible = conversations_visible_to(user=request.user).filter(pk=conversation_id)
+            tags = tags.filter(pk__in=ConversationTag.objects.filter(conversation__in=visible).values("tag_id"))
+        return self.paginated(
+            tags, lambda tag: {"id": tag.pk, "name": tag.name, "counter": tag.counter, "color": tag.color}
+        )

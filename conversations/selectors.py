@@ -26,16 +26,20 @@ def conversations_for_output(queryset: QuerySet[Conversation], *, embed: frozens
         "custom_field_values",
     )
     if "threads" in embed:
-        queryset = queryset.prefetch_related(
-            Prefetch(
-                "threads",
-                queryset=Thread.objects.select_related(
-                    "customer", "created_by_user", "created_by_customer", "assigned_to"
-                ).prefetch_related("attachments", "customer__emails", "created_by_customer__emails"),
-            )
-        )
+        queryset = queryset.prefetch_related(Prefetch("threads", queryset=threads_for_output(Thread.objects.all())))
     if "timelogs" in embed:
         queryset = queryset.prefetch_related("timelogs")
     if "tags" in embed:
         queryset = queryset.prefetch_related("tags")
     return queryset
+
+
+def threads_for_output(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Loads what ``thread_payload`` shows."""
+    return queryset.select_related(
+        "customer", "created_by_user", "created_by_customer", "assigned_to"
+    ).prefetch_related(
+        "attachments",
+        Prefetch("customer__emails", queryset=CustomerEmail.objects.order_by("id")),
+        Prefetch("created_by_customer__emails", queryset=CustomerEmail.objects.order_by("id")),
+    )

@@ -367,7 +367,12 @@ def conversation_move(*, conversation: Conversation, mailbox: Mailbox, by_user: 
     ):
         conversation.assignee = None
     _line_item(
-        conversation, action=Thread.Action.MOVED_FROM_MAILBOX, by_user=by_user, at=at, from_mailbox_id=from_mailbox_id
+        conversation,
+        action=Thread.Action.MOVED_FROM_MAILBOX,
+        by_user=by_user,
+        at=at,
+        from_mailbox_id=from_mailbox_id,
+        from_mailbox_name=Mailbox.objects.filter(pk=from_mailbox_id).values_list("name", flat=True).first(),
     )
     _save(conversation, by_user=by_user, at=at)
     return conversation
@@ -383,7 +388,14 @@ def conversation_change_customer(
     at = timezone.now()
     conversation.customer = customer
     conversation.customer_email = customer.emails.values_list("email", flat=True).first() or ""
-    _line_item(conversation, action=Thread.Action.CHANGED_CUSTOMER, by_user=by_user, at=at, customer_id=customer.pk)
+    _line_item(
+        conversation,
+        action=Thread.Action.CHANGED_CUSTOMER,
+        by_user=by_user,
+        at=at,
+        customer_id=customer.pk,
+        customer_name=customer.get_full_name() or conversation.customer_email,
+    )
     _save(conversation, by_user=by_user, at=at)
     return conversation
 
@@ -393,6 +405,24 @@ def conversation_change_subject(*, conversation: Conversation, subject: str, by_
     conversation = _locked(conversation)
     conversation.subject = (subject or "").strip()
     _save(conversation, by_user=by_user)
+    return conversation
+
+
+@transaction.atomic
+def conversation_update(
+    *, conversation: Conversation, by_user: User | None, changes: Sequence[tuple[str, object]]
+) -> Conversation:
+    """Applies ``changes`` in the order given, all or nothing: ("status", str), ("assignee", User | None),
+    ("mailbox", Mailbox), ("customer", Customer), ("subject", str)."""
+    appliers = {
+        "status": lambda c, value: conversation_change_status(conversation=c, status=value, by_user=by_user),
+        "assignee": lambda c, value: conversation_assign(conversation=c, assignee=value, by_user=by_user),
+        "mailbox": lambda c, value: conversation_move(conversation=c, mailbox=value, by_user=by_user),
+        "customer": lambda c, value: conversation_change_customer(conversation=c, customer=value, by_user=by_user),
+        "subject": lambda c, value: conversation_change_subject(conversation=c, subject=value, by_user=by_user),
+    }
+    for name, value in changes:
+        conversation = appliers[name](conversation, value)
     return conversation
 
 

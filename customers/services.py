@@ -157,3 +157,39 @@ def customer_field_values_set(*, customer: Customer, values: dict[CustomerField,
         if text != "":
             CustomerFieldValue.objects.create(customer=customer, field=field, value=text)
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def customer_resolve(
+    *,
+    id: int | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+) -> tuple[Customer, bool]:
+    """The customer a conversation or thread names: by ``id`` (which must exist), else by any of the
+    customers' emails, else a new customer. Without an email (phone conversations) a first name or a
+    phone makes a new customer. Returns (customer, created); an existing customer is not changed."""
+    if id is not None:
+        customer = Customer.objects.filter(pk=id).first()
+        if customer is None:
+            raise ValidationError({"id": f"No customer with id {id}."})
+        return customer, False
+    if email:
+        try:
+            email = email_normalise(email)
+        except ValidationError:
+            raise ValidationError({"email": "Enter a valid email address."}) from None
+        customer = customer_find_by_email(email=email)
+        if customer is not None:
+            return customer, False
+    if not (email or first_name or phone):
+        raise ValidationError({"email": "A customer needs an id, an email, a first name or a phone number."})
+    customer = customer_create(
+        first_name=first_name,
+        last_name=last_name,
+        emails=[(email, CustomerEmail.Type.WORK)] if email else [],
+        phones=[(phone, CustomerPhone.Type.WORK)] if phone else [],
+    )
+    return customer, True

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "helpdesk.api.middleware.ApiRequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,7 +136,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Requests carrying base64 attachments may be this large; other API routes are held to less.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("HELPDESK_MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("HELPDESK_MAX_REQUEST_BYTES", default=15 * 1024 * 1024)
+HELPDESK_MAX_JSON_BYTES = env.int("HELPDESK_MAX_JSON_BYTES", default=256 * 1024)
+HELPDESK_ATTACHMENT_MAX_BYTES = env.int("HELPDESK_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Celery -----------------------------------------------------------------------------------------
 
@@ -180,7 +183,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["helpdesk.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api.permissions.IsAuthenticatedOrPreflight"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

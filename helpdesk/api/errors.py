@@ -4,6 +4,7 @@
 """
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -45,8 +46,8 @@ def error_body(status_code: int, errors: list[dict[str, Any]] | None = None, mes
     }
 
 
-def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
-    """DRF's nested error detail as a flat list of ``{path, message}`` ("threads[0].text")."""
+def _flatten(detail: Any, path: str = "") -> list[tuple[str, str, str | None]]:
+    """DRF's nested error detail as a flat list of (path, message, code), paths like "threads[0].text"."""
     if isinstance(detail, dict):
         errors = []
         for key, value in detail.items():
@@ -56,13 +57,55 @@ def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
         return errors
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
-            return [{"path": path, "message": str(item), "source": "JSON"} for item in detail]
+            return [(path, str(item), getattr(item, "code", None)) for item in detail]
         errors = []
         for index, item in enumerate(detail):
             if item:
                 errors += _flatten(item, f"{path}[{index}]")
         return errors
-    return [{"path": path, "message": str(detail), "source": "JSON"}]
+    return [(path, str(detail), getattr(detail, "code", None))]
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_MISSING = object()
+
+
+def _value_at(data: Any, path: str) -> Any:
+    """The value a request sent at ``path`` ("threads[0].type"), or _MISSING."""
+    for name, index in _PATH_PART.findall(path):
+        if index:
+            if not isinstance(data, list) or int(index) >= len(data):
+                return _MISSING
+            data = data[int(index)]
+        elif hasattr(data, "get") and not isinstance(data, (str, list)):
+            data = data.get(name, _MISSING)
+            if data is _MISSING:
+                return _MISSING
+        else:
+            return _MISSING
+    return data
+
+
+def _rejected_value(request, path: str) -> Any:
+    if request is None or not path:
+        return _MISSING
+    top = path.split(".", 1)[0].split("[", 1)[0]
+    if top in request.query_params:
+        return request.query_params.get(top) if top == path else _MISSING
+    try:
+        data = request.data
+    except Exception:  # the body itself was the problem: nothing to quote
+        return _MISSING
+    value = _value_at(data, path)
+    return value if value is None or isinstance(value, (str, int, float, bool)) else _MISSING
+
+
+def service_errors(error: DjangoValidationError, paths: dict[str, str] | None = None) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` (keyed by argument names) as an API error keyed by request paths."""
+    paths = paths or {}
+    if not hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.messages)
+    return exceptions.ValidationError({paths.get(key, key): messages for key, messages in error.message_dict.items()})
 
 
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
@@ -88,11 +131,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
-        rejected = getattr(exc, "rejected_values", {})
-        for error in errors:
-            if error["path"] in rejected:
-                error["rejectedValue"] = rejected[error["path"]]
+        request = context.get("request")
+        errors = []
+        for path, message, code in _flatten(exc.detail):
+            error: dict[str, Any] = {"path": path, "message": message}
+            if code not in ("required", "null", "blank"):
+                value = _rejected_value(request, path)
+                if value is not _MISSING:
+                    error["rejectedValue"] = value
+            error["source"] = "JSON"
+            errors.append(error)
         body = error_body(exc.status_code, errors)
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         body = error_body(401)

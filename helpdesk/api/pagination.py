@@ -19,9 +19,7 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        error = ValidationError({name: ["Expected a whole number of at least 1."]})
-        error.rejected_values = {name: raw}
-        raise error
+        raise ValidationError({name: ["Expected a whole number of at least 1."]}, code="invalid")
     return value
 
 

@@ -1,7 +1,8 @@
-from conversations.api import ConversationViewSet
+from conversations.api import ConversationViewSet, TagViewSet
 from helpdesk.api.routers import ApiRouter
 
 router = ApiRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("tags", TagViewSet, basename="tag")
 
 urlpatterns = router.urls

@@ -1,0 +1,151 @@
+"""``GET /api/conversations`` parameters (freescout-behaviour.md §3). Filters AND together; every sort
+breaks ties by id in the same direction, so paging is stable."""
+
+import django_filters
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from rest_framework.exceptions import ValidationError
+
+from conversations.models import Conversation, ConversationStar, ConversationTag, Tag
+from conversations.services import tag_name_normalise
+from customers.models import CustomerEmail, CustomerPhone
+from customers.services import phone_digits
+from mailboxes.models import Folder
+
+STATUSES = ["active", "pending", "closed", "spam"]
+SORT_FIELDS = {
+    "createdAt": "created_at",
+    "mailboxId": "mailbox_id",
+    "number": "number",
+    "subject": "subject",
+    "updatedAt": "updated_at",
+    "waitingSince": "last_reply_at",
+}
+
+
+def _invalid(name: str, message: str) -> ValidationError:
+    return ValidationError({name: [message]}, code="invalid")
+
+
+def _expected(name: str, choices) -> ValidationError:
+    return _invalid(name, "Expected one of these: " + ", ".join(f"'{c}'" for c in choices))
+
+
+def _id_list(name: str, raw: str) -> list[int]:
+    try:
+        ids = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise _invalid(name, "Expected a number or a comma-separated list of numbers.") from None
+    if not ids:
+        raise _invalid(name, "Expected a number or a comma-separated list of numbers.")
+    return ids
+
+
+class ConversationFilter(django_filters.FilterSet):
+    mailboxId = django_filters.CharFilter(method="filter_mailbox")
+    folderId = django_filters.CharFilter(method="filter_folder")
+    status = django_filters.CharFilter(method="filter_status")
+    state = django_filters.CharFilter(method="filter_choice", field_name="state")
+    type = django_filters.CharFilter(method="filter_choice", field_name="type")
+    assignedTo = django_filters.CharFilter(method="filter_assigned_to")
+    customerEmail = django_filters.CharFilter(method="filter_customer_email")
+    customerPhone = django_filters.CharFilter(method="filter_customer_phone")
+    customerId = django_filters.CharFilter(method="filter_id", field_name="customer_id")
+    number = django_filters.CharFilter(method="filter_id", field_name="number")
+    subject = django_filters.CharFilter(field_name="subject", lookup_expr="icontains")
+    tag = django_filters.CharFilter(method="filter_tag")
+    createdByUserId = django_filters.CharFilter(method="filter_id", field_name="created_by_user_id")
+    createdByCustomerId = django_filters.CharFilter(method="filter_id", field_name="created_by_customer_id")
+    createdSince = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updatedSince = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Conversation
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet[Conversation]:
+        queryset = super().qs
+        data = self.data
+        # The documented default (active only) applies only when the client names no status, folder or number.
+        if not {"status", "folderId", "number"} & set(data):
+            queryset = queryset.filter(status=Conversation.Status.ACTIVE)
+        if not {"state", "folderId"} & set(data):
+            queryset = queryset.exclude(state=Conversation.State.DELETED)
+        return queryset.order_by(*self._ordering())
+
+    def _ordering(self) -> list[str]:
+        field = self.data.get("sortField") or "createdAt"
+        order = (self.data.get("sortOrder") or "desc").lower()
+        if field not in SORT_FIELDS:
+            raise _expected("sortField", SORT_FIELDS)
+        if order not in ("asc", "desc"):
+            raise _expected("sortOrder", ["asc", "desc"])
+        sign = "-" if order == "desc" else ""
+        return [f"{sign}{SORT_FIELDS[field]}", f"{sign}id"]
+
+    def filter_mailbox(self, qs, name, value):
+        return qs.filter(mailbox_id__in=_id_list("mailboxId", value))
+
+    def filter_status(self, qs, name, value):
+        statuses = [part.strip() for part in value.split(",") if part.strip()]
+        if statuses == ["all"]:
+            return qs
+        if not statuses or set(statuses) - set(STATUSES):
+            raise _expected("status", [*STATUSES, "all"])
+        return qs.filter(status__in=statuses)
+
+    def filter_choice(self, qs, name, value):
+        choices = {"state": Conversation.State.values, "type": Conversation.Type.values}[name]
+        if value not in choices:
+            raise _expected(name, choices)
+        return qs.filter(**{name: value})
+
+    def filter_id(self, qs, name, value):
+        param = {
+            "customer_id": "customerId",
+            "number": "number",
+            "created_by_user_id": "createdByUserId",
+            "created_by_customer_id": "createdByCustomerId",
+        }[name]
+        try:
+            return qs.filter(**{name: int(value)})
+        except ValueError:
+            raise _invalid(param, "Expected a whole number.") from None
+
+    def filter_folder(self, qs, name, value):
+        try:
+            folder = Folder.objects.filter(pk=int(value)).first()
+        except ValueError:
+            raise _invalid("folderId", "Expected a whole number.") from None
+        if folder is None:
+            return qs.none()
+        qs = qs.filter(mailbox_id=folder.mailbox_id)
+        if folder.type == Folder.Type.MINE:
+            return qs.filter(assignee_id=folder.user_id, state=Conversation.State.PUBLISHED)
+        if folder.type == Folder.Type.STARRED:
+            starred = ConversationStar.objects.filter(user_id=folder.user_id).values("conversation_id")
+            return qs.filter(pk__in=starred)
+        return qs.filter(folder=folder)
+
+    def filter_assigned_to(self, qs, name, value):
+        if value.strip() in ("", "0", "-1"):
+            return qs.filter(assignee__isnull=True)
+        try:
+            return qs.filter(assignee_id=int(value))
+        except ValueError:
+            raise _invalid("assignedTo", "Expected a user id, or nothing for unassigned.") from None
+
+    def filter_customer_email(self, qs, name, value):
+        owners = CustomerEmail.objects.filter(email=value.strip().lower()).values("customer_id")
+        return qs.filter(customer_id__in=owners)
+
+    def filter_customer_phone(self, qs, name, value):
+        digits = phone_digits(value)
+        if not digits:
+            raise _invalid("customerPhone", "Expected a phone number.")
+        return qs.filter(customer_id__in=CustomerPhone.objects.filter(digits__contains=digits).values("customer_id"))
+
+    def filter_tag(self, qs, name, value):
+        tags = Tag.objects.annotate(lower_name=Lower("name")).filter(lower_name=tag_name_normalise(value))
+        return qs.filter(pk__in=ConversationTag.objects.filter(tag__in=tags).values("conversation_id"))
