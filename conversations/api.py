@@ -28,6 +28,7 @@ from conversations.payloads import EMBEDDABLE, conversation_payload, thread_payl
 from conversations.selectors import conversations_for_output, conversations_visible_to, threads_for_output
 from customers.services import customer_resolve
 from helpdesk.api.errors import service_errors
+from helpdesk.api.params import id_param
 from helpdesk.api.views import ApiViewSet, NonAtomicApiViewSet
 from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
 from mailboxes.models import CustomField
@@ -235,14 +236,8 @@ class TagViewSet(ApiViewSet):
 
     def list(self, request: Request) -> Response:
         tags = Tag.objects.annotate(counter=Count("conversationtag")).order_by("id")
-        conversation_id = request.query_params.get("conversationId")
+        conversation_id = id_param(request, "conversationId")
         if conversation_id is not None:
-            try:
-                conversation_id = int(conversation_id)
-            except ValueError:
-                raise serializers.ValidationError(
-                    {"conversationId": ["Expected a whole number."]}, code="invalid"
-                ) from None
             visible = conversations_visible_to(user=request.user).filter(pk=conversation_id)
             tags = tags.filter(pk__in=ConversationTag.objects.filter(conversation__in=visible).values("tag_id"))
         return self.paginated(

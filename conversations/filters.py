@@ -10,6 +10,7 @@ from conversations.models import Conversation, ConversationStar, ConversationTag
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
+from helpdesk.api.params import positive_id
 from mailboxes.models import Folder
 
 STATUSES = ["active", "pending", "closed", "spam"]
@@ -32,13 +33,10 @@ def _expected(name: str, choices) -> ValidationError:
 
 
 def _id_list(name: str, raw: str) -> list[int]:
-    try:
-        ids = [int(part) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise _invalid(name, "Expected a number or a comma-separated list of numbers.") from None
-    if not ids:
+    parts = [part for part in raw.split(",") if part.strip()]
+    if not parts:
         raise _invalid(name, "Expected a number or a comma-separated list of numbers.")
-    return ids
+    return [positive_id(name, part) for part in parts]
 
 
 class ConversationFilter(django_filters.FilterSet):
@@ -108,16 +106,10 @@ class ConversationFilter(django_filters.FilterSet):
             "created_by_user_id": "createdByUserId",
             "created_by_customer_id": "createdByCustomerId",
         }[name]
-        try:
-            return qs.filter(**{name: int(value)})
-        except ValueError:
-            raise _invalid(param, "Expected a whole number.") from None
+        return qs.filter(**{name: positive_id(param, value)})
 
     def filter_folder(self, qs, name, value):
-        try:
-            folder = Folder.objects.filter(pk=int(value)).first()
-        except ValueError:
-            raise _invalid("folderId", "Expected a whole number.") from None
+        folder = Folder.objects.filter(pk=positive_id("folderId", value)).first()
         if folder is None:
             return qs.none()
         qs = qs.filter(mailbox_id=folder.mailbox_id)
@@ -129,12 +121,10 @@ class ConversationFilter(django_filters.FilterSet):
         return qs.filter(folder=folder)
 
     def filter_assigned_to(self, qs, name, value):
+        # Empty (as documented), 0 or -1: unassigned.
         if value.strip() in ("", "0", "-1"):
             return qs.filter(assignee__isnull=True)
-        try:
-            return qs.filter(assignee_id=int(value))
-        except ValueError:
-            raise _invalid("assignedTo", "Expected a user id, or nothing for unassigned.") from None
+        return qs.filter(assignee_id=positive_id("assignedTo", value))
 
     def filter_customer_email(self, qs, name, value):
         owners = CustomerEmail.objects.filter(email=value.strip().lower()).values("customer_id")

@@ -26,6 +26,7 @@ from conversations.models import (
     ConversationTag,
     CustomFieldValue,
     SourceType,
+    SourceVia,
     Status,
     Tag,
     Thread,
@@ -36,6 +37,8 @@ from helpdesk.models import User
 from helpdesk.services import counter_next
 from mailboxes.models import CustomField, Folder, Mailbox
 from mailboxes.selectors import folder_get, mailbox_accessible_by
+from webhooks.models import Event
+from webhooks.services import event_emit
 
 PREVIEW_LENGTH = 255
 
@@ -292,7 +295,17 @@ def conversation_create(
         thread_at = new.created_at if (imported and new.created_at) else at
         _thread_insert(conversation, new, status=status, imported=imported, at=thread_at)
     _save(conversation, by_user=by_user, at=at)
+    # Only convo.created: the initial threads are part of it.
+    event_emit(event=Event.CONVO_CREATED, conversation=conversation)
     return conversation
+
+
+def _reply_event(thread: Thread) -> Event:
+    if thread.type == Thread.Type.NOTE:
+        return Event.CONVO_NOTE_CREATED
+    if thread.source_via == SourceVia.CUSTOMER:
+        return Event.CONVO_CUSTOMER_REPLY_CREATED
+    return Event.CONVO_AGENT_REPLY_CREATED
 
 
 @transaction.atomic
@@ -309,14 +322,21 @@ def thread_create(
     at = thread.created_at if (imported and thread.created_at) else timezone.now()
     by_user = thread.user if thread.type != Thread.Type.CUSTOMER else None
     published = thread.state == Thread.State.PUBLISHED
-    if status is None and published:
-        status = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}.get(thread.type)
     if published and thread.type == Thread.Type.CUSTOMER and conversation.state == Conversation.State.DELETED:
         conversation.state = Conversation.State.PUBLISHED
-    if status is not None and status != conversation.status:
+    status_given = status is not None
+    if status is None and published:
+        status = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}.get(thread.type)
+    status_changed = status is not None and status != conversation.status
+    if status_changed:
         _set_status(conversation, status=status, by_user=by_user, at=at)
     new = _thread_insert(conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at)
     _save(conversation, by_user=by_user, at=at)
+    if published:
+        event_emit(event=_reply_event(new), conversation=conversation)
+        # A status a reply implies is part of the reply; only one the client asked for is its own event.
+        if status_given and status_changed:
+            event_emit(event=Event.CONVO_STATUS, conversation=conversation)
     return new
 
 
@@ -329,6 +349,7 @@ def conversation_change_status(*, conversation: Conversation, status: str, by_us
     _set_status(conversation, status=status, by_user=by_user, at=at)
     _line_item(conversation, action=Thread.Action.CHANGED_STATUS, by_user=by_user, at=at, status=status)
     _save(conversation, by_user=by_user, at=at)
+    event_emit(event=Event.CONVO_STATUS, conversation=conversation)
     return conversation
 
 
@@ -350,6 +371,8 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, by
         assignee_id=assignee and assignee.pk,
     )
     _save(conversation, by_user=by_user, at=at)
+    if assignee is not None:  # unassigning fires nothing
+        event_emit(event=Event.CONVO_ASSIGNED, conversation=conversation)
     return conversation
 
 
@@ -375,6 +398,7 @@ def conversation_move(*, conversation: Conversation, mailbox: Mailbox, by_user: 
         from_mailbox_name=Mailbox.objects.filter(pk=from_mailbox_id).values_list("name", flat=True).first(),
     )
     _save(conversation, by_user=by_user, at=at)
+    event_emit(event=Event.CONVO_MOVED, conversation=conversation)
     return conversation
 
 
@@ -436,6 +460,7 @@ def conversation_delete(*, conversation: Conversation, by_user: User | None) -> 
     conversation.state = Conversation.State.DELETED
     _line_item(conversation, action=Thread.Action.DELETED, by_user=by_user, at=at)
     _save(conversation, by_user=by_user, at=at)
+    event_emit(event=Event.CONVO_DELETED, conversation=conversation)
     return conversation
 
 
@@ -448,6 +473,7 @@ def conversation_restore(*, conversation: Conversation, by_user: User | None) ->
     conversation.state = Conversation.State.PUBLISHED
     _line_item(conversation, action=Thread.Action.RESTORED, by_user=by_user, at=at)
     _save(conversation, by_user=by_user, at=at)
+    event_emit(event=Event.CONVO_RESTORED, conversation=conversation)
     return conversation
 
 
@@ -455,6 +481,8 @@ def conversation_restore(*, conversation: Conversation, by_user: User | None) ->
 def conversation_delete_forever(*, conversation: Conversation) -> None:
     """Erases the conversation with its threads and attachments; the files go once the transaction commits."""
     files = [(a.file.storage, a.file.name) for a in Attachment.objects.filter(thread__conversation=conversation)]
+    # The body describes the conversation as it was, so it is built before the rows go.
+    event_emit(event=Event.CONVO_DELETED_FOREVER, conversation=conversation)
     conversation.delete()
     for storage, name in files:
         transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))

@@ -19,6 +19,8 @@ from customers.models import (
     CustomerSocialProfile,
     CustomerWebsite,
 )
+from webhooks.models import Event
+from webhooks.services import event_emit
 
 CUSTOMER_FIELDS = frozenset(
     {
@@ -128,6 +130,7 @@ def customer_create(
         row = CustomerWebsite(customer=customer, value=value)
         _row_clean(row, f"websites[{index}]")
         row.save()
+    event_emit(event=Event.CUSTOMER_CREATED, customer=customer)
     return customer
 
 
@@ -157,6 +160,7 @@ def customer_field_values_set(*, customer: Customer, values: dict[CustomerField,
         if text != "":
             CustomerFieldValue.objects.create(customer=customer, field=field, value=text)
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    event_emit(event=Event.CUSTOMER_UPDATED, customer=customer)
 
 
 @transaction.atomic

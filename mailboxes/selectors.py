@@ -79,3 +79,15 @@ def folder_counts(*, folders: list[Folder]) -> dict[int, tuple[int, int]]:
             else:
                 counts[folder.id] = (row["total"], row["active"])
     return counts
+
+
+def folders_visible_to(*, user: User, mailbox: Mailbox, owner: User | None = None) -> QuerySet[Folder]:
+    """The mailbox's folders and the personal folders (Mine, Starred) the key's user may list: everyone's
+    for an admin, only their own for a regular user; with ``owner``, only that user's personal folders.
+    Deleted users' personal folders are left out, as deleted users are left out of ``GET /api/users``."""
+    owners = User.objects.exclude(status=User.Status.DELETED)
+    if not user.is_admin:
+        owners = owners.filter(pk=user.pk)
+    if owner is not None:
+        owners = owners.filter(pk=owner.pk)
+    return Folder.objects.filter(mailbox=mailbox).filter(Q(user__isnull=True) | Q(user__in=owners))

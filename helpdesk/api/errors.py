@@ -37,6 +37,15 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# Exceptions whose DRF text only restates the status; they get the documented message instead.
+_STOCK_MESSAGES = (
+    exceptions.NotFound,
+    exceptions.MethodNotAllowed,
+    exceptions.NotAcceptable,
+    exceptions.UnsupportedMediaType,
+)
+
+
 def error_body(status_code: int, errors: list[dict[str, Any]] | None = None, message: str | None = None) -> dict:
     default_message, code = _STATUS_TEXT.get(status_code, ("Error", "ERROR"))
     return {
@@ -145,9 +154,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         body = error_body(401)
     else:
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        default_message = _STATUS_TEXT.get(exc.status_code, ("",))[0]
-        body = error_body(exc.status_code, message=str(detail) if detail and detail != default_message else None)
+        # DRF's stock texts ("Not found.", 'Method "POST" not allowed.') give way to the documented ones;
+        # a message a view chose on purpose (why a permission was denied, a parse error) is kept.
+        detail = str(exc.detail) if isinstance(exc.detail, str) else ""
+        stock = isinstance(exc, _STOCK_MESSAGES) or detail == str(exc.default_detail)
+        body = error_body(exc.status_code, message=None if stock or not detail else detail)
     return Response(body, status=exc.status_code, headers=headers)
 
 

@@ -1,8 +1,12 @@
 from conversations.api import ConversationViewSet, TagViewSet
 from helpdesk.api.routers import ApiRouter
+from helpdesk.api.users import UserViewSet
+from mailboxes.api import MailboxViewSet
 
 router = ApiRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("tags", TagViewSet, basename="tag")
+router.register("mailboxes", MailboxViewSet, basename="mailbox")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = router.urls

@@ -1,0 +1,134 @@
+"""HTTP-level behaviour shared by every endpoint (freescout-behaviour.md §1, §2)."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mailboxes.services import mailbox_user_grant
+from tests.api_helpers import error_paths
+from tests.factories import ConversationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_malformed_json_is_400_in_the_error_shape(admin_api):
+    response = admin_api.generic("POST", "/api/conversations", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "BAD REQUEST"
+
+
+def test_a_body_that_is_not_json_is_415(admin_api):
+    response = admin_api.generic(
+        "POST", "/api/conversations", "type=email", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["errorCode"] == "UNSUPPORTED MEDIA TYPE"
+
+
+def test_oversized_bodies_are_413(admin_api, mailbox, settings):
+    conversation = ConversationFactory(mailbox=mailbox)
+    big = '{"tags": ["' + "x" * (settings.HELPDESK_MAX_JSON_BYTES + 1) + '"]}'
+    response = admin_api.generic(
+        "PUT", f"/api/conversations/{conversation.pk}/tags", big, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["errorCode"] == "PAYLOAD TOO LARGE"
+    # Routes that carry attachments accept more, up to DATA_UPLOAD_MAX_MEMORY_SIZE.
+    response = admin_api.generic("POST", "/api/conversations", big, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_wrong_method_is_405_json(admin_api, mailbox):
+    conversation = ConversationFactory(mailbox=mailbox)
+    response = admin_api.post(f"/api/conversations/{conversation.pk}", {}, format="json")
+    assert response.status_code == 405
+    assert response.json()["errorCode"] == "METHOD NOT ALLOWED"
+    assert admin_api.get(f"/api/conversations/{conversation.pk}/tags").status_code == 405
+
+
+def test_get_with_a_json_content_type_and_no_body_is_fine(admin_api):
+    assert admin_api.get("/api/conversations", content_type="application/json").status_code == 200
+
+
+def test_options_needs_no_key_and_answers_cors_preflight(client, settings, db):
+    response = client.options("/api/conversations")
+    assert response.status_code == 200
+    assert "GET" in response["Allow"] and "POST" in response["Allow"]
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    response = client.options(
+        "/api/conversations",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-freescout-api-key, content-type",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "x-freescout-api-key" in response["Access-Control-Allow-Headers"].lower()
+    assert "PUT" in response["Access-Control-Allow-Methods"]
+    other = client.options(
+        "/api/conversations", HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_numbers_as_strings_and_unknown_fields_are_accepted(admin_api, admin, mailbox):
+    body = {
+        "type": "email",
+        "mailboxId": str(mailbox.pk),
+        "subject": "Hi",
+        "customer": {"email": "a@example.org"},
+        "threads": [{"type": "customer", "text": "Hello", "to": ["support@example.com"], "tags": ["x"]}],
+        "state": "published",
+        "tags": ["ignored"],
+        "query": "ignored",
+    }
+    assert admin_api.post("/api/conversations", body, format="json").status_code == 201
+
+
+class _FileServer(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"%PDF-1.4 test"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def file_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FileServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_attachments_by_file_url_are_downloaded_behind_the_ssrf_guard(
+    admin_api, agent, mailbox, file_server, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    conversation = ConversationFactory(mailbox=mailbox)
+    url = f"/api/conversations/{conversation.pk}/threads"
+    body = {
+        "type": "customer",
+        "text": "See file",
+        "attachments": [{"fileName": "a.pdf", "fileUrl": f"{file_server}/a.pdf"}],
+    }
+    # Loopback is not a public address: refused unless private networks are allowed.
+    response = admin_api.post(url, body, format="json")
+    assert response.status_code == 400 and "attachments[0].fileUrl" in error_paths(response)
+    settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    response = admin_api.post(url, body, format="json")
+    assert response.status_code == 201, response.content
+    attachment = response.json()["_embedded"]["attachments"][0]
+    assert (attachment["fileName"], attachment["mimeType"], attachment["size"]) == ("a.pdf", "application/pdf", 13)
+    settings.HELPDESK_ATTACHMENT_MAX_BYTES = 5
+    response = admin_api.post(url, body, format="json")
+    assert response.status_code == 400 and "attachments[0].fileUrl" in error_paths(response)
