@@ -12,6 +12,8 @@ _CUSTOMER_EMAILS = Prefetch("customer__emails", queryset=CustomerEmail.objects.o
 
 
 def conversations_visible_to(*, user: User) -> QuerySet[Conversation]:
+    if user.is_active and user.is_admin:
+        return Conversation.objects.all()  # no mailbox subquery in every count and page query
     return Conversation.objects.filter(mailbox__in=mailboxes_accessible_by(user=user))
 
 
