@@ -24,8 +24,16 @@ from conversations.inputs import (
     ThreadInput,
 )
 from conversations.models import Conversation, ConversationTag, SourceType, Tag, Thread
-from conversations.payloads import EMBEDDABLE, conversation_payload, thread_payload, timelog_payload
-from conversations.selectors import conversations_for_output, conversations_visible_to, threads_for_output
+from conversations.payloads import (
+    CONVERSATION_COLUMNS,
+    EMBEDDABLE,
+    TIMELOG_COLUMNS,
+    conversation_payload_by_id,
+    conversation_payloads,
+    thread_payload_by_id,
+    timelog_payload,
+)
+from conversations.selectors import conversations_visible_to
 from customers.services import customer_resolve
 from helpdesk.api.errors import service_errors
 from helpdesk.api.params import id_param
@@ -113,13 +121,13 @@ class ConversationViewSet(NonAtomicApiViewSet):
 
     def list(self, request: Request) -> Response:
         embed = embed_param(request, default=frozenset())
-        queryset = conversations_for_output(self.filter_queryset(self.get_queryset()), embed=embed)
-        return self.paginated(queryset, lambda conversation: conversation_payload(conversation, embed=embed))
+        rows = self.filter_queryset(self.get_queryset()).values(*CONVERSATION_COLUMNS)
+        return self.paginated_batch(rows, lambda page: conversation_payloads(page, embed=embed))
 
     def retrieve(self, request: Request, pk: str) -> Response:
+        conversation = self.get_conversation()
         embed = embed_param(request, default=frozenset({"threads"}))
-        conversation = get_object_or_404(conversations_for_output(self.get_queryset(), embed=embed), pk=pk)
-        return Response(conversation_payload(conversation, embed=embed))
+        return Response(conversation_payload_by_id(conversation.pk, embed=embed))
 
     def create(self, request: Request) -> Response:
         given = ConversationCreateInput(data=request.data, context={"request": request})
@@ -158,8 +166,7 @@ class ConversationViewSet(NonAtomicApiViewSet):
             raise service_errors(
                 error, {"assignee": "assignTo", "id": "customer.id", "email": "customer.email", **field_paths}
             ) from None
-        conversation = conversations_for_output(Conversation.objects.filter(pk=conversation.pk), embed=EMBEDDABLE).get()
-        return self.created(conversation_payload(conversation, embed=frozenset({"threads"})))
+        return self.created(conversation_payload_by_id(conversation.pk))
 
     def update(self, request: Request, pk: str) -> Response:
         conversation = self.get_conversation()
@@ -222,13 +229,14 @@ class ConversationViewSet(NonAtomicApiViewSet):
                 )
         except DjangoValidationError as error:
             raise service_errors(error) from None
-        return self.created(thread_payload(threads_for_output(Thread.objects.filter(pk=thread.pk)).get()))
+        return self.created(thread_payload_by_id(thread.pk))
 
     @action(detail=True, methods=["get"])
     def timelogs(self, request: Request, pk: str) -> Response:
         conversation = self.get_conversation()
         self.hal_name = "timelogs"
-        return self.paginated(conversation.timelogs.order_by("-created_at", "-id"), timelog_payload)
+        timelogs = conversation.timelogs.order_by("-created_at", "-id").values(*TIMELOG_COLUMNS)
+        return self.paginated(timelogs, timelog_payload)
 
 
 class TagViewSet(ApiViewSet):

@@ -126,6 +126,8 @@ class Conversation(models.Model):
             models.Index(fields=["mailbox", "status", "created_at", "id"], name="conv_mailbox_status_created"),
             models.Index(fields=["mailbox", "status", "updated_at", "id"], name="conv_mailbox_status_updated"),
             models.Index(fields=["mailbox", "status", "last_reply_at", "id"], name="conv_mailbox_status_waiting"),
+            # The exact totalElements of the default list (mailbox + status, not deleted) as an index-only count.
+            models.Index(fields=["mailbox", "status", "state"], name="conv_mailbox_status_state"),
             models.Index(fields=["created_at", "id"], name="conv_created"),
             models.Index(fields=["updated_at", "id"], name="conv_updated"),
             models.Index(fields=["folder", "created_at", "id"], name="conv_folder_created"),

@@ -1,25 +1,29 @@
 """Customer JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
-from customers.models import Customer
+from customers.models import Customer, CustomerEmail
 from helpdesk.payloads import date_out
 
 
-def customer_primary_email(customer: Customer) -> str:
-    # ``emails`` is prefetched in id order by the selectors: the first added is the primary address.
-    emails = customer.emails.all()
-    return emails[0].email if emails else ""
-
-
-def customer_short_payload(customer: Customer | None) -> dict | None:
-    if customer is None:
-        return None
+def customer_short_payloads(customer_ids: set[int]) -> dict[int, dict]:
+    """``{id: CustomerShort}`` for these customers, in two queries; ``email`` is the first address added."""
+    if not customer_ids:
+        return {}
+    emails: dict[int, str] = {}
+    for customer_id, email in (
+        CustomerEmail.objects.filter(customer_id__in=customer_ids).order_by("id").values_list("customer_id", "email")
+    ):
+        emails.setdefault(customer_id, email)
+    rows = Customer.objects.filter(pk__in=customer_ids).values_list("id", "first_name", "last_name", "photo_url")
     return {
-        "id": customer.pk,
-        "type": "customer",
-        "firstName": customer.first_name,
-        "lastName": customer.last_name,
-        "photoUrl": customer.photo_url,
-        "email": customer_primary_email(customer),
+        pk: {
+            "id": pk,
+            "type": "customer",
+            "firstName": first,
+            "lastName": last,
+            "photoUrl": photo_url,
+            "email": emails.get(pk, ""),
+        }
+        for pk, first, last, photo_url in rows
     }
 
 

@@ -3,7 +3,7 @@ webhook bodies, so the two cannot drift. Inputs come from selectors with their r
 
 import datetime
 
-from helpdesk.links import file_url
+from helpdesk.links import file_url, stored_file_url
 from helpdesk.models import User
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -14,16 +14,21 @@ def date_out(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(datetime.UTC).strftime(DATE_FORMAT)
 
 
-def user_short_payload(user: User | None) -> dict | None:
-    if user is None:
-        return None
+def user_short_payloads(user_ids: set[int]) -> dict[int, dict]:
+    """``{id: UserShort}`` for these users, in one query."""
+    if not user_ids:
+        return {}
+    rows = User.objects.filter(pk__in=user_ids).values_list("id", "first_name", "last_name", "photo", "email")
     return {
-        "id": user.pk,
-        "type": "user",
-        "firstName": user.first_name,
-        "lastName": user.last_name,
-        "photoUrl": file_url(user.photo),
-        "email": user.email,
+        pk: {
+            "id": pk,
+            "type": "user",
+            "firstName": first,
+            "lastName": last,
+            "photoUrl": stored_file_url(photo),
+            "email": email,
+        }
+        for pk, first, last, photo, email in rows
     }
 
 

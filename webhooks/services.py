@@ -30,13 +30,9 @@ def _subscribers(event: str, *, mailbox_id: int | None) -> list[Webhook]:
 
 
 def _conversation_body(conversation: Conversation) -> dict:
-    from conversations.payloads import conversation_payload
-    from conversations.selectors import conversations_for_output
+    from conversations.payloads import conversation_payload_by_id
 
-    fresh = conversations_for_output(
-        Conversation.objects.filter(pk=conversation.pk), embed=frozenset({"threads"})
-    ).get()
-    return conversation_payload(fresh, embed=frozenset({"threads"}))
+    return conversation_payload_by_id(conversation.pk)
 
 
 def _customer_body(customer: Customer) -> dict:

@@ -15,6 +15,10 @@ class ApiViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([to_payload(item) for item in page])
 
+    def paginated_batch(self, queryset, to_payloads: Callable[[list], list[dict]]) -> Response:
+        """Like ``paginated``, for payloads built a page at a time (related rows loaded once per page)."""
+        return self.get_paginated_response(to_payloads(self.paginate_queryset(queryset)))
+
     @staticmethod
     def created(payload: dict) -> Response:
         return Response(payload, status=201, headers={"Resource-ID": str(payload["id"])})

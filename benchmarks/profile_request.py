@@ -1,0 +1,215 @@
+"""Where one API request's time goes, measured in this process against the benchmark database.
+
+    .venv/bin/python -m benchmarks.profile_request [list|list_embed|get] [--requests 100]
+
+Runs the request through Django's test client (the whole middleware and DRF stack, no network),
+first unprofiled for the wall time and the time spent in SQL, then under cProfile, and prints the share
+of the main stages (key authentication, filtering, COUNT, page query and prefetches, building model
+instances, payloads, rendering) and the top functions. cProfile slows Python code more than SQL, so its
+shares lean towards Python; the unprofiled SQL share is the check. The dataset must be loaded
+(``benchmarks.load_data``).
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+
+from benchmarks.run import environment_prepare
+
+# (label, file name ending, function name): cumulative time of these, per request. They nest (the page
+# query runs inside pagination), so the shares do not add up to 100 %.
+STAGES = [
+    ("whole request (Django handler)", "django/core/handlers/base.py", "_get_response"),
+    ("API key authentication", "helpdesk/api/authentication.py", "authenticate"),
+    ("filtering (FilterSet.qs)", "conversations/filters.py", "qs"),
+    ("pagination: COUNT + page", "helpdesk/api/pagination.py", "paginate_queryset"),
+    ("  QuerySet.count (the COUNT)", "django/db/models/query.py", "count"),
+    ("related rows of the page (page_context)", "conversations/payloads.py", "page_context"),
+    ("  SQL compilation (as_sql)", "django/db/models/sql/compiler.py", "as_sql"),
+    ("  psycopg execute (round trips)", "psycopg/cursor.py", "execute"),
+    ("  psycopg fetch + row decoding", "psycopg/cursor.py", "fetchmany"),
+    ("payloads (conversation_payload)", "conversations/payloads.py", "conversation_payload"),
+    ("  thread_payload", "conversations/payloads.py", "thread_payload"),
+    ("  date_out", "helpdesk/payloads.py", "date_out"),
+    ("  user_short_payloads", "helpdesk/payloads.py", "user_short_payloads"),
+    ("rendering (renderer.render)", "helpdesk/api/renderers.py", "render"),
+]
+
+
+def paths_for(scenario: str, mailbox_id: int, conversation_ids: list[int]) -> list[str]:
+    listing = f"/api/conversations?mailboxId={mailbox_id}&status=active&pageSize=50"
+    return {
+        "list": [listing],
+        "list_embed": [f"{listing}&embed=threads"],
+        "get": [f"/api/conversations/{pk}" for pk in conversation_ids],
+    }[scenario]
+
+
+@contextmanager
+def sql_timer(totals: dict):
+    """Adds the wall time of every query (execute and fetch) to ``totals``."""
+    from django.db import connection
+
+    def wrapper(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            totals["sql_s"] += time.perf_counter() - began
+            totals["queries"] += 1
+
+    with connection.execute_wrapper(wrapper):
+        yield
+
+
+@contextmanager
+def stage_timers(totals: dict[str, float]):
+    """Wraps the main stages of a request with wall-clock timers (no profiler overhead), in this process
+    only. Stages nest: the COUNT and the prefetches run inside pagination."""
+    from django.conf import settings
+    from django.db.models import query
+    from django.utils.module_loading import import_string
+
+    import conversations.api
+    from helpdesk.api.authentication import ApiKeyAuthentication
+    from helpdesk.api.pagination import HalPagination
+
+    renderer = import_string(settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"][0])
+    targets = [
+        ("API key authentication", ApiKeyAuthentication, "authenticate"),
+        ("pagination: COUNT + page", HalPagination, "paginate_queryset"),
+        ("  COUNT (QuerySet.count)", query.QuerySet, "count"),
+        ("payloads with their related rows (conversation_payloads)", conversations.api, "conversation_payloads"),
+        ("rendering (renderer.render)", renderer, "render"),
+    ]
+    originals = []
+    active: set[str] = set()
+    for label, owner, name in targets:
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+        totals.setdefault(label, 0.0)
+
+        def timed(*args, __original=original, __label=label, **kwargs):
+            # Only the outermost call counts.
+            if __label in active:
+                return __original(*args, **kwargs)
+            active.add(__label)
+            began = time.perf_counter()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                totals[__label] += time.perf_counter() - began
+                active.discard(__label)
+
+        setattr(owner, name, timed)
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def stage_times(stats: pstats.Stats, requests: int) -> list[tuple[str, float]]:
+    found = []
+    for label, file_end, function in STAGES:
+        total = sum(
+            cumulative
+            for (file_name, _, name), (_, _, _, cumulative, _) in stats.stats.items()
+            if name == function and file_name.replace("\\", "/").endswith(file_end)
+        )
+        found.append((label, total / requests * 1000))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", default="list", choices=["list", "list_embed", "get"])
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="helpdesk-bench-profile-"))
+    environment_prepare(work)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from benchmarks.load_data import BENCH_ADMIN_EMAIL
+    from conversations.models import Conversation
+    from helpdesk.models import User
+    from helpdesk.services import api_key_create, api_key_revoke
+    from mailboxes.models import Mailbox
+
+    admin = User.objects.filter(email=BENCH_ADMIN_EMAIL).first()
+    if admin is None:
+        raise SystemExit("no benchmark data: run python -m benchmarks.load_data first")
+    api_key_row, api_key = api_key_create(user=admin, name="benchmark profile")
+    try:
+        mailbox = Mailbox.objects.order_by("id").first()
+        ids = list(Conversation.objects.values_list("pk", flat=True)[:5000])
+        paths = paths_for(args.scenario, mailbox.pk, random.Random(7).sample(ids, min(100, len(ids))))  # noqa: S311
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FREESCOUT_API_KEY=api_key)
+
+        def requests() -> None:
+            for index in range(args.requests):
+                response = client.get(paths[index % len(paths)])
+                assert response.status_code == 200, response.content[:300]
+
+        for _ in range(5):
+            client.get(paths[0])
+        totals = {"sql_s": 0.0, "queries": 0}
+        stages: dict[str, float] = {}
+        with sql_timer(totals), stage_timers(stages):
+            began = time.perf_counter()
+            requests()
+            wall = time.perf_counter() - began
+        per_request_ms = wall / args.requests * 1000
+        sql_ms = totals["sql_s"] / args.requests * 1000
+        print(f"{args.scenario}: {paths[0]}")
+        print(
+            f"unprofiled: {per_request_ms:.2f} ms per request (test client, one process), "
+            f"{totals['queries'] / args.requests:.0f} queries taking {sql_ms:.2f} ms "
+            f"({sql_ms / per_request_ms:.0%}), Python {per_request_ms - sql_ms:.2f} ms"
+        )
+        print("unprofiled stages, ms per request (wall clock, SQL included; stages nest):")
+        for label, seconds in stages.items():
+            ms = seconds / args.requests * 1000
+            print(f"  {label:<40} {ms:8.2f} ms  {ms / per_request_ms:6.1%}")
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        requests()
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        profiled = stage_times(stats, args.requests)
+        whole = profiled[0][1]
+        print(f"\nunder cProfile, ms per request (share of the whole request, {whole:.1f} ms):")
+        for label, ms in profiled:
+            print(f"  {label:<40} {ms:8.2f} ms  {ms / whole:6.1%}")
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
+            print(f"\ntop {args.top} by {order}:")
+            print(out.getvalue().split("\n", 6)[-1].rstrip())
+    finally:
+        api_key_revoke(api_key=api_key_row)
+        connection.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

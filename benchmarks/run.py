@@ -1,0 +1,441 @@
+"""Measures the conversation list and get endpoints against a bare Django view, in one run.
+
+    .venv/bin/python -m benchmarks.run [--duration 15] [--rounds 3] [--connections 4]
+
+Loads the dataset if it is missing (``benchmarks.load_data``), captures the SQL of one list request and
+EXPLAINs its COUNT and page queries, starts gunicorn (2 sync workers) on a free port with the project
+plus the bare views (``benchmarks.urls``), then loads each scenario with wrk (or, without wrk, a Python
+load generator) at 4 connections. Prints a table and writes ``benchmarks/results/<timestamp>.json``.
+README.md here says how to read it.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+
+from benchmarks import DEFAULT_DATABASE_URL
+from benchmarks.loadgen import load_python, load_wrk
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS_DIR = HERE / "results"
+TARGET_RATIO = 0.25  # list rps ÷ bare rps, at least
+TARGET_P99_MS = 50.0  # list p99, at most
+GET_IDS = 1_000
+SEED = 7
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    paths: list[str]
+    authenticated: bool
+    description: str
+
+
+def scenarios_for(*, mailbox_id: int, conversation_ids: list[int]) -> list[Scenario]:
+    listing = f"/api/conversations?mailboxId={mailbox_id}&status=active&pageSize=50"
+    return [
+        Scenario("bare", ["/bench/bare"], False, "static JsonResponse, a page of 50 conversations (floor 1.00)"),
+        Scenario("bare_small", ["/bench/bare-small"], False, 'static JsonResponse {"status": "ok"}'),
+        Scenario("list", [listing], True, "list by mailbox + status, 50 per page, exact totalElements"),
+        Scenario("list_embed", [f"{listing}&embed=threads"], True, "the same with embed=threads (250 threads)"),
+        Scenario(
+            "get",
+            [f"/api/conversations/{pk}" for pk in conversation_ids],
+            True,
+            f"one conversation with its threads, cycling through {len(conversation_ids)} ids",
+        ),
+    ]
+
+
+# --- Environment ------------------------------------------------------------------------------------
+
+
+def environment_prepare(data_dir: Path) -> None:
+    """What the server and this process share: the bench database and settings a deployment would set."""
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    os.environ["DEBUG"] = "false"
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
+    os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
+    os.environ["LOG_LEVEL"] = "WARNING"
+
+
+def machine_facts() -> dict:
+    facts = {
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        facts["postgresql"] = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        facts["shared_buffers"] = cursor.fetchone()[0]
+    return facts
+
+
+# --- In-process: what SQL a request runs, and its plans --------------------------------------------
+
+
+def queries_capture(path: str, api_key: str) -> dict:
+    """Runs the request in this process (warm, after two unmeasured runs) and returns its queries."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FREESCOUT_API_KEY=api_key)
+    for _ in range(2):
+        client.get(path)
+    durations: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            durations.append(time.perf_counter() - began)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
+        began = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - began
+    if response.status_code != 200:
+        raise SystemExit(f"GET {path} answered {response.status_code}: {response.content[:500]!r}")
+    return {
+        "path": path,
+        "status": response.status_code,
+        "bytes": len(response.content),
+        "in_process_ms": round(elapsed * 1000, 2),
+        "total_elements": (response.json().get("page") or {}).get("totalElements"),
+        "queries": [
+            {"sql": query["sql"], "ms": round(seconds * 1000, 3)}
+            for query, seconds in zip(captured.captured_queries, durations, strict=True)
+        ],
+    }
+
+
+def explain(sql: str) -> str:
+    """The plan of the second of two runs, so that neither the catalog lookups of a first plan nor a cold
+    cache count."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    return plan
+
+
+def sql_short(sql: str) -> str:
+    """The SQL with a long select list elided, for the console (the results file keeps it whole)."""
+    head, separator, rest = sql.partition(" FROM ")
+    if separator and len(head) > 120:
+        head = f"SELECT <{head.count(',') + 1} columns>"
+    return f"{head}{separator}{rest}"
+
+
+def list_plans(captured: dict) -> dict[str, dict]:
+    """The list's COUNT and page queries with their plans."""
+    plans = {}
+    for query in captured["queries"]:
+        sql = query["sql"]
+        if "conversations_conversation" not in sql.split(" FROM ", 1)[-1][:40]:
+            continue
+        if sql.startswith("SELECT COUNT(*)"):
+            plans["count"] = {"sql": sql, "plan": explain(sql)}
+        elif " LIMIT " in sql and "page" not in plans:
+            plans["page"] = {"sql": sql, "plan": explain(sql)}
+    return plans
+
+
+# --- The server -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_start(*, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "helpdesk.wsgi:application",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+    ]
+    log = log_path.open("wb")
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            if http_get(port, "/bench/bare-small")[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server_stop(server)
+    raise SystemExit(f"gunicorn did not answer within 30 s:\n{log_path.read_text()}")
+
+
+def server_stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def http_get(port: int, path: str, api_key: str = "") -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"X-FreeScout-API-Key": api_key} if api_key else {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# --- Report -----------------------------------------------------------------------------------------
+
+
+def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict]:
+    """Medians over the rounds; each round's ratio is taken against that round's bare run."""
+    summary = {}
+    for name in names:
+        runs = [round_[name] for round_ in rounds]
+        ratios = [round_[name]["rps"] / round_["bare"]["rps"] for round_ in rounds]
+        summary[name] = {
+            "rps": statistics.median(run["rps"] for run in runs),
+            "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+            "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+            "ratio": statistics.median(ratios),
+            "ratio_range": [min(ratios), max(ratios)],
+            "bytes_per_request": statistics.median(run["bytes_per_request"] for run in runs),
+            "errors": sum(sum(run["errors"].values()) for run in runs),
+        }
+    return summary
+
+
+def table(summary: dict[str, dict], queries: dict[str, int], rounds: int) -> str:
+    lines = [
+        f"{'scenario':<12} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7} {'ratio range':>13} "
+        f"{'KB/resp':>8} {'queries':>7} {'errors':>6}",
+    ]
+    for name, row in summary.items():
+        low, high = row["ratio_range"]
+        lines.append(
+            f"{name:<12} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio']:>7.3f} "
+            f"{f'{low:.3f}-{high:.3f}':>13} {row['bytes_per_request'] / 1024:>8.1f} "
+            f"{queries.get(name, 0):>7} {row['errors']:>6}"
+        )
+    lines.append(f"(medians of {rounds} round(s); '÷ bare' is the median of each round's rps ÷ that round's bare rps)")
+    return "\n".join(lines)
+
+
+def targets(summary: dict[str, dict]) -> dict[str, dict]:
+    listing = summary["list"]
+    return {
+        "list_ratio": {
+            "target": f">= {TARGET_RATIO}",
+            "measured": round(listing["ratio"], 3),
+            "met": listing["ratio"] >= TARGET_RATIO,
+        },
+        "list_p99_ms": {
+            "target": f"<= {TARGET_P99_MS}",
+            "measured": round(listing["p99_ms"], 2),
+            "met": listing["p99_ms"] <= TARGET_P99_MS,
+        },
+    }
+
+
+# --- Main -------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=15, help="seconds of load per scenario and round")
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured load per scenario first")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every scenario; the report takes medians")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--scenarios", help="comma-separated subset (bare always runs)")
+    args = parser.parse_args(argv)
+
+    generator = args.load_generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
+    if generator == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (or --load-generator python)")
+    if generator == "python":
+        print("note: the Python load generator takes CPU from the server; wrk is preferred", flush=True)
+    load = load_wrk if generator == "wrk" else load_python
+
+    work = Path(tempfile.mkdtemp(prefix="helpdesk-bench-"))
+    environment_prepare(work / "data")
+
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from benchmarks.load_data import BENCH_ADMIN_EMAIL, Dataset, ensure_loaded
+    from conversations.models import Conversation
+    from helpdesk.models import User
+    from helpdesk.services import api_key_create, api_key_revoke, user_create
+    from mailboxes.models import Mailbox
+
+    dataset = Dataset(conversations=args.conversations, customers=args.customers)
+    ensure_loaded(url=os.environ["DATABASE_URL"], dataset=dataset)
+
+    admin = User.objects.filter(email=BENCH_ADMIN_EMAIL).first() or user_create(
+        email=BENCH_ADMIN_EMAIL, first_name="Bench", last_name="Admin", role=User.Role.ADMIN
+    )
+    api_key_row, api_key = api_key_create(user=admin, name=f"benchmark {datetime.now(UTC):%Y-%m-%d %H:%M}")
+    server = None
+    try:
+        mailbox = Mailbox.objects.order_by("id").first()
+        ids = list(Conversation.objects.values_list("pk", flat=True))
+        conversation_ids = random.Random(SEED).sample(ids, min(GET_IDS, len(ids)))  # noqa: S311
+        scenarios = scenarios_for(mailbox_id=mailbox.pk, conversation_ids=conversation_ids)
+        if args.scenarios:
+            wanted = {"bare", *args.scenarios.split(",")}
+            scenarios = [s for s in scenarios if s.name in wanted]
+        facts = machine_facts()
+
+        print("capturing the SQL of each API scenario and EXPLAINing the list", flush=True)
+        captured = {s.name: queries_capture(s.paths[0], api_key) for s in scenarios if s.authenticated}
+        plans = list_plans(captured["list"]) if "list" in captured else {}
+        connections.close_all()
+
+        port = free_port()
+        server = server_start(port=port, workers=args.workers, log_path=work / "gunicorn.log")
+        for scenario in scenarios:
+            status, _ = http_get(port, scenario.paths[0], api_key if scenario.authenticated else "")
+            if status != 200:
+                raise SystemExit(f"{scenario.name}: GET {scenario.paths[0]} answered {status}")
+        print(
+            f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}; load: {generator}, "
+            f"{args.connections} connections, {args.duration:g} s per run, {args.rounds} round(s)",
+            flush=True,
+        )
+
+        def run(scenario: Scenario, seconds: float) -> dict:
+            return load(
+                port=port,
+                scenario=scenario,
+                api_key=api_key,
+                seconds=seconds,
+                connections=args.connections,
+                work=work,
+            )
+
+        for scenario in scenarios:
+            if args.warmup > 0:
+                run(scenario, args.warmup)
+        rounds: list[dict[str, dict]] = []
+        for number in range(1, args.rounds + 1):
+            results = {}
+            for scenario in scenarios:
+                results[scenario.name] = run(scenario, args.duration)
+                row = results[scenario.name]
+                print(
+                    f"  round {number} {scenario.name:<11} {row['rps']:8.1f} rps  p50 {row['p50_ms']:7.2f} ms  "
+                    f"p99 {row['p99_ms']:7.2f} ms",
+                    flush=True,
+                )
+            rounds.append(results)
+    finally:
+        if server is not None:
+            server_stop(server)
+        api_key_revoke(api_key=api_key_row)
+        shutil.rmtree(work, ignore_errors=True)
+
+    names = [s.name for s in scenarios]
+    summary = summarise(rounds, names)
+    query_counts = {name: len(c["queries"]) for name, c in captured.items()}
+    print()
+    print(table(summary, query_counts, args.rounds))
+    met = targets(summary) if "list" in summary else {}
+    for name, target in met.items():
+        print(f"target {name}: {target['measured']} (want {target['target']}): {'met' if target['met'] else 'MISSED'}")
+    if "list" in captured:
+        print(f"list totalElements: {captured['list']['total_elements']}")
+    for name, plan in plans.items():
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the list's {name} query:\n{sql_short(plan['sql'])}\n{plan['plan']}")
+    if "list" in captured:
+        print("\nthe list request's queries (in this process, warm):")
+        for query in captured["list"]["queries"]:
+            print(f"  {query['ms']:7.2f} ms  {sql_short(query['sql'])[:150]}")
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    result_path = RESULTS_DIR / f"{stamp}.json"
+    result = {
+        "when": stamp,
+        "machine": {**facts, "load_average_after": os.getloadavg()},
+        "config": {
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+            "connections": args.connections,
+            "gunicorn_workers": args.workers,
+            "load_generator": generator,
+            "database": connections["default"].settings_dict["NAME"],
+            "conversations": dataset.conversations,
+            "threads": dataset.threads,
+            "customers": dataset.customers,
+        },
+        "scenarios": {s.name: {"description": s.description, "path": s.paths[0]} for s in scenarios},
+        "summary": summary,
+        "targets": met,
+        "rounds": rounds,
+        "captured": captured,
+        "explain": plans,
+    }
+    result_path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nresults: {result_path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
