@@ -1,0 +1,116 @@
+"""What every conversation service shares: folder placement, the row lock, saving, line items."""
+
+import html
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from conversations.models import (
+    Conversation,
+    Status,
+    Thread,
+)
+from helpdesk.models import User
+from mailboxes.models import Folder, Mailbox
+from mailboxes.selectors import folder_get, mailbox_accessible_by
+
+PREVIEW_LENGTH = 255
+
+
+def folder_type_for(*, state: str, status: str, has_assignee: bool) -> int:
+    """The mailbox folder a conversation belongs in (Mine and Starred are views, never a home)."""
+    if state == Conversation.State.DRAFT:
+        return Folder.Type.DRAFTS
+    if state == Conversation.State.DELETED:
+        return Folder.Type.DELETED
+    if status == Status.SPAM:
+        return Folder.Type.SPAM
+    if status == Status.CLOSED:
+        return Folder.Type.CLOSED
+    if has_assignee:
+        return Folder.Type.ASSIGNED
+    return Folder.Type.UNASSIGNED
+
+
+def _place(conversation: Conversation) -> None:
+    folder_type = folder_type_for(
+        state=conversation.state, status=conversation.status, has_assignee=conversation.assignee_id is not None
+    )
+    if (
+        conversation.folder_id is None
+        or conversation.folder.type != folder_type
+        or conversation.folder.mailbox_id != conversation.mailbox_id
+    ):
+        conversation.folder = folder_get(mailbox_id=conversation.mailbox_id, type=folder_type)
+
+
+def _save(conversation: Conversation, *, by_user: User | None = None, at: datetime | None = None) -> None:
+    _place(conversation)
+    conversation.updated_at = at or timezone.now()
+    if by_user is not None:
+        conversation.user_updated_at = conversation.updated_at
+    conversation.full_clean(exclude=["number", "folder", "mailbox", "customer", "assignee"], validate_constraints=False)
+    conversation.save()
+
+
+def body_sanitise(body: str) -> str:
+    return nh3.clean(body or "")
+
+
+def text_preview(body: str) -> str:
+    text = html.unescape(strip_tags(re.sub(r"<br\s*/?>|</p>|</div>", " ", body or "", flags=re.IGNORECASE)))
+    return " ".join(text.split())[:PREVIEW_LENGTH]
+
+
+def _addresses(values: Iterable[str], argument: str) -> list[str]:
+    from customers.services import email_normalise
+
+    cleaned = []
+    for value in values:
+        try:
+            cleaned.append(email_normalise(value))
+        except ValidationError:
+            raise ValidationError({argument: f"{value!r} is not a valid email address."}) from None
+    return cleaned
+
+
+def _check_access(*, user: User, mailbox: Mailbox, argument: str) -> None:
+    if not user.is_active or not mailbox_accessible_by(user=user, mailbox_id=mailbox.pk):
+        raise ValidationError({argument: f"{user.email} has no access to mailbox {mailbox.name}."})
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The current row, locked until the transaction ends: a caller's copy may be stale, and saving it
+    would undo a concurrent change (a reply's threads_count, say)."""
+    return Conversation.objects.select_for_update().select_related("folder", "mailbox").get(pk=conversation.pk)
+
+
+def _set_status(conversation: Conversation, *, status: str, by_user: User | None, at: datetime) -> None:
+    if status not in Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    conversation.status = status
+    if status == Status.CLOSED:
+        conversation.closed_at, conversation.closed_by = at, by_user
+    else:
+        conversation.closed_at, conversation.closed_by = None, None
+
+
+def _line_item(conversation: Conversation, *, action: str, by_user: User | None, at: datetime, **data) -> Thread:
+    return Thread.objects.create(
+        conversation=conversation,
+        type=Thread.Type.LINEITEM,
+        status=conversation.status,
+        action_type=action,
+        action_data=data,
+        source_via=Conversation.LastReplyFrom.USER,
+        source_type=conversation.source_type,
+        created_by_user=by_user,
+        assigned_to=conversation.assignee,
+        created_at=at,
+        updated_at=at,
+    )

@@ -1,0 +1,163 @@
+"""Adding threads: customer replies, agent replies, notes, chat messages, with their attachments."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import (
+    Attachment,
+    Conversation,
+    SourceVia,
+    Status,
+    Thread,
+)
+from conversations.services.common import _addresses, _locked, _save, _set_status, body_sanitise, text_preview
+from customers.models import Customer
+from helpdesk.models import User
+from webhooks.models import Event
+from webhooks.services import event_emit
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+    content_id: str = ""
+
+
+@dataclass(frozen=True)
+class NewThread:
+    """A thread to add. Message and note threads need ``user``; customer threads default to the
+    conversation's customer."""
+
+    type: str
+    body: str
+    user: User | None = None
+    customer: Customer | None = None
+    state: str = Thread.State.PUBLISHED
+    to: Sequence[str] = ()
+    cc: Sequence[str] = ()
+    bcc: Sequence[str] = ()
+    created_at: datetime | None = None
+    message_id: str = ""
+    headers: str = ""
+    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
+
+
+def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Customer | None]:
+    """Validates ``new`` and returns (written by the customer?, its customer)."""
+    if new.type not in (Thread.Type.CUSTOMER, Thread.Type.MESSAGE, Thread.Type.NOTE, Thread.Type.CHAT):
+        raise ValidationError({"type": f"Unknown thread type {new.type!r}."})
+    if new.state not in (Thread.State.DRAFT, Thread.State.PUBLISHED):
+        raise ValidationError({"state": f"Unknown thread state {new.state!r}."})
+    from_customer = new.type == Thread.Type.CUSTOMER or (new.type == Thread.Type.CHAT and new.user is None)
+    customer = new.customer or conversation.customer
+    if from_customer and customer is None:
+        raise ValidationError({"customer": "A customer thread needs a customer."})
+    if not from_customer and new.user is None:
+        raise ValidationError({"user": "An agent reply or note needs a user."})
+    if not (new.body or "").strip() and not new.attachments:
+        raise ValidationError({"text": "A thread needs text."})
+    for argument in ("to", "cc", "bcc"):
+        _addresses(getattr(new, argument), argument)
+    return from_customer, customer
+
+
+def _thread_insert(conversation: Conversation, new: NewThread, *, status: str, imported: bool, at: datetime) -> Thread:
+    """Writes a thread and updates the conversation's derived columns (the caller saves it)."""
+    from_customer, customer = _thread_author(conversation, new)
+    is_message = new.type != Thread.Type.NOTE
+    thread = Thread.objects.create(
+        conversation=conversation,
+        type=new.type,
+        status=status,
+        state=new.state,
+        body=body_sanitise(new.body),
+        source_type=conversation.source_type,
+        source_via=Conversation.LastReplyFrom.CUSTOMER if from_customer else Conversation.LastReplyFrom.USER,
+        customer=customer,
+        created_by_user=None if from_customer else new.user,
+        created_by_customer=customer if from_customer else None,
+        assigned_to=conversation.assignee,
+        to=_addresses(new.to, "to"),
+        cc=_addresses(new.cc, "cc"),
+        bcc=_addresses(new.bcc, "bcc"),
+        message_id=new.message_id.strip().strip("<>"),
+        headers=new.headers,
+        first=is_message
+        and not conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM]).exists(),
+        imported=imported,
+        created_at=at,
+        updated_at=at,
+    )
+    for attachment in new.attachments:
+        _attachment_add(thread=thread, attachment=attachment)
+    if new.state == Thread.State.PUBLISHED and is_message:
+        conversation.threads_count += 1
+        conversation.preview = text_preview(thread.body)
+        if conversation.last_reply_at is None or at >= conversation.last_reply_at:
+            conversation.last_reply_at = at
+            conversation.last_reply_from = thread.source_via
+    return thread
+
+
+def _attachment_add(*, thread: Thread, attachment: NewAttachment) -> Attachment:
+    name = (attachment.file_name or "").replace("/", "_").replace("\\", "_").strip() or "attachment"
+    row = Attachment(
+        thread=thread,
+        file_name=name[:255],
+        mime_type=attachment.mime_type or "application/octet-stream",
+        size=len(attachment.content),
+        content_id=attachment.content_id,
+        inline=bool(attachment.content_id),
+    )
+    # Files are written last, after every check of the request has passed (see ``_thread_validate``).
+    row.file.save(name[:100], ContentFile(attachment.content), save=False)
+    row.save()
+    return row
+
+
+def _reply_event(thread: Thread) -> Event:
+    if thread.type == Thread.Type.NOTE:
+        return Event.CONVO_NOTE_CREATED
+    if thread.source_via == SourceVia.CUSTOMER:
+        return Event.CONVO_CUSTOMER_REPLY_CREATED
+    return Event.CONVO_AGENT_REPLY_CREATED
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    conversation: Conversation,
+    thread: NewThread,
+    status: str | None = None,
+    imported: bool = False,
+) -> Thread:
+    """Adds a reply or note. Without ``status``, a customer reply makes the conversation active (and
+    takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is."""
+    conversation = _locked(conversation)
+    at = thread.created_at if (imported and thread.created_at) else timezone.now()
+    by_user = thread.user if thread.type != Thread.Type.CUSTOMER else None
+    published = thread.state == Thread.State.PUBLISHED
+    if published and thread.type == Thread.Type.CUSTOMER and conversation.state == Conversation.State.DELETED:
+        conversation.state = Conversation.State.PUBLISHED
+    status_given = status is not None
+    if status is None and published:
+        status = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}.get(thread.type)
+    status_changed = status is not None and status != conversation.status
+    if status_changed:
+        _set_status(conversation, status=status, by_user=by_user, at=at)
+    new = _thread_insert(conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at)
+    _save(conversation, by_user=by_user, at=at)
+    if published:
+        event_emit(event=_reply_event(new), conversation=conversation)
+        # A status a reply implies is part of the reply; only one the client asked for is its own event.
+        if status_given and status_changed:
+            event_emit(event=Event.CONVO_STATUS, conversation=conversation)
+    return new
