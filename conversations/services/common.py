@@ -1,4 +1,5 @@
-"""What every conversation service shares: folder placement, the row lock, saving, line items."""
+"""What the conversation services share: folder placement, the row lock, saving, line items, and the text
+helpers (sanitising, previews, address lists)."""
 
 import html
 import re
