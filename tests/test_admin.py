@@ -671,3 +671,16 @@ def test_deleting_a_webhook_takes_its_deliveries(admin_client, everything):
     assert admin_client.post(admin_url(Webhook, "delete", webhook.pk), {"post": "yes"}).status_code == 302
     assert not Webhook.objects.exists()
     assert not WebhookDelivery.objects.exists()
+
+
+def test_webhook_admin_applies_the_ssrf_rules(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/admin/webhooks/webhook/add/",
+        {"url": "http://169.254.169.254/latest", "events": ["convo.created"], "enabled": "on"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "not a public address" in response.content.decode()
+    from webhooks.models import Webhook
+
+    assert not Webhook.objects.exists()

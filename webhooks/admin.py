@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 
 from helpdesk.admin import ReadOnlyAdminMixin
 from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from webhooks.services import webhook_url_validate
 
 RECENT_DELIVERIES = 20
 
@@ -23,6 +25,15 @@ class WebhookForm(forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["url", "events", "mailboxes", "enabled", "disabled_reason"]
+
+    def clean_url(self) -> str:
+        # The same SSRF rules as the API (webhooks.services): public addresses only.
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_validate(url)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["url"]) from None
+        return url
 
 
 class RecentDeliveriesFormSet(BaseInlineFormSet):

@@ -4,14 +4,23 @@ It writes the event (its body serialised once, here) and one delivery row per su
 caller's transaction, so an event exists exactly when the change it describes committed. Sending the
 deliveries (a Celery task queued on commit, a sweeper for what it misses, retries) is the webhook
 delivery issue's job; until then the rows wait, pending, in the outbox.
+
+Webhooks themselves are created and deleted by ``webhook_create`` and ``webhook_delete``.
 """
 
+from collections.abc import Iterable
+
 import orjson
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from conversations.models import Conversation
 from customers.models import Customer
+from helpdesk.outbound import UnresolvableHost, UnsafeUrl, url_check
+from mailboxes.models import Mailbox
 from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent
+
+WEBHOOK_URL_MAX_LENGTH = Webhook._meta.get_field("url").max_length
 
 
 def _subscribers(event: str, *, mailbox_id: int | None) -> list[Webhook]:
@@ -57,3 +66,47 @@ def event_emit(
     recorded = WebhookEvent.objects.create(name=event, payload=orjson.dumps(body))
     WebhookDelivery.objects.bulk_create([WebhookDelivery(event=recorded, webhook=webhook) for webhook in webhooks])
     return recorded
+
+
+def webhook_url_validate(url: str) -> None:
+    """Refuses a URL that is not http(s), carries credentials, or names a non-public address (literally or
+    through DNS). A name that does not resolve (yet) passes: delivery checks every URL again."""
+    if len(url) > WEBHOOK_URL_MAX_LENGTH:
+        raise ValidationError({"url": f"Longer than {WEBHOOK_URL_MAX_LENGTH} characters."})
+    try:
+        url_check(url, resolve=True)
+    except UnresolvableHost:
+        pass
+    except UnsafeUrl as error:
+        raise ValidationError({"url": str(error)}) from None
+
+
+def webhook_events_known(events: Iterable[str]) -> list[str]:
+    """The known event names among ``events``, once each, in the order of ``Event``; unknown names are
+    dropped (FreeScout clients send names this server may not have)."""
+    given = set(events)
+    return [name for name in Event.values if name in given]
+
+
+def webhook_create(*, url: str, events: Iterable[str], mailboxes: Iterable[Mailbox] = ()) -> Webhook:
+    """Creates an enabled webhook with a fresh secret. Raises ValidationError keyed ``url`` or ``events``
+    (when no known event remains). ``mailboxes`` limits conversation events to those mailboxes."""
+    webhook_url_validate(url)
+    known = webhook_events_known(events)
+    if not known:
+        raise ValidationError({"events": "No known event. Expected some of: " + ", ".join(Event.values)})
+    # The URL check may wait on DNS: it runs before the transaction, which opens only for the writes.
+    with transaction.atomic():
+        webhook = Webhook.objects.create(url=url, events=known)
+        webhook.mailboxes.set(list(mailboxes))
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook) -> None:
+    """Deletes the webhook with its deliveries and their attempts, and the events nobody else was sent."""
+    only_this_webhook = WebhookEvent.objects.filter(deliveries__webhook=webhook).exclude(
+        pk__in=WebhookDelivery.objects.exclude(webhook=webhook).values("event_id")
+    )
+    WebhookEvent.objects.filter(pk__in=only_this_webhook.values("pk")).delete()
+    webhook.delete()
