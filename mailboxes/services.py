@@ -1,13 +1,18 @@
-"""Writes for mailboxes, their access and folders."""
+"""Writes for mailboxes, their access, folders and custom fields."""
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from helpdesk.models import User
-from mailboxes.models import Folder, Mailbox, MailboxUser
+from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
+
+# The code of a ValidationError that refuses a write because of what exists (a name or address taken, a
+# webhook depending on the mailbox): the API answers 409 rather than 400.
+CONFLICT = "conflict"
 
 MAILBOX_FIELDS = frozenset(
     f.name for f in Mailbox._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
@@ -41,7 +46,7 @@ def folders_ensure_for_user(*, user: User) -> None:
 def _mailbox_validate(mailbox: Mailbox) -> None:
     mailbox.full_clean(validate_unique=False, validate_constraints=False)
     if Mailbox.objects.filter(email__iexact=mailbox.email).exclude(pk=mailbox.pk).exists():
-        raise ValidationError({"email": "Another mailbox already uses this address."})
+        raise ValidationError({"email": ValidationError("Another mailbox already uses this address.", code=CONFLICT)})
 
 
 @transaction.atomic
@@ -84,3 +89,108 @@ def mailbox_user_revoke(*, mailbox: Mailbox, user: User) -> None:
     MailboxUser.objects.filter(mailbox=mailbox, user=user).delete()
     if not user.is_admin:
         Folder.objects.filter(mailbox=mailbox, user=user).delete()
+
+
+@transaction.atomic
+def mailbox_delete(*, mailbox: Mailbox) -> None:
+    """Erases the mailbox: each conversation through ``conversation_delete_forever`` (its files go on
+    commit, ``convo.deleted_forever`` is recorded), then the mailbox with its folders, custom fields and
+    access. Refused while a webhook listens to this mailbox alone: with its filter emptied it would
+    start receiving every mailbox's events."""
+    # Imported at call time: conversations and webhooks build on mailboxes, so this module must not
+    # import them on load.
+    from conversations.models import Conversation
+    from conversations.services import conversation_delete_forever
+    from webhooks.models import Webhook
+
+    filtered = Webhook.objects.filter(pk__in=Webhook.objects.filter(mailboxes=mailbox).values("pk"))
+    if only_here := list(filtered.annotate(count=Count("mailboxes")).filter(count=1).values_list("pk", flat=True)):
+        ids = ", ".join(str(pk) for pk in only_here)
+        raise ValidationError(
+            {
+                "mailbox": ValidationError(
+                    f"Webhooks {ids} listen to this mailbox only: change or delete them first.", code=CONFLICT
+                )
+            }
+        )
+
+    # Fetched before the first delete: SQLite cannot delete from a table while a cursor reads it.
+    for conversation in list(Conversation.objects.filter(mailbox=mailbox).order_by("id")):
+        conversation_delete_forever(conversation=conversation)
+    mailbox.delete()
+
+
+CUSTOM_FIELD_FIELDS = frozenset({"name", "type", "options", "required", "sort_order"})
+
+
+def _custom_field_validate(field: CustomField) -> None:
+    field.name = (field.name or "").strip()
+    if field.options in (None, ""):
+        field.options = {}
+    field.full_clean(exclude=["mailbox"], validate_unique=False, validate_constraints=False)
+    duplicate = CustomField.objects.filter(mailbox_id=field.mailbox_id, name__iexact=field.name).exclude(pk=field.pk)
+    if duplicate.exists():
+        raise ValidationError(
+            {"name": ValidationError("This mailbox already has a field of this name.", code=CONFLICT)}
+        )
+
+
+def _custom_field_values_check(field: CustomField, *, changed: set[str], previous_type: str) -> None:
+    """Refuses a change of type or options that would leave conversations' values unreadable (a value
+    no longer a number, a dropdown option gone) rather than orphan them silently. A dropdown's values
+    are option ids, which mean nothing once it is another type: it cannot change type while in use."""
+    if not {"type", "options"} & changed:
+        return
+    values = field.values.values_list("value", flat=True).distinct()
+    if previous_type == CustomField.Type.DROPDOWN and field.type != previous_type and values.exists():
+        raise ValidationError({"type": "Conversations hold values of this dropdown: its type cannot change."})
+    for value in values:
+        try:
+            field.value_clean(value)
+        except ValidationError:
+            path = "options" if field.type == CustomField.Type.DROPDOWN and "options" in changed else "type"
+            raise ValidationError(
+                {path: f"Conversations hold the value {value!r}, which the changed field would not accept."}
+            ) from None
+
+
+@transaction.atomic
+def custom_field_create(
+    *,
+    mailbox: Mailbox,
+    name: str,
+    type: str,
+    options: dict | None = None,
+    required: bool = False,
+    sort_order: int = 0,
+) -> CustomField:
+    field = CustomField(
+        mailbox=mailbox, name=name, type=type, options=options or {}, required=required, sort_order=sort_order
+    )
+    _custom_field_validate(field)
+    field.save()
+    return field
+
+
+@transaction.atomic
+def custom_field_update(*, field: CustomField, **changes: Any) -> CustomField:
+    """Changes any of name, type, options, required, sort_order. Turning a dropdown into another type
+    drops its options unless new ones are given (and refused)."""
+    if unknown := set(changes) - CUSTOM_FIELD_FIELDS:
+        raise TypeError(f"Unknown custom field fields: {', '.join(sorted(unknown))}")
+    if changes.get("type", field.type) != CustomField.Type.DROPDOWN and "options" not in changes:
+        changes["options"] = {}
+    changed = {name for name, value in changes.items() if getattr(field, name) != value}
+    previous_type = field.type
+    for name, value in changes.items():
+        setattr(field, name, value)
+    _custom_field_validate(field)
+    _custom_field_values_check(field, changed=changed, previous_type=previous_type)
+    field.save()
+    return field
+
+
+@transaction.atomic
+def custom_field_delete(*, field: CustomField) -> None:
+    """Deletes the field; conversations' values of it go with it."""
+    field.delete()
