@@ -18,3 +18,8 @@ def customers_for_output(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def customer_fields_all() -> list[CustomerField]:
     return list(CustomerField.objects.order_by("sort_order", "id"))
+
+
+def customer_emails_taken(*, emails: list[str]) -> set[str]:
+    """Which of these (normalised) addresses already belong to a customer."""
+    return set(CustomerEmail.objects.filter(email__in=emails).values_list("email", flat=True))

@@ -70,21 +70,21 @@ def _row_clean(row, argument: str) -> None:
         raise ValidationError({argument: messages}) from None
 
 
-def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]]) -> None:
+def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]], argument: str = "emails") -> None:
     for index, (value, email_type) in enumerate(emails):
         try:
             email = email_normalise(value)
         except ValidationError:
-            raise ValidationError({f"emails[{index}]": "Enter a valid email address."}) from None
+            raise ValidationError({f"{argument}[{index}]": "Enter a valid email address."}) from None
         owner_id = CustomerEmail.objects.filter(email=email).values_list("customer_id", flat=True).first()
         if owner_id == customer.pk:
             continue
         if owner_id is not None:
-            raise ValidationError(
-                {f"emails[{index}]": f"{email} already belongs to another customer."}, code="conflict"
-            )
+            # The code goes on the message: a dict's own code is dropped by ValidationError.
+            conflict = ValidationError(f"{email} already belongs to another customer.", code="conflict")
+            raise ValidationError({f"{argument}[{index}]": conflict})
         row = CustomerEmail(customer=customer, email=email, type=email_type or CustomerEmail.Type.WORK)
-        _row_clean(row, f"emails[{index}]")
+        _row_clean(row, f"{argument}[{index}]")
         row.save()
 
 
@@ -97,6 +97,20 @@ def _phones_add(*, customer: Customer, phones: Iterable[tuple[str, str]]) -> Non
             )
             _row_clean(row, f"phones[{index}]")
             row.save()
+
+
+def _social_profiles_add(*, customer: Customer, social_profiles: Iterable[tuple[str, str]]) -> None:
+    for index, (value, profile_type) in enumerate(social_profiles):
+        row = CustomerSocialProfile(customer=customer, value=value, type=profile_type or "other")
+        _row_clean(row, f"social_profiles[{index}]")
+        row.save()
+
+
+def _websites_add(*, customer: Customer, websites: Iterable[str]) -> None:
+    for index, value in enumerate(websites):
+        row = CustomerWebsite(customer=customer, value=value)
+        _row_clean(row, f"websites[{index}]")
+        row.save()
 
 
 @transaction.atomic
@@ -122,14 +136,8 @@ def customer_create(
     customer.save()
     _emails_add(customer=customer, emails=emails)
     _phones_add(customer=customer, phones=phones)
-    for index, (value, profile_type) in enumerate(social_profiles):
-        row = CustomerSocialProfile(customer=customer, value=value, type=profile_type or "other")
-        _row_clean(row, f"social_profiles[{index}]")
-        row.save()
-    for index, value in enumerate(websites):
-        row = CustomerWebsite(customer=customer, value=value)
-        _row_clean(row, f"websites[{index}]")
-        row.save()
+    _social_profiles_add(customer=customer, social_profiles=social_profiles)
+    _websites_add(customer=customer, websites=websites)
     event_emit(event=Event.CUSTOMER_CREATED, customer=customer)
     return customer
 
@@ -155,7 +163,11 @@ def customer_get_or_create_by_email(*, email: str, **fields: Any) -> tuple[Custo
 def customer_field_values_set(*, customer: Customer, values: dict[CustomerField, object]) -> None:
     """Replaces the values of the given fields; an empty value clears the field."""
     for field, value in values.items():
-        text = field.value_clean(value)
+        try:
+            text = field.value_clean(value)
+        except ValidationError as error:
+            # Keyed by field id, so that callers can name the value in their own terms.
+            raise ValidationError({str(field.pk): error.messages}) from None
         CustomerFieldValue.objects.filter(customer=customer, field=field).delete()
         if text != "":
             CustomerFieldValue.objects.create(customer=customer, field=field, value=text)
@@ -197,3 +209,106 @@ def customer_resolve(
         phones=[(phone, CustomerPhone.Type.WORK)] if phone else [],
     )
     return customer, True
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    emails: Iterable[tuple[str, str]] | None = None,
+    emails_add: Iterable[tuple[str, str]] = (),
+    phones: Iterable[tuple[str, str]] | None = None,
+    phone_add: str = "",
+    social_profiles: Iterable[tuple[str, str]] | None = None,
+    websites: Iterable[str] | None = None,
+    company: str | None = None,
+    **fields: Any,
+) -> Customer:
+    """Changes what is given and leaves the rest. A list (``emails``, ``phones``, ``social_profiles``,
+    ``websites``) replaces the customer's; ``None`` keeps it. ``emails_add`` adds addresses and is ignored
+    when ``emails`` is given. ``phone_add`` adds a work phone unless the customer has one with the same
+    digits. An address owned by another customer is a ``ValidationError`` with code ``conflict``.
+    Emits one ``customer.updated``."""
+    if unknown := set(fields) - CUSTOMER_FIELDS:
+        raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    if company is not None:
+        customer.company = company_get_or_create(name=company)
+    customer.updated_at = timezone.now()
+    customer.full_clean(exclude=["company"])
+    customer.save()
+    if emails is not None:
+        emails = list(emails)
+        kept: dict[str, str] = {}
+        for index, (value, email_type) in enumerate(emails):
+            try:
+                kept[email_normalise(value)] = email_type or CustomerEmail.Type.WORK
+            except ValidationError:
+                raise ValidationError({f"emails[{index}]": "Enter a valid email address."}) from None
+        customer.emails.exclude(email__in=kept).delete()
+        for email, email_type in kept.items():
+            customer.emails.filter(email=email).exclude(type=email_type).update(type=email_type)
+        _emails_add(customer=customer, emails=emails)
+    else:
+        _emails_add(customer=customer, emails=emails_add, argument="emails_add")
+    if phones is not None:
+        customer.phones.all().delete()
+        _phones_add(customer=customer, phones=phones)
+    if phone_digits(phone_add) and not customer.phones.filter(digits=phone_digits(phone_add)).exists():
+        row = CustomerPhone(
+            customer=customer, value=phone_add.strip(), digits=phone_digits(phone_add), type=CustomerPhone.Type.WORK
+        )
+        _row_clean(row, "phone")
+        row.save()
+    if social_profiles is not None:
+        customer.social_profiles.all().delete()
+        _social_profiles_add(customer=customer, social_profiles=social_profiles)
+    if websites is not None:
+        customer.websites.all().delete()
+        _websites_add(customer=customer, websites=websites)
+    event_emit(event=Event.CUSTOMER_UPDATED, customer=customer)
+    return customer
+
+
+CUSTOMER_FIELD_ATTRIBUTES = frozenset({"name", "type", "options", "required", "sort_order"})
+
+
+def _customer_field_save(field: CustomerField) -> None:
+    field.name = (field.name or "").strip()
+    if field.options in ("", None) or (field.type != CustomerField.Type.DROPDOWN and field.options == {}):
+        field.options = {}
+    if CustomerField.objects.filter(name__iexact=field.name).exclude(pk=field.pk).exists():
+        conflict = ValidationError(f"A customer field named {field.name!r} already exists.", code="conflict")
+        raise ValidationError({"name": conflict})
+    field.full_clean(validate_unique=False, validate_constraints=False)
+    field.save()
+
+
+@transaction.atomic
+def customer_field_create(
+    *, name: str, type: str, options: dict | None = None, required: bool = False, sort_order: int = 0
+) -> CustomerField:
+    field = CustomerField(name=name, type=type, options=options, required=required, sort_order=sort_order)
+    _customer_field_save(field)
+    return field
+
+
+@transaction.atomic
+def customer_field_update(*, field: CustomerField, **changes: Any) -> CustomerField:
+    """Changes the given attributes. A field that stops being a dropdown loses its options unless new
+    ones are given (and then ``FieldDefinition.clean`` refuses them)."""
+    if unknown := set(changes) - CUSTOMER_FIELD_ATTRIBUTES:
+        raise TypeError(f"Unknown customer field attributes: {', '.join(sorted(unknown))}")
+    if changes.get("type", field.type) != CustomerField.Type.DROPDOWN and "options" not in changes:
+        changes["options"] = {}
+    for name, value in changes.items():
+        setattr(field, name, value)
+    _customer_field_save(field)
+    return field
+
+
+@transaction.atomic
+def customer_field_delete(*, field: CustomerField) -> None:
+    """Deletes the field and every customer's value for it."""
+    field.delete()

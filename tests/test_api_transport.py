@@ -132,3 +132,14 @@ def test_attachments_by_file_url_are_downloaded_behind_the_ssrf_guard(
     settings.HELPDESK_ATTACHMENT_MAX_BYTES = 5
     response = admin_api.post(url, body, format="json")
     assert response.status_code == 400 and "attachments[0].fileUrl" in error_paths(response)
+
+
+def test_a_lost_race_on_a_unique_constraint_is_409_not_500():
+    # The checks before a write cannot see a concurrent request's insert; the database's constraint can.
+    from django.db import IntegrityError
+
+    from helpdesk.api.errors import exception_handler
+
+    response = exception_handler(IntegrityError("duplicate key value violates unique constraint"), {})
+    assert response.status_code == 409
+    assert response.data["errorCode"] == "CONFLICT"

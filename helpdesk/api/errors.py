@@ -10,9 +10,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return Response(error_body(413), status=413)
+    elif isinstance(exc, IntegrityError):
+        # Validation runs first; what still reaches a unique constraint lost a race with another request.
+        logger.info("Integrity conflict answered 409: %s", exc)
+        set_rollback()
+        return Response(error_body(409, message="Conflict with a concurrent change; nothing was written."), status=409)
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: let Django log it and answer 500
 
