@@ -21,7 +21,7 @@ from customers.inputs import (
     CustomerUpdateInput,
 )
 from customers.models import Customer, CustomerField
-from customers.payloads import customer_field_payload, customer_payload
+from customers.payloads import customer_field_payload, customer_payload, customer_payload_by_id
 from customers.selectors import customer_emails_taken, customer_fields_all, customers_for_output
 from helpdesk.api.errors import Conflict, service_errors
 from helpdesk.api.permissions import IsAdmin, IsAuthenticatedOrPreflight
@@ -46,12 +46,6 @@ def _customer_payloads(customers: list[Customer]) -> list[dict]:
     return [customer_payload(customer, fields=fields) for customer in customers]
 
 
-def _customer_payload_by_id(customer_id: int) -> dict:
-    return customer_payload(
-        customers_for_output(Customer.objects.filter(pk=customer_id)).get(), fields=customer_fields_all()
-    )
-
-
 class CustomerViewSet(ApiViewSet):
     hal_name = "customers"
     filter_backends = [DjangoFilterBackend]
@@ -69,7 +63,7 @@ class CustomerViewSet(ApiViewSet):
         return self.paginated_batch(customers, _customer_payloads)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(_customer_payload_by_id(self.get_customer().pk))
+        return Response(customer_payload_by_id(self.get_customer().pk))
 
     def create(self, request: Request) -> Response:
         given = CustomerCreateInput(data=request.data)
@@ -86,7 +80,7 @@ class CustomerViewSet(ApiViewSet):
             customer = services.customer_create(**kwargs)
         except DjangoValidationError as error:
             raise _conflict_or_errors(error, ERROR_PATHS) from None
-        return self.created(_customer_payload_by_id(customer.pk))
+        return self.created(customer_payload_by_id(customer.pk))
 
     def update(self, request: Request, pk: str) -> Response:
         customer = self.get_customer()

@@ -76,3 +76,10 @@ def customer_field_payload(field: CustomerField) -> dict:
         "required": field.required,
         "sortOrder": field.sort_order,
     }
+
+
+def customer_payload_by_id(customer_id: int) -> dict:
+    from customers.selectors import customer_fields_all, customers_for_output
+
+    customer = customers_for_output(Customer.objects.filter(pk=customer_id)).get()
+    return customer_payload(customer, fields=customer_fields_all())

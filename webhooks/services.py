@@ -45,11 +45,9 @@ def _conversation_body(conversation: Conversation) -> dict:
 
 
 def _customer_body(customer: Customer) -> dict:
-    from customers.payloads import customer_payload
-    from customers.selectors import customer_fields_all, customers_for_output
+    from customers.payloads import customer_payload_by_id
 
-    fresh = customers_for_output(Customer.objects.filter(pk=customer.pk)).get()
-    return customer_payload(fresh, fields=customer_fields_all())
+    return customer_payload_by_id(customer.pk)
 
 
 @transaction.atomic
