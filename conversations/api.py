@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,8 +23,10 @@ from conversations.inputs import (
     CustomFieldsInput,
     TagsInput,
     ThreadInput,
+    TimelogCreateInput,
+    TimelogUpdateInput,
 )
-from conversations.models import Conversation, ConversationTag, SourceType, Tag, Thread
+from conversations.models import Conversation, ConversationTag, SourceType, Tag, Thread, Timelog
 from conversations.payloads import (
     CONVERSATION_COLUMNS,
     EMBEDDABLE,
@@ -231,12 +234,46 @@ class ConversationViewSet(NonAtomicApiViewSet):
             raise service_errors(error) from None
         return self.created(thread_payload_by_id(thread.pk))
 
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get", "post"])
     def timelogs(self, request: Request, pk: str) -> Response:
         conversation = self.get_conversation()
+        if request.method == "POST":
+            return self._timelog_create(request, conversation)
         self.hal_name = "timelogs"
         timelogs = conversation.timelogs.order_by("-created_at", "-id").values(*TIMELOG_COLUMNS)
         return self.paginated(timelogs, timelog_payload)
+
+    def _timelog_create(self, request: Request, conversation: Conversation) -> Response:
+        """An extension: ``timeSpent`` records a finished timelog; without it the user's timer starts (or
+        their open one resumes, and that one is returned)."""
+        given = TimelogCreateInput(data=request.data, context={"request": request, "conversation": conversation})
+        given.is_valid(raise_exception=True)
+        user, seconds = given.validated_data["user"], given.validated_data.get("timeSpent")
+        try:
+            if seconds is None:
+                timelog = services.timelog_start(conversation=conversation, user=user)
+            else:
+                timelog = services.timelog_record(conversation=conversation, user=user, seconds=seconds)
+        except DjangoValidationError as error:
+            raise service_errors(error, {"seconds": "timeSpent", "user": "user"}) from None
+        return self.created(timelog_payload(Timelog.objects.values(*TIMELOG_COLUMNS).get(pk=timelog.pk)))
+
+    @action(detail=True, methods=["put"], url_path=r"timelogs/(?P<timelog_id>[0-9]+)")
+    def timelog(self, request: Request, pk: str, timelog_id: str) -> Response:
+        """An extension: ``action`` pause, stop or resume. A regular user's key may only touch its own timers."""
+        timelog = get_object_or_404(self.get_conversation().timelogs, pk=timelog_id)
+        given = TimelogUpdateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        if not request.user.is_admin and timelog.user_id != request.user.pk:
+            raise PermissionDenied("A regular user's API key can only act as that user.")
+        verb = given.validated_data["action"]
+        if timelog.finished and verb != "stop":
+            raise serializers.ValidationError({"action": ["The timelog is finished."]}, code="invalid")
+        if verb == "resume":
+            services.timelog_start(conversation=timelog.conversation, user=timelog.user)
+        else:
+            services.timelog_stop(timelog=timelog, finish=verb == "stop")
+        return self.no_content()
 
 
 class TagViewSet(ApiViewSet):

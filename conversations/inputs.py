@@ -14,7 +14,7 @@ from conversations.models import Conversation, Thread
 from helpdesk.api.fields import DateTimeInField, EmailListField, EnumField, FlexibleBooleanField, IdField
 from helpdesk.models import User
 from mailboxes.models import Mailbox
-from mailboxes.selectors import mailboxes_accessible_by
+from mailboxes.selectors import mailbox_accessible_by, mailboxes_accessible_by
 
 CONVERSATION_STATUSES = ["active", "pending", "closed", "spam"]
 THREAD_TYPES = ["customer", "message", "note"]
@@ -183,3 +183,18 @@ class ConversationUpdateInput(serializers.Serializer):
                 {"byUser": "Required when changing status, assignTo or mailboxId."}, code="required"
             )
         return data
+
+
+class TimelogCreateInput(serializers.Serializer):
+    user = IdField()
+    timeSpent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10 * 365 * 86400)
+
+    def validate_user(self, value: int) -> User:
+        user = acting_user(self.context["request"], value)
+        if not mailbox_accessible_by(user=user, mailbox_id=self.context["conversation"].mailbox_id):
+            raise serializers.ValidationError(f"{user.email} has no access to this mailbox.", code="invalid")
+        return user
+
+
+class TimelogUpdateInput(serializers.Serializer):
+    action = EnumField(["pause", "stop", "resume"])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helpdesk.models import ApiKey, Counter, User
@@ -16,6 +16,14 @@ API_KEY_BYTES = 32
 # A key's last use is recorded at most this often, so that reading the API is not a write per request.
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 USER_PROFILE_FIELDS = frozenset({"alternate_emails", "job_title", "phone", "timezone", "language"})
+
+
+class UserEmailTaken(ValidationError):
+    """Another user (not deleted) has this address. A ``ValidationError`` keyed by ``email``, so callers
+    that only know ``ValidationError`` keep working; the API answers it with 409."""
+
+    def __init__(self) -> None:
+        super().__init__({"email": "A user with this email already exists."})
 
 
 def counter_next(*, name: str) -> int:
@@ -72,8 +80,8 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"], validate_constraints=False)
     if user_email_taken(email=email):
-        raise ValidationError({"email": "A user with this email already exists."})
-    user.save()
+        raise UserEmailTaken()
+    _user_save(user)
     if user.is_admin:
         from mailboxes.services import folders_ensure_for_user
 
@@ -92,7 +100,14 @@ def user_update(*, user: User, **fields: Any) -> User:
     if "email" in fields or leaving_deleted:
         fields["email"] = _email_normalise(fields.get("email", user.email))
         if user_email_taken(email=fields["email"], exclude=user):
-            raise ValidationError({"email": "A user with this email already exists."})
+            raise UserEmailTaken()
+    leaves_admins = (
+        fields.get("role", User.Role.ADMIN) != User.Role.ADMIN
+        or fields.get("status", User.Status.ACTIVE) != User.Status.ACTIVE
+    )
+    if leaves_admins and _is_last_active_admin(user):
+        key = "role" if fields.get("role", User.Role.ADMIN) != User.Role.ADMIN else "status"
+        raise ValidationError({key: "The last active admin must stay an active admin."})
     became_admin = fields.get("role") == User.Role.ADMIN and not user.is_admin
     for name, value in fields.items():
         setattr(user, name, value)
@@ -100,11 +115,77 @@ def user_update(*, user: User, **fields: Any) -> User:
         user.set_password(password)
     user.updated_at = timezone.now()
     user.full_clean(exclude=["password"], validate_constraints=False)
-    user.save()
+    _user_save(user)
     if became_admin:
         from mailboxes.services import folders_ensure_for_user
 
         folders_ensure_for_user(user=user)
+    return user
+
+
+def _user_save(user: User) -> None:
+    """Saves; a concurrent request that took the same address first (the partial unique index) is the
+    same ``UserEmailTaken`` as the check before it."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if user_email_taken(email=user.email, exclude=user if user.pk else None):
+            raise UserEmailTaken() from None
+        raise
+
+
+def _is_last_active_admin(user: User) -> bool:
+    """Whether ``user`` is (in the database) the only active admin. Locks the active admins' rows so that
+    two requests cannot each demote one of the last two."""
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, status=User.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return admins == [user.pk]
+
+
+@transaction.atomic
+def user_delete(*, user: User, by_user: User | None, reassign: dict[int, User | None]) -> User:
+    """Marks ``user`` deleted (kept, so history keeps its author; the email is free again), moves their
+    assigned conversations to ``reassign[mailbox id]`` (unassigned for mailboxes not in it, or None), each
+    with its line item, revokes their API keys, removes their mailbox access and finishes their timers.
+    Refused for the last active admin."""
+    from conversations.models import Conversation, Timelog
+    from conversations.services import conversation_assign, timelog_stop
+    from mailboxes.models import Mailbox, MailboxUser
+    from mailboxes.selectors import mailbox_accessible_by
+    from mailboxes.services import mailbox_user_revoke
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.status == User.Status.DELETED:
+        return user
+    if _is_last_active_admin(user):
+        raise ValidationError("The last active admin cannot be deleted.")
+    mailboxes = Mailbox.objects.in_bulk(list(reassign))
+    for mailbox_id, assignee in reassign.items():
+        key = f"reassign[{mailbox_id}]"
+        if mailbox_id not in mailboxes:
+            raise ValidationError({key: f"No mailbox with id {mailbox_id}."})
+        if assignee is None:
+            continue
+        if assignee.pk == user.pk:
+            raise ValidationError({key: "Cannot reassign to the user being deleted."})
+        if not mailbox_accessible_by(user=assignee, mailbox_id=mailbox_id):
+            raise ValidationError({key: f"{assignee.email} has no access to mailbox {mailboxes[mailbox_id].name}."})
+    for conversation in Conversation.objects.filter(assignee=user).order_by("pk"):
+        conversation_assign(conversation=conversation, assignee=reassign.get(conversation.mailbox_id), by_user=by_user)
+    for timelog in Timelog.objects.filter(user=user, finished=False):
+        timelog_stop(timelog=timelog, finish=True)
+    for api_key in ApiKey.objects.filter(user=user, revoked_at=None):
+        api_key_revoke(api_key=api_key)
+    for access in MailboxUser.objects.filter(user=user).select_related("mailbox"):
+        mailbox_user_revoke(mailbox=access.mailbox, user=user)
+    user.status = User.Status.DELETED
+    user.updated_at = timezone.now()
+    user.save(update_fields=["status", "updated_at"])
     return user
 
 

@@ -100,6 +100,8 @@ def _value_at(data: Any, path: str) -> Any:
 def _rejected_value(request, path: str) -> Any:
     if request is None or not path:
         return _MISSING
+    if path in request.query_params:  # e.g. "assignTo[3]", a bracketed query parameter name
+        return request.query_params.get(path)
     top = path.split(".", 1)[0].split("[", 1)[0]
     if top in request.query_params:
         return request.query_params.get(top) if top == path else _MISSING
