@@ -14,7 +14,7 @@ from helpdesk.models import User
 from helpdesk.services import user_update
 from mailboxes.models import Folder, Mailbox
 from mailboxes.services import mailbox_user_grant
-from tests.api_helpers import client_for, error_paths
+from tests.api_helpers import USER_KEYS, client_for, error_paths
 from tests.factories import ConversationFactory, CustomFieldFactory, MailboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +22,6 @@ pytestmark = pytest.mark.django_db
 MAILBOX_KEYS = ["id", "name", "email", "createdAt", "updatedAt"]
 CUSTOM_FIELD_KEYS = ["id", "name", "type", "options", "required", "sortOrder"]
 FOLDER_KEYS = ["id", "name", "type", "userId", "totalCount", "activeCount", "meta"]
-USER_KEYS = [
-    "id",
-    "firstName",
-    "lastName",
-    "email",
-    "role",
-    "alternateEmails",
-    "jobTitle",
-    "phone",
-    "timezone",
-    "photoUrl",
-    "language",
-    "createdAt",
-    "updatedAt",
-]
 MAILBOX_FOLDER_NAMES = {1: "Unassigned", 30: "Drafts", 40: "Assigned", 60: "Closed", 80: "Spam", 110: "Deleted"}
 UTC = datetime.UTC
 

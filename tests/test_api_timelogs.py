@@ -10,7 +10,7 @@ from conversations import services
 from conversations.models import Timelog
 from helpdesk.services import user_update
 from mailboxes.services import mailbox_user_grant
-from tests.api_helpers import client_for, error_paths
+from tests.api_helpers import assert_error, bad_request, client_for
 from tests.factories import ConversationFactory, MailboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,23 +32,6 @@ def agent_api(agent, mailbox):
 def url(conversation, timelog=None) -> str:
     base = f"/api/conversations/{conversation.pk}/timelogs"
     return base if timelog is None else f"{base}/{timelog.pk}"
-
-
-def bad_request(response, path: str, rejected=...) -> dict:
-    assert response.status_code == 400, response.content
-    errors = error_paths(response)
-    assert list(errors) == [path], errors
-    if rejected is ...:
-        assert "rejectedValue" not in errors[path]
-    else:
-        assert errors[path]["rejectedValue"] == rejected
-    return errors[path]
-
-
-def assert_error(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert list(body) == ["message", "errorCode", "_embedded"] and body["errorCode"] == code
 
 
 def run_for(timelog: Timelog, seconds: int) -> None:

@@ -13,26 +13,11 @@ from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_create, user_delete, user_update
 from mailboxes.models import MailboxUser
 from mailboxes.services import mailbox_user_grant
-from tests.api_helpers import client_for, error_paths
+from tests.api_helpers import USER_KEYS, assert_error, bad_request, client_for, error_paths
 from tests.factories import AdminFactory, ConversationFactory, MailboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-USER_KEYS = [
-    "id",
-    "firstName",
-    "lastName",
-    "email",
-    "role",
-    "alternateEmails",
-    "jobTitle",
-    "phone",
-    "timezone",
-    "photoUrl",
-    "language",
-    "createdAt",
-    "updatedAt",
-]
 API_KEY_KEYS = ["id", "name", "prefix", "createdAt", "lastUsedAt", "revokedAt"]
 DOCS_BODY = {
     "firstName": "John",
@@ -45,25 +30,6 @@ DOCS_BODY = {
     "timezone": "Europe/Paris",
     "photoUrl": "https://example.org/upload/customer.jpg",
 }
-
-
-def bad_request(response, path: str, rejected=...) -> dict:
-    """The single error of a 400 at ``path``; ``rejected`` is the quoted value (omit: none quoted)."""
-    assert response.status_code == 400, response.content
-    errors = error_paths(response)
-    assert list(errors) == [path], errors
-    if rejected is ...:
-        assert "rejectedValue" not in errors[path]
-    else:
-        assert errors[path]["rejectedValue"] == rejected
-    return errors[path]
-
-
-def assert_error(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert list(body) == ["message", "errorCode", "_embedded"]
-    assert body["errorCode"] == code and body["_embedded"] == {"errors": []}
 
 
 @pytest.fixture
