@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "helpdesk",
     "mailboxes",
     "customers",
@@ -191,6 +193,31 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "helpdesk.api.errors.exception_handler",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api.schema.ApiAutoSchema",
+}
+
+# The OpenAPI schema (/api/schema/) and its browsable docs (/api/docs/); see helpdesk.api.schema.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": (
+        "The FreeScout API, and this project's extensions (tag `extensions`, `x-extension: true`). "
+        "Every error answers `{message, errorCode, _embedded: {errors: [...]}}`."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "PREPROCESSING_HOOKS": ["helpdesk.api.schema.preprocess_endpoints"],
+    "POSTPROCESSING_HOOKS": ["helpdesk.api.schema.postprocess_schema"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The public URL of this installation: absolute links in API responses, webhooks and emails.

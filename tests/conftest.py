@@ -35,3 +35,20 @@ def admin_api(admin_key):
     client = APIClient()
     client.credentials(HTTP_X_FREESCOUT_API_KEY=admin_key)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_openapi_schema(monkeypatch):
+    """Every API response a test produces must match the OpenAPI schema (see tests/openapi_validation.py)."""
+    from django.test import Client
+
+    from tests.openapi_validation import check_response
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        response = original(self, **kwargs)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)

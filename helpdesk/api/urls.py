@@ -1,6 +1,7 @@
 from conversations.api import ConversationViewSet, TagViewSet
 from customers.api import CustomerFieldViewSet, CustomerViewSet
 from helpdesk.api.routers import ApiRouter
+from helpdesk.api.schema import document_api
 from helpdesk.api.users import UserViewSet
 from mailboxes.api import MailboxViewSet
 from webhooks.api import WebhookViewSet
@@ -13,5 +14,7 @@ router.register("customer_fields", CustomerFieldViewSet, basename="customer-fiel
 router.register("mailboxes", MailboxViewSet, basename="mailbox")
 router.register("users", UserViewSet, basename="user")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+
+document_api()
 
 urlpatterns = router.urls
