@@ -10,7 +10,7 @@ from conversations.models import Conversation, ConversationStar, ConversationTag
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
-from helpdesk.api.params import positive_id
+from helpdesk.api.params import expected_one_of, param_error, positive_id, sort_ordering
 from mailboxes.models import Folder
 
 STATUSES = ["active", "pending", "closed", "spam"]
@@ -25,11 +25,11 @@ SORT_FIELDS = {
 
 
 def _invalid(name: str, message: str) -> ValidationError:
-    return ValidationError({name: [message]}, code="invalid")
+    return param_error(name, message)
 
 
 def _expected(name: str, choices) -> ValidationError:
-    return _invalid(name, "Expected one of these: " + ", ".join(f"'{c}'" for c in choices))
+    return param_error(name, expected_one_of(choices))
 
 
 def _id_list(name: str, raw: str) -> list[int]:
@@ -70,17 +70,7 @@ class ConversationFilter(django_filters.FilterSet):
             queryset = queryset.filter(status=Conversation.Status.ACTIVE)
         if not {"state", "folderId"} & set(data):
             queryset = queryset.exclude(state=Conversation.State.DELETED)
-        return queryset.order_by(*self._ordering())
-
-    def _ordering(self) -> list[str]:
-        field = self.data.get("sortField") or "createdAt"
-        order = (self.data.get("sortOrder") or "desc").lower()
-        if field not in SORT_FIELDS:
-            raise _expected("sortField", SORT_FIELDS)
-        if order not in ("asc", "desc"):
-            raise _expected("sortOrder", ["asc", "desc"])
-        sign = "-" if order == "desc" else ""
-        return [f"{sign}{SORT_FIELDS[field]}", f"{sign}id"]
+        return queryset.order_by(*sort_ordering(self.data, SORT_FIELDS))
 
     def filter_mailbox(self, qs, name, value):
         return qs.filter(mailbox_id__in=_id_list("mailboxId", value))

@@ -21,11 +21,12 @@ from customers.inputs import (
     CustomerUpdateInput,
 )
 from customers.models import Customer, CustomerField
-from customers.payloads import customer_field_payload, customer_payload, customer_payload_by_id
+from customers.payloads import customer_payload, customer_payload_by_id
 from customers.selectors import customer_emails_taken, customer_fields_all, customers_for_output
 from helpdesk.api.errors import Conflict, service_errors
 from helpdesk.api.permissions import IsAdmin, IsAuthenticatedOrPreflight
 from helpdesk.api.views import ApiViewSet
+from helpdesk.payloads import field_definition_payload
 
 
 def _conflict_or_errors(error: DjangoValidationError, paths: dict[str, str]) -> Exception:
@@ -126,7 +127,7 @@ class CustomerFieldViewSet(ApiViewSet):
         return CustomerField.objects.order_by("sort_order", "id")
 
     def list(self, request: Request) -> Response:
-        return self.paginated(self.get_queryset(), customer_field_payload)
+        return self.paginated(self.get_queryset(), field_definition_payload)
 
     def create(self, request: Request) -> Response:
         given = CustomerFieldInput(data=request.data)
@@ -135,7 +136,7 @@ class CustomerFieldViewSet(ApiViewSet):
             field = services.customer_field_create(**given.service_kwargs())
         except DjangoValidationError as error:
             raise _conflict_or_errors(error, self.paths) from None
-        return self.created(customer_field_payload(field))
+        return self.created(field_definition_payload(field))
 
     def update(self, request: Request, pk: str) -> Response:
         field = get_object_or_404(self.get_queryset(), pk=pk)

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import phone_digits
+from helpdesk.api.params import sort_ordering
 
 SORT_FIELDS = {
     "createdAt": "created_at",
@@ -19,10 +20,6 @@ SORT_FIELDS = {
     "lastName": Lower("last_name"),
     "updatedAt": "updated_at",
 }
-
-
-def _expected(name: str, choices) -> ValidationError:
-    return ValidationError({name: ["Expected one of these: " + ", ".join(f"'{c}'" for c in choices)]}, code="invalid")
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -38,19 +35,7 @@ class CustomerFilter(django_filters.FilterSet):
 
     @property
     def qs(self) -> QuerySet[Customer]:
-        return super().qs.order_by(*self._ordering())
-
-    def _ordering(self) -> list:
-        field = self.data.get("sortField") or "createdAt"
-        order = (self.data.get("sortOrder") or "desc").lower()
-        if field not in SORT_FIELDS:
-            raise _expected("sortField", SORT_FIELDS)
-        if order not in ("asc", "desc"):
-            raise _expected("sortOrder", ["asc", "desc"])
-        column = SORT_FIELDS[field]
-        if isinstance(column, str):
-            return [f"-{column}" if order == "desc" else column, "-id" if order == "desc" else "id"]
-        return [column.desc() if order == "desc" else column.asc(), "-id" if order == "desc" else "id"]
+        return super().qs.order_by(*sort_ordering(self.data, SORT_FIELDS))
 
     def filter_name(self, qs, name, value):
         value = value.strip()

@@ -1,8 +1,7 @@
 """Customer JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
-from customers.models import Customer, CustomerEmail, CustomerField
+from customers.models import Customer, CustomerEmail
 from helpdesk.payloads import date_out
-from mailboxes.payloads import custom_field_options
 
 
 def customer_short_payloads(customer_ids: set[int]) -> dict[int, dict]:
@@ -63,18 +62,6 @@ def customer_payload(customer: Customer, *, fields) -> dict:
                 "address": customer.address,
             },
         },
-    }
-
-
-def customer_field_payload(field: CustomerField) -> dict:
-    """A customer field definition, shaped like a mailbox custom field."""
-    return {
-        "id": field.pk,
-        "name": field.name,
-        "type": field.type,
-        "options": custom_field_options(field),
-        "required": field.required,
-        "sortOrder": field.sort_order,
     }
 
 

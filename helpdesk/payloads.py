@@ -3,6 +3,7 @@ webhook bodies, so the two cannot drift. Inputs come from selectors with their r
 
 import datetime
 
+from helpdesk.fields import FieldDefinition, FieldType
 from helpdesk.links import file_url, stored_file_url
 from helpdesk.models import User
 
@@ -47,4 +48,32 @@ def user_payload(user: User) -> dict:
         "language": user.language,
         "createdAt": date_out(user.created_at),
         "updatedAt": date_out(user.updated_at),
+    }
+
+
+def _option_order(key: str) -> tuple[bool, int, str]:
+    return (not key.isdigit(), int(key) if key.isdigit() else 0, key)
+
+
+def _field_options(field: FieldDefinition) -> dict[str, str] | str | None:
+    """A dropdown's ``{option id: label}``; otherwise what the docs' example shows: ``null`` for a date
+    field, ``""`` for the others. Options are listed by id, since PostgreSQL's jsonb keeps no key order
+    and SQLite does: both databases then answer the same."""
+    if field.type == FieldType.DROPDOWN:
+        options = field.options if isinstance(field.options, dict) else {}
+        return {str(key): str(options[key]) for key in sorted(options, key=lambda k: _option_order(str(k)))}
+    if field.type == FieldType.DATE:
+        return None
+    return ""
+
+
+def field_definition_payload(field: FieldDefinition) -> dict:
+    """A field definition: a mailbox custom field, or a customer field (same shape)."""
+    return {
+        "id": field.pk,
+        "name": field.name,
+        "type": field.type,
+        "options": _field_options(field),
+        "required": field.required,
+        "sortOrder": field.sort_order,
     }

@@ -15,10 +15,11 @@ from helpdesk.api.params import id_param
 from helpdesk.api.permissions import IsAdmin
 from helpdesk.api.views import ApiViewSet
 from helpdesk.models import User
+from helpdesk.payloads import field_definition_payload
 from mailboxes import services
 from mailboxes.inputs import CUSTOM_FIELD_PATHS, MAILBOX_PATHS, CustomFieldInput, MailboxInput
 from mailboxes.models import CustomField, Mailbox
-from mailboxes.payloads import custom_field_payload, folder_payload, mailbox_payload
+from mailboxes.payloads import folder_payload, mailbox_payload
 from mailboxes.selectors import folder_counts, folders_visible_to, mailboxes_accessible_by
 
 
@@ -105,10 +106,10 @@ class MailboxViewSet(ApiViewSet):
             field = _service_call(
                 CUSTOM_FIELD_PATHS, services.custom_field_create, mailbox=mailbox, **given.custom_field_kwargs()
             )
-            return self.created(custom_field_payload(field))
+            return self.created(field_definition_payload(field))
         self.hal_name = "custom_fields"
         fields = CustomField.objects.filter(mailbox=mailbox).order_by("sort_order", "id")
-        return self.paginated(fields, custom_field_payload)
+        return self.paginated(fields, field_definition_payload)
 
     @action(detail=True, methods=["put", "delete"], url_path=r"custom_fields/(?P<field_id>[0-9]+)")
     def custom_field(self, request: Request, pk: str, field_id: str) -> Response:

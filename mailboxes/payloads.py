@@ -1,7 +1,7 @@
 """Mailbox, folder and mailbox custom field JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
 from helpdesk.payloads import date_out
-from mailboxes.models import CustomField, Folder, Mailbox
+from mailboxes.models import Folder, Mailbox
 
 
 def mailbox_payload(mailbox: Mailbox) -> dict:
@@ -11,33 +11,6 @@ def mailbox_payload(mailbox: Mailbox) -> dict:
         "email": mailbox.email,
         "createdAt": date_out(mailbox.created_at),
         "updatedAt": date_out(mailbox.updated_at),
-    }
-
-
-def _option_order(key: str) -> tuple[bool, int, str]:
-    return (not key.isdigit(), int(key) if key.isdigit() else 0, key)
-
-
-def custom_field_options(field: CustomField) -> dict[str, str] | str | None:
-    """A dropdown's ``{option id: label}``; otherwise what the docs' example shows: ``null`` for a date
-    field, ``""`` for the others. Options are listed by id, since PostgreSQL's jsonb keeps no key order
-    and SQLite does: both databases then answer the same."""
-    if field.type == CustomField.Type.DROPDOWN:
-        options = field.options if isinstance(field.options, dict) else {}
-        return {str(key): str(options[key]) for key in sorted(options, key=lambda k: _option_order(str(k)))}
-    if field.type == CustomField.Type.DATE:
-        return None
-    return ""
-
-
-def custom_field_payload(field: CustomField) -> dict:
-    return {
-        "id": field.pk,
-        "name": field.name,
-        "type": field.type,
-        "options": custom_field_options(field),
-        "required": field.required,
-        "sortOrder": field.sort_order,
     }
 
 

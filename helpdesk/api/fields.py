@@ -7,15 +7,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from rest_framework import serializers
 
+from helpdesk.api.params import expected_one_of
+
 
 class EnumField(serializers.ChoiceField):
     """Refuses an unknown value with the docs' wording: "Expected one of these: 'a', 'b'"."""
 
     def __init__(self, choices: Iterable[str], **kwargs):
         choices = list(choices)
-        kwargs.setdefault(
-            "error_messages", {"invalid_choice": "Expected one of these: " + ", ".join(f"'{c}'" for c in choices)}
-        )
+        kwargs.setdefault("error_messages", {"invalid_choice": expected_one_of(choices)})
         super().__init__(choices=choices, **kwargs)
 
     def to_internal_value(self, data):

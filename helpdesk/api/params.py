@@ -16,3 +16,27 @@ def id_param(request: Request, name: str) -> int | None:
     """The id in query parameter ``name``; absent or empty is None."""
     raw = request.query_params.get(name, "").strip()
     return None if raw == "" else positive_id(name, raw)
+
+
+def expected_one_of(choices) -> str:
+    """The docs' wording for an unknown enum value: "Expected one of these: 'a', 'b'"."""
+    return "Expected one of these: " + ", ".join(f"'{choice}'" for choice in choices)
+
+
+def param_error(name: str, message: str) -> ValidationError:
+    return ValidationError({name: [message]}, code="invalid")
+
+
+def sort_ordering(params, fields: dict, *, default: str = "createdAt") -> list:
+    """``sortField``/``sortOrder`` (desc by default) as an ``order_by`` list; ties go by id in the same
+    direction, so paging is stable. ``fields`` maps API names to a column name or an expression."""
+    field = params.get("sortField") or default
+    order = (params.get("sortOrder") or "desc").lower()
+    if field not in fields:
+        raise param_error("sortField", expected_one_of(fields))
+    if order not in ("asc", "desc"):
+        raise param_error("sortOrder", expected_one_of(["asc", "desc"]))
+    column, descending = fields[field], order == "desc"
+    if isinstance(column, str):
+        return [f"-{column}" if descending else column, "-id" if descending else "id"]
+    return [column.desc() if descending else column.asc(), "-id" if descending else "id"]
