@@ -18,7 +18,14 @@ from customers.models import (
     CustomerSocialProfile,
     CustomerWebsite,
 )
-from customers.services import email_normalise, phone_digits
+from customers.services import (
+    CUSTOMER_FIELD_ATTRIBUTES,
+    customer_field_create,
+    customer_field_update,
+    email_normalise,
+    phone_digits,
+)
+from helpdesk.admin import ServiceErrorsAsMessagesMixin, adopt
 
 
 class CustomerEmailForm(forms.ModelForm):
@@ -154,10 +161,19 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerField)
-class CustomerFieldAdmin(admin.ModelAdmin):
+class CustomerFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["name", "type", "required", "sort_order", "created_at"]
     list_filter = ["type", "required"]
     search_fields = ["name"]
     ordering = ["sort_order", "id"]
     fields = ["name", "type", "options", "required", "sort_order", "created_at"]
     readonly_fields = ["created_at"]
+
+    def save_model(self, request: HttpRequest, obj: CustomerField, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in CUSTOMER_FIELD_ATTRIBUTES}
+            saved = customer_field_update(field=CustomerField.objects.get(pk=obj.pk), **changes)
+        else:
+            saved = customer_field_create(**{name: data[name] for name in CUSTOMER_FIELD_ATTRIBUTES})
+        adopt(obj, saved)

@@ -11,7 +11,16 @@ from django.utils.html import format_html, format_html_join
 from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 from mailboxes.selectors import folder_counts
-from mailboxes.services import MAILBOX_FIELDS, mailbox_create, mailbox_update, mailbox_user_grant, mailbox_user_revoke
+from mailboxes.services import (
+    CUSTOM_FIELD_FIELDS,
+    MAILBOX_FIELDS,
+    custom_field_create,
+    custom_field_update,
+    mailbox_create,
+    mailbox_update,
+    mailbox_user_grant,
+    mailbox_user_revoke,
+)
 
 
 class KeptPasswordField(forms.CharField):
@@ -208,11 +217,26 @@ class FolderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(admin.ModelAdmin):
+class CustomFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["name", "mailbox", "type", "required", "sort_order", "created_at"]
     list_filter = ["type", "required", "mailbox"]
     list_select_related = ["mailbox"]
     search_fields = ["name", "mailbox__name"]
     ordering = ["mailbox__name", "sort_order", "id"]
     fields = ["mailbox", "name", "type", "options", "required", "sort_order", "created_at"]
-    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CustomField | None = None) -> list[str]:
+        # A field belongs to its mailbox for good: its values are conversations' of that mailbox.
+        return ["created_at"] if obj is None else ["mailbox", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: CustomField, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in CUSTOM_FIELD_FIELDS}
+            saved = custom_field_update(field=CustomField.objects.get(pk=obj.pk), **changes)
+        else:
+            saved = custom_field_create(
+                mailbox=data["mailbox"],
+                **{name: data[name] for name in ("name", "type", "options", "required", "sort_order")},
+            )
+        adopt(obj, saved)

@@ -684,3 +684,51 @@ def test_webhook_admin_applies_the_ssrf_rules(client, admin):
     from webhooks.models import Webhook
 
     assert not Webhook.objects.exists()
+
+
+def test_custom_field_admin_writes_through_the_service(client, admin, mailbox):
+    from conversations.services import conversation_custom_fields_set
+    from mailboxes.models import CustomField
+    from tests.factories import ConversationFactory
+
+    client.force_login(admin)
+    response = client.post(
+        "/admin/mailboxes/customfield/add/",
+        {
+            "mailbox": mailbox.pk,
+            "name": "Priority",
+            "type": "dropdown",
+            "options": '{"1": "Low", "2": "High"}',
+            "sort_order": 0,
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    field = CustomField.objects.get(name="Priority")
+    conversation_custom_fields_set(conversation=ConversationFactory(mailbox=mailbox), values={field.pk: "2"})
+    # Dropping an option that a conversation uses is refused by the service; the admin says so.
+    response = client.post(
+        f"/admin/mailboxes/customfield/{field.pk}/change/",
+        {"name": "Priority", "type": "dropdown", "options": '{"1": "Low"}', "sort_order": 0},
+        follow=True,
+    )
+    assert response.status_code == 200
+    field.refresh_from_db()
+    assert field.options == {"1": "Low", "2": "High"}
+
+
+def test_customer_field_admin_writes_through_the_service(client, admin):
+    from customers.models import CustomerField
+
+    client.force_login(admin)
+    response = client.post(
+        "/admin/customers/customerfield/add/", {"name": "Plan", "type": "singleline", "options": "{}", "sort_order": 1}
+    )
+    assert response.status_code == 302, response.content[:500]
+    field = CustomerField.objects.get(name="Plan")
+    response = client.post(
+        f"/admin/customers/customerfield/{field.pk}/change/",
+        {"name": "Plan name", "type": "singleline", "options": "{}", "sort_order": 2},
+    )
+    assert response.status_code == 302
+    field.refresh_from_db()
+    assert (field.name, field.sort_order) == ("Plan name", 2)
