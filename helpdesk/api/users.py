@@ -17,15 +17,14 @@ from rest_framework.response import Response
 
 from conversations.inputs import acting_user
 from helpdesk import services
-from helpdesk.api.errors import Conflict, error_body, service_errors
+from helpdesk.api.errors import Conflict, service_errors
 from helpdesk.api.fields import EmailListField, EnumField
-from helpdesk.api.params import positive_id
+from helpdesk.api.params import param_error, positive_id
 from helpdesk.api.permissions import IsAdmin
 from helpdesk.api.views import ApiViewSet
 from helpdesk.models import ApiKey, User
 from helpdesk.payloads import date_out, user_payload
 from mailboxes.models import Mailbox
-from mailboxes.selectors import mailbox_accessible_by
 
 # Request names of the user fields, as the services name them.
 USER_FIELDS = {
@@ -102,19 +101,6 @@ def api_key_payload(api_key: ApiKey) -> dict:
     }
 
 
-class QueryParamInvalid(Exception):
-    """A bad ``assignTo[MAILBOX_ID]``: answered in the error shape with its value, which the shared handler
-    cannot quote for a bracketed query name."""
-
-    def __init__(self, path: str, message: str, value: str) -> None:
-        super().__init__(message)
-        self.path, self.message, self.value = path, message, value
-
-    def response(self) -> Response:
-        error = {"path": self.path, "message": self.message, "rejectedValue": self.value, "source": "JSON"}
-        return Response(error_body(400, [error]), status=400)
-
-
 _ASSIGN_TO = re.compile(r"^assignTo\[([^\]]*)\]$")
 
 
@@ -137,20 +123,19 @@ def _reassign_param(request: Request, deleted: User) -> dict[int, User | None]:
     for path, raw_mailbox, raw_user in _assign_to_params(request):
         raw_mailbox, raw_user = raw_mailbox.strip(), raw_user.strip()
         if not raw_mailbox.isascii() or not raw_mailbox.isdigit() or int(raw_mailbox) < 1:
-            raise QueryParamInvalid(path, "Expected assignTo[MAILBOX_ID] with a mailbox id.", raw_user)
+            raise param_error(path, "Expected assignTo[MAILBOX_ID] with a mailbox id.")
         mailbox = Mailbox.objects.filter(pk=int(raw_mailbox)).first()
         if mailbox is None:
-            raise QueryParamInvalid(path, f"No mailbox with id {raw_mailbox}.", raw_user)
+            raise param_error(path, f"No mailbox with id {raw_mailbox}.")
         if raw_user in ("", "0"):
             reassign[mailbox.pk] = None
             continue
         if not raw_user.isascii() or not raw_user.isdigit():
-            raise QueryParamInvalid(path, "Expected a user id.", raw_user)
+            raise param_error(path, "Expected a user id.")
         assignee = User.objects.filter(pk=int(raw_user), status=User.Status.ACTIVE).exclude(pk=deleted.pk).first()
         if assignee is None:
-            raise QueryParamInvalid(path, f"No active user with id {raw_user} other than the deleted one.", raw_user)
-        if not mailbox_accessible_by(user=assignee, mailbox_id=mailbox.pk):
-            raise QueryParamInvalid(path, f"{assignee.email} has no access to mailbox {mailbox.name}.", raw_user)
+            raise param_error(path, f"No active user with id {raw_user} other than the deleted one.")
+        # Access to the mailbox is checked by user_delete, with the other rules of the deletion.
         reassign[mailbox.pk] = assignee
     return reassign
 
@@ -213,10 +198,7 @@ class UserViewSet(ApiViewSet):
         except ValidationError as error:
             detail = error.detail.get("byUserId", error.detail) if isinstance(error.detail, dict) else error.detail
             raise ValidationError({"byUserId": detail}) from None
-        try:
-            reassign = _reassign_param(request, user)
-        except QueryParamInvalid as error:
-            return error.response()
+        reassign = _reassign_param(request, user)
         try:
             services.user_delete(user=user, by_user=by_user, reassign=reassign)
         except DjangoValidationError as error:
