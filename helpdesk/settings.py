@@ -173,6 +173,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Outbox (webhook deliveries, outgoing email): helpdesk/outbox.py --------------------------------
+
+# Seconds to wait before each attempt: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (about 3 days),
+# each with ±20 % jitter. Tests shorten it.
+_RETRY_SCHEDULE = ["0", "5", "300", "1800", "7200", "18000", "36000", "50400", "72000", "86400"]
+HELPDESK_OUTBOX_RETRY_SCHEDULE = [float(s) for s in env.list("HELPDESK_OUTBOX_RETRY_SCHEDULE", default=_RETRY_SCHEDULE)]
+# A worker's claim on a row; longer than one attempt (15 s), after which a killed worker's row is taken again.
+HELPDESK_OUTBOX_LEASE_SECONDS = env.float("HELPDESK_OUTBOX_LEASE_SECONDS", default=60)
+# How often Celery beat runs the sweepers that send what the on-commit tasks missed.
+HELPDESK_OUTBOX_SWEEP_SECONDS = env.float("HELPDESK_OUTBOX_SWEEP_SECONDS", default=15)
+
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
 # --- Email ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import Mailbox
 
 
@@ -64,26 +65,11 @@ class WebhookEvent(models.Model):
         return f"{self.name} {self.id}"
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed", "Failed (gave up)"
-
-
-class WebhookDelivery(models.Model):
-    """The outbox row: written in the transaction that caused the event, claimed by a worker with a lease."""
-
-    Status = DeliveryStatus
+class WebhookDelivery(OutboxItem):
+    """The outbox row for one webhook and one event: written in the transaction that caused the event."""
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
-    attempts_count = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    # Lease of the worker that claimed the row; once it passes, the sweeper may claim the row again.
-    locked_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
@@ -95,7 +81,7 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "webhook"], name="webhook_delivery_once_per_webhook"),
             models.CheckConstraint(
-                condition=models.Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"
+                condition=models.Q(status__in=OutboxStatus.values), name="webhook_delivery_status_valid"
             ),
         ]
 
