@@ -369,3 +369,7 @@ class TimelogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Running", boolean=True)
     def running(self, obj: Timelog) -> bool:
         return obj.running_since is not None
+
+
+# The email pages live with the email code.
+import conversations.mail.admin  # noqa: E402, F401

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from customers.models import Customer
+from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import CustomField, Folder, Mailbox
 
 
@@ -64,6 +65,15 @@ class ThreadState(models.TextChoices):
     DRAFT = "draft"
     PUBLISHED = "published"
     HIDDEN = "hidden"
+
+
+class SendStatus(models.TextChoices):
+    # Whether the email of an agent reply left: pending in the outbox, sent, given up, or bounced back.
+    NONE = "", "Not emailed"
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
 
 
 class Conversation(models.Model):
@@ -201,6 +211,7 @@ class Thread(models.Model):
     bcc = models.JSONField(default=list, blank=True)
     message_id = models.CharField(max_length=998, blank=True, help_text="The email's Message-ID, without <>.")
     headers = models.TextField(blank=True, help_text="Raw headers of the email this thread came from.")
+    send_status = models.CharField(max_length=7, choices=SendStatus.choices, blank=True, default=SendStatus.NONE)
     first = models.BooleanField(default=False, help_text="The conversation's first message.")
     imported = models.BooleanField(default=False)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +270,73 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class OutgoingEmail(OutboxItem):
+    """The outbox row of one email: written with the change that causes it, sent by
+    ``conversations.tasks.outgoing_email_send``. The message is built once, here, so every attempt sends the
+    same bytes with the same Message-ID (at-least-once delivery shows once in the customer's client)."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Agent reply"
+        AUTO_REPLY = "auto_reply", "Auto-reply"
+        NOTIFICATION = "notification"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="outgoing_emails")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing_emails"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing_emails")
+    # The envelope (To, Cc and Bcc); ``recipient`` is the main To, which the auto-reply limit counts.
+    sender = models.CharField(max_length=191)
+    recipients = models.JSONField(default=list)
+    recipient = models.CharField(max_length=191)
+    message_id = models.CharField(max_length=998)
+    message = models.BinaryField()
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="outgoing_email_due"),
+            models.Index(fields=["mailbox", "kind", "recipient", "created_at"], name="outgoing_email_by_recipient"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OutboxStatus.values), name="outgoing_email_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {', '.join(self.recipients)} ({self.status})"
+
+
+class ReceivedEmail(models.Model):
+    """The ledger of every email a mailbox took in, kept to drop duplicates (reliability.md): the same
+    Message-ID with the same content is dropped, with other content it is taken under a suffixed id."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Started a conversation"
+        THREADED = "threaded", "Added to a conversation"
+        BOUNCE = "bounce", "Bounce of our mail"
+        IGNORED = "ignored", "Ignored"
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="received_emails")
+    message_id = models.CharField(max_length=998)
+    content_hash = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "message_id"], name="received_email_once_per_mailbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"<{self.message_id}> ({self.outcome})"
 
 
 class Tag(models.Model):

@@ -55,6 +55,14 @@ class User(AbstractBaseUser):
     timezone = models.CharField(max_length=60, default="UTC", validators=[validate_timezone])
     language = models.CharField(max_length=12, default="en")
     photo = models.FileField(upload_to="users/", blank=True)
+    # Email notifications the user subscribes to (never about their own actions).
+    notify_assigned = models.BooleanField(default=True, help_text="Email me when a conversation is assigned to me.")
+    notify_customer_reply = models.BooleanField(
+        default=True, help_text="Email me when a customer replies to a conversation assigned to me."
+    )
+    notify_new_conversation = models.BooleanField(
+        default=False, help_text="Email me when a new conversation arrives in one of my mailboxes."
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 

@@ -192,6 +192,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How often Celery beat fetches new mail of the mailboxes with incoming (IMAP) settings.
+HELPDESK_MAIL_FETCH_SECONDS = env.float("HELPDESK_MAIL_FETCH_SECONDS", default=60)
+# Seconds an IMAP connection may wait on the server.
+HELPDESK_IMAP_TIMEOUT_SECONDS = env.float("HELPDESK_IMAP_TIMEOUT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["outgoing-email-sweep"] = {
+    "task": "conversations.outgoing_email_sweep",
+    "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["mail-fetch"] = {"task": "conversations.mail_fetch", "schedule": HELPDESK_MAIL_FETCH_SECONDS}
 
 # --- API --------------------------------------------------------------------------------------------
 

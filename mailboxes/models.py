@@ -71,6 +71,22 @@ class Mailbox(models.Model):
         return bool(self.in_server and self.in_username)
 
 
+class MailboxFetchCursor(models.Model):
+    """How far IMAP fetching got in one folder: UIDs only mean something within one UIDVALIDITY."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="fetch_cursors")
+    folder = models.CharField(max_length=255)
+    uid_validity = models.BigIntegerField()
+    last_uid = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "folder"], name="mailbox_fetch_cursor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id} {self.folder}: {self.uid_validity}/{self.last_uid}"
+
+
 class MailboxUser(models.Model):
     """A regular user's access to a mailbox (admins can access every mailbox without a row)."""
 

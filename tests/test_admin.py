@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conversations.mail.ingest import mail_ingest
 from conversations.models import Attachment, Conversation, Tag, Thread
 from conversations.services import (
     NewAttachment,
@@ -25,7 +26,7 @@ from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import customer_create, customer_field_values_set
 from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_authenticate, api_key_create, user_update
-from mailboxes.models import Folder, Mailbox, MailboxUser
+from mailboxes.models import Folder, Mailbox, MailboxFetchCursor, MailboxUser
 from mailboxes.services import mailbox_user_grant
 from tests.factories import (
     AdminFactory,
@@ -148,11 +149,13 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
     conversation_tags_set(conversation=conversation, names=[f"urgent {n}"])
     conversation_custom_fields_set(conversation=conversation, values={custom_field.pk: "ticket-1"})
     timelog_record(conversation=conversation, user=agent, seconds=90)
+    mail_ingest(mailbox=mailbox, raw=f"From: x{n}@example.org\r\nMessage-ID: <m{n}@example.org>\r\n\r\nHi".encode())
     webhook = WebhookFactory()
     webhook.mailboxes.add(mailbox)
     event = WebhookEvent.objects.create(name="convo.created", payload=b'{"id": 1}')
     delivery = WebhookDelivery.objects.create(event=event, webhook=webhook)
     WebhookAttempt.objects.create(delivery=delivery, status_code=500, response_body="oops")
+    MailboxFetchCursor.objects.create(mailbox=mailbox, folder=f"Folder {n}", uid_validity=1, last_uid=1)
     return conversation
 
 

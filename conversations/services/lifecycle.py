@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.mail.outgoing import mail_conversation_assigned, mail_conversation_created
 from conversations.models import (
     Attachment,
     Conversation,
@@ -80,12 +81,14 @@ def conversation_create(
     )
     _set_status(conversation, status=status, by_user=by_user, at=closed_at if imported and closed_at else at)
     _save(conversation, by_user=by_user, at=at)
+    created = []
     for new in threads:
         thread_at = new.created_at if (imported and new.created_at) else at
-        _thread_insert(conversation, new, status=status, imported=imported, at=thread_at)
+        created.append(_thread_insert(conversation, new, status=status, imported=imported, at=thread_at))
     _save(conversation, by_user=by_user, at=at)
     # Only convo.created: the initial threads are part of it.
     event_emit(event=Event.CONVO_CREATED, conversation=conversation)
+    mail_conversation_created(conversation=conversation, threads=created, imported=imported)
     return conversation
 
 
@@ -122,6 +125,7 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, by
     _save(conversation, by_user=by_user, at=at)
     if assignee is not None:  # unassigning fires nothing
         event_emit(event=Event.CONVO_ASSIGNED, conversation=conversation)
+        mail_conversation_assigned(conversation=conversation, by_user=by_user)
     return conversation
 
 

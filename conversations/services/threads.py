@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.mail.outgoing import mail_thread_created
 from conversations.models import (
     Attachment,
     Conversation,
@@ -29,6 +30,8 @@ class NewAttachment:
     content: bytes
     mime_type: str = "application/octet-stream"
     content_id: str = ""
+    # Given when the body already links to the attachment (email's inline images); else a new one.
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,11 +110,17 @@ def _thread_insert(conversation: Conversation, new: NewThread, *, status: str, i
     return thread
 
 
+def attachment_file_name(file_name: str) -> str:
+    """The name an attachment is stored and served under (its download URL ends with it)."""
+    return ((file_name or "").replace("/", "_").replace("\\", "_").strip() or "attachment")[:255]
+
+
 def _attachment_add(*, thread: Thread, attachment: NewAttachment) -> Attachment:
-    name = (attachment.file_name or "").replace("/", "_").replace("\\", "_").strip() or "attachment"
+    name = attachment_file_name(attachment.file_name)
     row = Attachment(
+        **({"token": attachment.token} if attachment.token else {}),
         thread=thread,
-        file_name=name[:255],
+        file_name=name,
         mime_type=attachment.mime_type or "application/octet-stream",
         size=len(attachment.content),
         content_id=attachment.content_id,
@@ -160,4 +169,5 @@ def thread_create(
         # A status a reply implies is part of the reply; only one the client asked for is its own event.
         if status_given and status_changed:
             event_emit(event=Event.CONVO_STATUS, conversation=conversation)
+    mail_thread_created(conversation=conversation, thread=new, imported=imported)
     return new

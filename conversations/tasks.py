@@ -1,0 +1,37 @@
+"""Celery tasks of conversations: thin, taking ids; the work is in ``conversations.mail``."""
+
+from celery import shared_task
+from django.conf import settings
+
+from conversations.mail.sending import outgoing_email_deliver
+from conversations.models import OutgoingEmail
+from helpdesk.outbox import outbox_claim, outbox_retry_soon, outbox_sweep
+
+
+def _pending_emails():
+    return OutgoingEmail.objects.select_related("mailbox")
+
+
+@shared_task(name="conversations.outgoing_email_send", ignore_result=True)
+def outgoing_email_send(email_id: int) -> None:
+    """Sends one outbox row; a row already sent, taken by another worker or not yet due is left alone."""
+    item = outbox_claim(_pending_emails(), email_id)
+    if item is None:
+        return
+    outbox_retry_soon(outgoing_email_send, item, outgoing_email_deliver(item))
+
+
+@shared_task(name="conversations.outgoing_email_sweep", ignore_result=True)
+def outgoing_email_sweep() -> int:
+    """Sends what the on-commit tasks missed (broker down, worker killed) and the long retries."""
+    return outbox_sweep(
+        _pending_emails(), outgoing_email_deliver, budget_seconds=settings.HELPDESK_OUTBOX_SWEEP_SECONDS
+    )
+
+
+@shared_task(name="conversations.mail_fetch", ignore_result=True)
+def mail_fetch() -> None:
+    """Fetches new mail of every mailbox with incoming settings (Celery beat)."""
+    from conversations.mail.imap import mail_fetch_all
+
+    mail_fetch_all()
