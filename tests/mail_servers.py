@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from email import policy
@@ -33,7 +34,7 @@ class CapturingHandler:
     reply: str | None = None
     on_message: object = None
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         if self.reply is not None:
             return self.reply
         captured = Captured(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
@@ -123,11 +124,12 @@ DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/us
 class DovecotServer:
     """A private Dovecot instance: its own base dir, port and users (``add_user``)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self) -> None:
         import grp
         import pwd
 
-        self.base = base
+        # Not under pytest's tmp_path: its parents are private to us, and Dovecot's own users must get in.
+        self.base = base = Path(tempfile.mkdtemp(prefix="helpdesk-dovecot-"))
         self.port = free_port()
         (base / "run").mkdir(parents=True)
         (base / "state").mkdir()
@@ -179,6 +181,7 @@ class DovecotServer:
         subprocess.run(
             [DOVECOT, "-c", str(self.config), "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30
         )
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def outbox_deliver_all() -> int:

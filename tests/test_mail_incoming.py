@@ -149,7 +149,7 @@ def test_bounce_of_unknown_mail_opens_no_conversation(support):
 def test_a_reply_from_another_mailbox_s_conversation_does_not_cross_mailboxes(answered):
     from tests.factories import MailboxFactory
 
-    conversation, reply = answered
+    _conversation, reply = answered
     other = MailboxFactory()
     received = mail_ingest(mailbox=other, raw=corpus_message("08_outlook_reply.eml", reply))
     assert received.outcome == "created"
@@ -173,7 +173,8 @@ def test_agent_answering_a_notification_by_email_posts_an_agent_reply(support, a
     conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
     notification = OutgoingEmail.objects.get(kind="notification", recipient=agent.email)
     raw = (
-        f"From: Alan Agent <{agent.email.upper()}>\r\nTo: support@example.com\r\nSubject: Re: [#{conversation.number}]\r\n"
+        f"From: Alan Agent <{agent.email.upper()}>\r\nTo: support@example.com\r\n"
+        f"Subject: Re: [#{conversation.number}]\r\n"
         f"Message-ID: <agent-answer@example.com>\r\nIn-Reply-To: <{notification.message_id}>\r\n"
         f"Content-Type: text/plain; charset=utf-8\r\n\r\n"
         f"Please try turning it off.\r\n\r\nOn Monday, Support wrote:\r\n"

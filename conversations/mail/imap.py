@@ -6,6 +6,7 @@ in flight, and the dedupe ledger drops it if it had already been taken. A new UI
 recreated) restarts from the first UID; the ledger drops what was already taken. Messages stay on the server.
 """
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -98,10 +99,8 @@ def mail_fetch_mailbox(mailbox: Mailbox) -> int:
     try:
         return sum(_fetch_folder(client, mailbox, folder) for folder in folders)
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
 
 
 def mail_fetch_all() -> dict[int, int | str]:
