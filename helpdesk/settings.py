@@ -185,7 +185,18 @@ HELPDESK_OUTBOX_LEASE_SECONDS = env.float("HELPDESK_OUTBOX_LEASE_SECONDS", defau
 # How often Celery beat runs the sweepers that send what the on-commit tasks missed.
 HELPDESK_OUTBOX_SWEEP_SECONDS = env.float("HELPDESK_OUTBOX_SWEEP_SECONDS", default=15)
 
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Finished webhook deliveries and their attempts are kept this long (reliability.md asks for ≥ 14 days).
+HELPDESK_WEBHOOK_LOG_RETENTION_DAYS = max(14, env.int("HELPDESK_WEBHOOK_LOG_RETENTION_DAYS", default=30))
+
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # A sweep that waited longer than its period is dropped: the next one does the same work.
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": HELPDESK_OUTBOX_SWEEP_SECONDS},
+    },
+    "webhooks-purge": {"task": "webhooks.purge", "schedule": 3600.0},
+}
 
 # --- Email ------------------------------------------------------------------------------------------
 
