@@ -144,6 +144,13 @@ HELPDESK_ATTACHMENT_MAX_BYTES = env.int("HELPDESK_ATTACHMENT_MAX_BYTES", default
 
 # --- Celery -----------------------------------------------------------------------------------------
 
+# Short timeouts: a broker outage must never hold a web request for long (see reliability.md).
+HELPDESK_REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     # Embedded default: messages are files in the data directory, consumed by the one worker that
@@ -157,13 +164,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # Short timeouts: a broker outage must never hold a web request for long (see reliability.md).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-        "visibility_timeout": 3600,
-        "max_retries": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = HELPDESK_REDIS_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
