@@ -41,7 +41,7 @@ def load_wrk(*, port: int, scenario: Scenario, api_key: str, seconds: float, con
         str(HERE / "wrk.lua"),
         f"http://127.0.0.1:{port}",
     ]
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH_RESULT "))
     raw = json.loads(line.removeprefix("BENCH_RESULT "))
     seconds_run = raw["duration_us"] / 1e6

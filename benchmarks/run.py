@@ -197,7 +197,7 @@ def server_start(*, port: int, workers: int, log_path: Path) -> subprocess.Popen
         str(ROOT),
     ]
     log = log_path.open("wb")
-    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -65,8 +65,9 @@ class OutboxItem(models.Model):
 Item = TypeVar("Item", bound=OutboxItem)
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.HELPDESK_OUTBOX_LEASE_SECONDS)
+def outbox_lease_until() -> datetime:
+    """When a lease taken now expires; a row created with it is claimed by its creator."""
+    return timezone.now() + timedelta(seconds=settings.HELPDESK_OUTBOX_LEASE_SECONDS)
 
 
 def _due(now: datetime) -> Q:
@@ -92,7 +93,7 @@ def retry_delay(attempts_done: int, *, retry_after: float | None = None) -> time
 def outbox_claim(queryset: QuerySet[Item], pk: object) -> Item | None:
     """Leases the row ``pk`` if it is due and nobody holds it; None otherwise (sent, leased, not yet due)."""
     now = timezone.now()
-    lease_until = now + _lease()
+    lease_until = outbox_lease_until()
     if not queryset.filter(_due(now), pk=pk).update(locked_until=lease_until):
         return None
     return queryset.get(pk=pk, locked_until=lease_until)
@@ -110,7 +111,7 @@ def outbox_claim_next(queryset: QuerySet[Item]) -> Item | None:
         )
         if item is None:
             return None
-        item.locked_until = now + _lease()
+        item.locked_until = outbox_lease_until()
         type(item).objects.filter(pk=item.pk).update(locked_until=item.locked_until)
         return item
 

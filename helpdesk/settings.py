@@ -144,6 +144,13 @@ HELPDESK_ATTACHMENT_MAX_BYTES = env.int("HELPDESK_ATTACHMENT_MAX_BYTES", default
 
 # --- Celery -----------------------------------------------------------------------------------------
 
+# Short timeouts: a broker outage must never hold a web request for long (see reliability.md).
+HELPDESK_REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     # Embedded default: messages are files in the data directory, consumed by the one worker that
@@ -157,13 +164,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # Short timeouts: a broker outage must never hold a web request for long (see reliability.md).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-        "visibility_timeout": 3600,
-        "max_retries": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = HELPDESK_REDIS_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -185,7 +186,18 @@ HELPDESK_OUTBOX_LEASE_SECONDS = env.float("HELPDESK_OUTBOX_LEASE_SECONDS", defau
 # How often Celery beat runs the sweepers that send what the on-commit tasks missed.
 HELPDESK_OUTBOX_SWEEP_SECONDS = env.float("HELPDESK_OUTBOX_SWEEP_SECONDS", default=15)
 
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Finished webhook deliveries and their attempts are kept this long (reliability.md asks for ≥ 14 days).
+HELPDESK_WEBHOOK_LOG_RETENTION_DAYS = max(14, env.int("HELPDESK_WEBHOOK_LOG_RETENTION_DAYS", default=30))
+
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # A sweep that waited longer than its period is dropped: the next one does the same work.
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": HELPDESK_OUTBOX_SWEEP_SECONDS},
+    },
+    "webhooks-purge": {"task": "webhooks.purge", "schedule": 3600.0},
+}
 
 # --- Email ------------------------------------------------------------------------------------------
 

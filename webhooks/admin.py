@@ -3,7 +3,7 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -11,8 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from helpdesk.admin import ReadOnlyAdminMixin
+from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from webhooks import services
+from webhooks.delivery import delivery_redeliver, webhook_ping
 from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from webhooks.payloads import last_run_error, webhooks_for_output
 from webhooks.services import webhook_url_validate
 
 RECENT_DELIVERIES = 20
@@ -24,7 +27,7 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = ["url", "events", "mailboxes", "enabled", "disabled_reason"]
+        fields = ["url", "events", "mailboxes", "enabled"]
 
     def clean_url(self) -> str:
         # The same SSRF rules as the API (webhooks.services): public addresses only.
@@ -63,25 +66,39 @@ class RecentDeliveryInline(DeliveryInline):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Every write goes through ``webhooks.services`` (URL rules, enabling resumes waiting deliveries)."""
+
     form = WebhookForm
-    list_display = ["url", "enabled", "event_names", "failing_since", "disabled_reason", "created_at"]
+    list_display = ["url", "enabled", "event_names", "last_attempt", "failing_since", "disabled_reason"]
     list_filter = ["enabled"]
     search_fields = ["url"]
     ordering = ["id"]
     filter_horizontal = ["mailboxes"]
     inlines = [RecentDeliveryInline]
+    actions = ["send_test_event", "enable", "disable", "rotate_secret"]
+    readonly_fields = [
+        "secret",
+        "previous_secret_until",
+        "disabled_reason",
+        "failing_since",
+        "created_at",
+        "updated_at",
+    ]
 
     def get_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str]:
-        fields = ["url", "events", "mailboxes", "enabled", "disabled_reason"]
+        fields = ["url", "events", "mailboxes", "enabled"]
         # The secret is made when the row is saved, so the add page has none to show yet.
-        return fields if obj is None else [*fields, "secret", "failing_since", "created_at", "updated_at"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str]:
-        return [] if obj is None else ["secret", "failing_since", "created_at", "updated_at"]
+        return [] if obj is None else self.readonly_fields
 
     def get_inlines(self, request: HttpRequest, obj: Webhook | None) -> list[type[admin.options.InlineModelAdmin]]:
         return [] if obj is None else self.inlines
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Webhook]:
+        return webhooks_for_output(super().get_queryset(request))
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], Any]:
         # Deliveries and attempts are read-only in their own admins, yet go with their webhook.
@@ -92,9 +109,63 @@ class WebhookAdmin(admin.ModelAdmin):
     def event_names(self, obj: Webhook) -> str:
         return ", ".join(obj.events)
 
+    @admin.display(description="Last attempt", ordering="last_run_time")
+    def last_attempt(self, obj: Webhook) -> str:
+        if obj.last_run_time is None:
+            return "-"
+        error = last_run_error(status_code=obj.last_run_status, error=obj.last_run_error)
+        return f"{obj.last_run_time:%Y-%m-%d %H:%M:%S} {error or 'OK'}"
+
+    @admin.display(description="Previous secret signs until")
+    def previous_secret_until(self, obj: Webhook) -> str:
+        expires = obj.previous_secret_expires_at
+        return f"{expires:%Y-%m-%d %H:%M:%S} UTC" if expires and expires > timezone.now() else "-"
+
     def save_model(self, request: HttpRequest, obj: Webhook, form: forms.ModelForm, change: bool) -> None:
-        obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        if not change:
+            adopt(obj, services.webhook_create(url=data["url"], events=data["events"], mailboxes=data["mailboxes"]))
+            if not data["enabled"]:
+                services.webhook_disable(webhook=obj, reason=f"Disabled by {request.user.email}.")
+            return
+        webhook = Webhook.objects.get(pk=obj.pk)
+        services.webhook_update(webhook=webhook, url=data["url"], events=data["events"], mailboxes=data["mailboxes"])
+        if data["enabled"] and not webhook.enabled:
+            services.webhook_enable(webhook=webhook)
+        elif not data["enabled"] and webhook.enabled:
+            services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user.email}.")
+        adopt(obj, webhook)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        # The services set the mailboxes (no ``form.save_m2m()``); the read-only inlines save nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description="Send a test event (freescout.test) now")
+    def send_test_event(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            delivery = webhook_ping(webhook=webhook)
+            attempt = delivery.attempts.get()
+            error = last_run_error(status_code=attempt.status_code, error=attempt.error)
+            level = messages.SUCCESS if error is None else messages.ERROR
+            self.message_user(request, f"{webhook.url}: {error or f'HTTP {attempt.status_code}'}", level)
+
+    @admin.action(description="Enable (waiting deliveries go out)")
+    def enable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        changed = sum(services.webhook_enable(webhook=webhook) for webhook in queryset)
+        self.message_user(request, f"{changed} webhook(s) enabled.")
+
+    @admin.action(description="Disable")
+    def disable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        reason = f"Disabled by {request.user.email}."
+        changed = sum(services.webhook_disable(webhook=webhook, reason=reason) for webhook in queryset)
+        self.message_user(request, f"{changed} webhook(s) disabled.")
+
+    @admin.action(description="Rotate the secret (the old one signs for 24 more hours)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            services.webhook_secret_rotate(webhook=webhook)
+        self.message_user(request, f"{len(queryset)} secret(s) rotated; the new ones are on the webhooks' pages.")
 
 
 @admin.register(WebhookEvent)
@@ -137,6 +208,17 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["webhook__url", "event__name"]
     ordering = ["-created_at", "-id"]
     inlines = [AttemptInline]
+    actions = ["redeliver"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Read-only rows, yet actions need a change permission: only the (admin) redeliver action uses it.
+        return obj is None and request.user.has_perm("webhooks.change_webhook")
+
+    @admin.action(description="Redeliver (same event id and body)", permissions=["change"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        for delivery in queryset:
+            delivery_redeliver(delivery=delivery)
+        self.message_user(request, f"{len(queryset)} deliver(ies) queued again.")
 
     @admin.display(description="Event", ordering="event__name")
     def event_name(self, obj: WebhookDelivery) -> str:

@@ -1,22 +1,33 @@
-"""The FreeScout API's webhook endpoints: create, list, show, delete. Admin keys only, for every method:
-a webhook shows its secret."""
+"""The FreeScout API's webhook endpoints: create, list, show, delete; and, as extensions, a test ping, the
+delivery log and redelivery. Admin keys only, for every method: a webhook shows its secret."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.errors import service_errors
 from helpdesk.api.permissions import IsAdmin
-from helpdesk.api.views import ApiViewSet
-from webhooks import services
+from helpdesk.api.views import NonAtomicApiViewSet
+from webhooks import delivery, services
 from webhooks.inputs import WebhookCreateInput
 from webhooks.models import Webhook
-from webhooks.payloads import webhook_payload, webhook_payload_by_id, webhooks_for_output
+from webhooks.payloads import (
+    deliveries_for_output,
+    delivery_payload,
+    delivery_payload_by_id,
+    webhook_payload,
+    webhook_payload_by_id,
+    webhooks_for_output,
+)
 
 
-class WebhookViewSet(ApiViewSet):
+class WebhookViewSet(NonAtomicApiViewSet):
+    """Non-atomic: the test ping waits on the receiver, and no transaction may stay open meanwhile; every
+    write opens its own (services)."""
+
     hal_name = "webhooks"
     lookup_value_regex = r"[0-9]+"
     permission_classes = [IsAdmin]
@@ -43,3 +54,24 @@ class WebhookViewSet(ApiViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         services.webhook_delete(webhook=get_object_or_404(self.get_queryset(), pk=pk))
         return self.no_content()
+
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str) -> Response:
+        """Sends a ``freescout.test`` event now, once, and answers with its delivery and attempt."""
+        sent = delivery.webhook_ping(webhook=get_object_or_404(self.get_queryset(), pk=pk))
+        return Response(delivery_payload_by_id(sent.pk))
+
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request: Request, pk: str) -> Response:
+        webhook = get_object_or_404(self.get_queryset(), pk=pk)
+        self.hal_name = "deliveries"
+        return self.paginated(
+            deliveries_for_output(webhook.deliveries.order_by("-created_at", "-id")), delivery_payload
+        )
+
+    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/redeliver")
+    def redeliver(self, request: Request, pk: str, delivery_id: str) -> Response:
+        """Sends the delivery again, same event id and bytes; it answers at once, the send is queued."""
+        webhook = get_object_or_404(self.get_queryset(), pk=pk)
+        redelivered = delivery.delivery_redeliver(delivery=get_object_or_404(webhook.deliveries, pk=delivery_id))
+        return Response(delivery_payload_by_id(redelivered.pk))

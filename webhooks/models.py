@@ -36,6 +36,10 @@ class Webhook(models.Model):
     # Conversation events only from these mailboxes; none means every mailbox.
     mailboxes = models.ManyToManyField(Mailbox, blank=True, related_name="webhooks")
     secret = models.CharField(max_length=100, default=webhook_secret_generate)
+    # After a rotation the old secret still signs (a second Standard Webhooks signature) until it expires,
+    # so receivers can switch without dropping requests.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=255, blank=True)
     # Start of the current run of failures: five days of it disable the webhook.

@@ -3,10 +3,11 @@
 The documented keys come first (``id, url, events, lastRunTime, lastRunError``), this project's after.
 The last run is the webhook's latest delivery attempt, read with the webhooks (``webhooks_for_output``)."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
+from helpdesk.outbox import OutboxStatus
 from helpdesk.payloads import date_out
-from webhooks.models import Webhook, WebhookAttempt
+from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 
 def webhooks_for_output(webhooks: QuerySet[Webhook]) -> QuerySet[Webhook]:
@@ -47,3 +48,41 @@ def webhook_payload(webhook: Webhook) -> dict:
 
 def webhook_payload_by_id(webhook_id: int) -> dict:
     return webhook_payload(webhooks_for_output(Webhook.objects.filter(pk=webhook_id)).get())
+
+
+def deliveries_for_output(deliveries: QuerySet[WebhookDelivery]) -> QuerySet[WebhookDelivery]:
+    return deliveries.select_related("event").prefetch_related(
+        Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("started_at", "id"))
+    )
+
+
+def attempt_payload(attempt: WebhookAttempt) -> dict:
+    return {
+        "id": attempt.pk,
+        "startedAt": date_out(attempt.started_at),
+        "durationMs": attempt.duration_ms,
+        "statusCode": attempt.status_code,
+        "error": last_run_error(status_code=attempt.status_code, error=attempt.error),
+        "responseBody": attempt.response_body,
+    }
+
+
+def delivery_payload(delivery: WebhookDelivery) -> dict:
+    """An extension (the delivery log): ``delivery`` comes from ``deliveries_for_output``; ``eventId`` is
+    the ``webhook-id`` header receivers dedupe on, the same on every attempt and redelivery."""
+    pending = delivery.status == OutboxStatus.PENDING
+    return {
+        "id": delivery.pk,
+        "eventId": str(delivery.event_id),
+        "event": delivery.event.name,
+        "status": delivery.status,
+        "attemptsCount": delivery.attempts_count,
+        "nextAttemptAt": date_out(delivery.next_attempt_at) if pending else None,
+        "createdAt": date_out(delivery.created_at),
+        "finishedAt": date_out(delivery.finished_at),
+        "_embedded": {"attempts": [attempt_payload(attempt) for attempt in delivery.attempts.all()]},
+    }
+
+
+def delivery_payload_by_id(delivery_id: int) -> dict:
+    return delivery_payload(deliveries_for_output(WebhookDelivery.objects.filter(pk=delivery_id)).get())

@@ -1,24 +1,27 @@
 """The outbox: ``event_emit`` is the one place the domain services announce a change.
 
 It writes the event (its body serialised once, here) and one delivery row per subscribed webhook in the
-caller's transaction, so an event exists exactly when the change it describes committed. Sending the
-deliveries (a Celery task queued on commit, a sweeper for what it misses, retries) is the webhook
-delivery issue's job; until then the rows wait, pending, in the outbox.
+caller's transaction, so an event exists exactly when the change it describes committed, and queues the
+send task on commit (``helpdesk.outbox``); sending is ``webhooks.delivery``'s job.
 
-Webhooks themselves are created and deleted by ``webhook_create`` and ``webhook_delete``.
+Webhooks themselves are configured by ``webhook_create``, ``webhook_update``, ``webhook_enable``,
+``webhook_disable``, ``webhook_secret_rotate`` and ``webhook_delete``.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 import orjson
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from conversations.models import Conversation
 from customers.models import Customer
 from helpdesk.outbound import UnresolvableHost, UnsafeUrl, url_check
+from helpdesk.outbox import outbox_enqueue_on_commit
 from mailboxes.models import Mailbox
-from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent
+from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent, webhook_secret_generate
 
 WEBHOOK_URL_MAX_LENGTH = Webhook._meta.get_field("url").max_length
 
@@ -61,8 +64,14 @@ def event_emit(
     if not webhooks:
         return None
     body = _conversation_body(conversation) if conversation is not None else _customer_body(customer)
+    from webhooks.tasks import webhook_deliver
+
     recorded = WebhookEvent.objects.create(name=event, payload=orjson.dumps(body))
-    WebhookDelivery.objects.bulk_create([WebhookDelivery(event=recorded, webhook=webhook) for webhook in webhooks])
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(event=recorded, webhook=webhook) for webhook in webhooks]
+    )
+    for delivery in deliveries:
+        outbox_enqueue_on_commit(webhook_deliver, delivery.pk)
     return recorded
 
 
@@ -86,17 +95,66 @@ def webhook_events_known(events: Iterable[str]) -> list[str]:
     return [name for name in Event.values if name in given]
 
 
+def _events_required(events: Iterable[str]) -> list[str]:
+    known = webhook_events_known(events)
+    if not known:
+        raise ValidationError({"events": "No known event. Expected some of: " + ", ".join(Event.values)})
+    return known
+
+
 def webhook_create(*, url: str, events: Iterable[str], mailboxes: Iterable[Mailbox] = ()) -> Webhook:
     """Creates an enabled webhook with a fresh secret. Raises ValidationError keyed ``url`` or ``events``
     (when no known event remains). ``mailboxes`` limits conversation events to those mailboxes."""
     webhook_url_validate(url)
-    known = webhook_events_known(events)
-    if not known:
-        raise ValidationError({"events": "No known event. Expected some of: " + ", ".join(Event.values)})
+    known = _events_required(events)
     # The URL check may wait on DNS: it runs before the transaction, which opens only for the writes.
     with transaction.atomic():
         webhook = Webhook.objects.create(url=url, events=known)
         webhook.mailboxes.set(list(mailboxes))
+    return webhook
+
+
+def webhook_update(*, webhook: Webhook, url: str, events: Iterable[str], mailboxes: Iterable[Mailbox]) -> Webhook:
+    """Changes what ``webhook`` receives and where, with ``webhook_create``'s rules."""
+    webhook_url_validate(url)
+    known = _events_required(events)
+    with transaction.atomic():
+        webhook.url, webhook.events, webhook.updated_at = url, known, timezone.now()
+        webhook.save(update_fields=["url", "events", "updated_at"])
+        webhook.mailboxes.set(list(mailboxes))
+    return webhook
+
+
+def webhook_disable(*, webhook: Webhook, reason: str) -> bool:
+    """Stops deliveries to ``webhook`` (its pending ones wait); returns False when it was disabled already."""
+    changed = Webhook.objects.filter(pk=webhook.pk, enabled=True).update(
+        enabled=False, disabled_reason=reason[:255], updated_at=timezone.now()
+    )
+    webhook.refresh_from_db()
+    return bool(changed)
+
+
+def webhook_enable(*, webhook: Webhook) -> bool:
+    """Resumes deliveries, the pending ones first (they are due); the five-day failure clock restarts."""
+    from webhooks.tasks import webhook_deliveries_sweep
+
+    with transaction.atomic():
+        changed = Webhook.objects.filter(pk=webhook.pk, enabled=False).update(
+            enabled=True, disabled_reason="", failing_since=None, updated_at=timezone.now()
+        )
+        if changed:
+            outbox_enqueue_on_commit(webhook_deliveries_sweep)
+    webhook.refresh_from_db()
+    return bool(changed)
+
+
+def webhook_secret_rotate(*, webhook: Webhook, previous_valid_for: timedelta = timedelta(hours=24)) -> Webhook:
+    """Gives ``webhook`` a new secret. The old one keeps signing (a second Standard Webhooks signature)
+    for ``previous_valid_for``, so receivers can switch without rejecting requests."""
+    now = timezone.now()
+    webhook.previous_secret, webhook.previous_secret_expires_at = webhook.secret, now + previous_valid_for
+    webhook.secret, webhook.updated_at = webhook_secret_generate(), now
+    webhook.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
     return webhook
 
 

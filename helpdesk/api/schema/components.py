@@ -4,6 +4,7 @@ from typing import Any
 
 from conversations.models import Conversation, SourceType, SourceVia, Thread
 from helpdesk.models import User
+from helpdesk.outbox import OutboxStatus
 from mailboxes.models import Folder
 
 EXTENSIONS_TAG = "extensions"
@@ -288,6 +289,30 @@ COMPONENTS: dict[str, dict] = {
             "createdAt": DATE,
         }
     ),
+    "WebhookAttempt": obj(
+        {
+            "id": ID,
+            "startedAt": DATE,
+            "durationMs": INTEGER,
+            "statusCode": nullable(INTEGER),
+            "error": nullable(STRING),
+            "responseBody": {"type": "string", "maxLength": 2048, "description": "At most 2 KB of the response."},
+        }
+    ),
+    "WebhookDelivery": obj(
+        {
+            "id": ID,
+            "eventId": {"type": "string", "format": "uuid", "description": "The `webhook-id` header."},
+            "event": STRING,
+            "status": enum(OutboxStatus.values),
+            "attemptsCount": INTEGER,
+            "nextAttemptAt": DATE_OR_NULL,
+            "createdAt": DATE,
+            "finishedAt": DATE_OR_NULL,
+            "_embedded": obj({"attempts": {"type": "array", "items": ref("WebhookAttempt")}}),
+        },
+        "One event sent to one webhook, with its attempts, oldest first.",
+    ),
 }
 COMPONENTS["ApiKeyCreated"] = {
     **COMPONENTS["ApiKey"],
@@ -306,6 +331,7 @@ for _name, _item in (
     ("UserList", ("users", "User")),
     ("ApiKeyList", ("api_keys", "ApiKey")),
     ("WebhookList", ("webhooks", "Webhook")),
+    ("WebhookDeliveryList", ("deliveries", "WebhookDelivery")),
 ):
     COMPONENTS[_name] = hal_list(*_item)
 

@@ -323,6 +323,32 @@ def document_api() -> None:
         retrieve=op("Get a webhook", {200: "Webhook"}, tag=t, ids=("id",), extension=True),
         create=op("Create a webhook", {201: "Webhook"}, tag=t, request=WebhookCreateInput),
         destroy=op("Delete a webhook", {204: None}, tag=t, ids=("id",)),
+        test=op(
+            "Send a test event",
+            {200: "WebhookDelivery"},
+            tag=t,
+            ids=("id",),
+            extension=True,
+            description="Sends `X-FreeScout-Event: freescout.test` now, once (no retries), whether the webhook "
+            "is enabled or not, and answers with the delivery and its attempt. An extension.",
+        ),
+        deliveries=op(
+            "List a webhook's deliveries",
+            {200: "WebhookDeliveryList"},
+            tag=t,
+            ids=("id",),
+            params=PAGING,
+            extension=True,
+        ),
+        redeliver=op(
+            "Redeliver",
+            {200: "WebhookDelivery"},
+            tag=t,
+            ids=("id", "delivery_id"),
+            extension=True,
+            description="Sends the delivery again with the same event id and body; the send is queued, and "
+            "waits while the webhook is disabled. An extension.",
+        ),
     )(WebhookViewSet)
 
 
