@@ -12,21 +12,22 @@ def _pending_emails():
     return OutgoingEmail.objects.select_related("mailbox")
 
 
+def _send(item: OutgoingEmail) -> None:
+    outbox_retry_soon(outgoing_email_send, item, outgoing_email_deliver(item))
+
+
 @shared_task(name="conversations.outgoing_email_send", ignore_result=True)
 def outgoing_email_send(email_id: int) -> None:
     """Sends one outbox row; a row already sent, taken by another worker or not yet due is left alone."""
     item = outbox_claim(_pending_emails(), email_id)
-    if item is None:
-        return
-    outbox_retry_soon(outgoing_email_send, item, outgoing_email_deliver(item))
+    if item is not None:
+        _send(item)
 
 
 @shared_task(name="conversations.outgoing_email_sweep", ignore_result=True)
 def outgoing_email_sweep() -> int:
     """Sends what the on-commit tasks missed (broker down, worker killed) and the long retries."""
-    return outbox_sweep(
-        _pending_emails(), outgoing_email_deliver, budget_seconds=settings.HELPDESK_OUTBOX_SWEEP_SECONDS
-    )
+    return outbox_sweep(_pending_emails(), _send, budget_seconds=settings.HELPDESK_OUTBOX_SWEEP_SECONDS * 4)
 
 
 @shared_task(name="conversations.mail_fetch", ignore_result=True)

@@ -208,11 +208,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HELPDESK_MAIL_FETCH_SECONDS = env.float("HELPDESK_MAIL_FETCH_SECONDS", default=60)
 # Seconds an IMAP connection may wait on the server.
 HELPDESK_IMAP_TIMEOUT_SECONDS = env.float("HELPDESK_IMAP_TIMEOUT_SECONDS", default=30)
+# Like the webhook sweep, a run that waited longer than its period is dropped: the next one does its work.
 CELERY_BEAT_SCHEDULE["outgoing-email-sweep"] = {
     "task": "conversations.outgoing_email_sweep",
     "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
+    "options": {"expires": HELPDESK_OUTBOX_SWEEP_SECONDS},
 }
-CELERY_BEAT_SCHEDULE["mail-fetch"] = {"task": "conversations.mail_fetch", "schedule": HELPDESK_MAIL_FETCH_SECONDS}
+CELERY_BEAT_SCHEDULE["mail-fetch"] = {
+    "task": "conversations.mail_fetch",
+    "schedule": HELPDESK_MAIL_FETCH_SECONDS,
+    "options": {"expires": HELPDESK_MAIL_FETCH_SECONDS},
+}
 
 # --- API --------------------------------------------------------------------------------------------
 
