@@ -121,14 +121,19 @@ def _set_body(message: EmailMessage, body_html: str, token: str) -> None:
     message.add_alternative(f"<html><body>{body_html}{footer_html}</body></html>", subtype="html")
 
 
+def reply_recipients(thread: Thread, conversation: Conversation) -> list[str]:
+    """To: the thread's own recipients when it names them, else the conversation's customer."""
+    return list(thread.to) or ([conversation.customer_email] if conversation.customer_email else [])
+
+
 def reply_compose(*, thread: Thread, conversation: Conversation) -> EmailMessage:
-    """The email of an agent reply: to the customer (and the thread's cc/bcc), with the mailbox's
+    """The email of an agent reply: to the customer or the thread's ``to`` (and its cc/bcc), with the mailbox's
     signature and the thread's attachments."""
     mailbox = conversation.mailbox
     in_reply_to, references = _thread_references(conversation, before=thread)
     message = _new_message(
         sender=mailbox_from(mailbox, thread.created_by_user),
-        to=[conversation.customer_email],
+        to=reply_recipients(thread, conversation),
         cc=thread.cc,
         subject=reply_subject(conversation.subject),
         message_id=thread.message_id,

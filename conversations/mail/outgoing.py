@@ -85,14 +85,15 @@ def _enqueue(
 
 
 def _reply_email(*, conversation: Conversation, thread: Thread) -> None:
-    if conversation.type == Conversation.Type.CHAT or not conversation.customer_email:
+    to = compose.reply_recipients(thread, conversation)
+    if conversation.type == Conversation.Type.CHAT or not to:
         return
     Thread.objects.filter(pk=thread.pk).update(
         message_id=compose.message_id_new(conversation.mailbox, conversation), send_status=SendStatus.PENDING
     )
     thread.refresh_from_db(fields=["message_id", "send_status"])
     message = compose.reply_compose(thread=thread, conversation=conversation)
-    envelope = [conversation.customer_email, *thread.cc, *thread.bcc]
+    envelope = [*to, *thread.cc, *thread.bcc]
     _enqueue(
         kind=OutgoingEmail.Kind.REPLY, conversation=conversation, message=message, envelope=envelope, thread=thread
     )

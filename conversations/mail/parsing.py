@@ -65,8 +65,8 @@ def _header(message: Message, name: str) -> str:
     """A header's decoded value; a malformed header reads as its raw text instead of failing the message."""
     try:
         value = message.get(name)
-    except (ValueError, TypeError, IndexError):
-        value = message.get_all(name, failobj=[""])[0] if isinstance(message, Message) else ""
+    except (ValueError, TypeError, IndexError, AttributeError):
+        value = next((raw for key, raw in message.raw_items() if key.lower() == name.lower()), "")
     return " ".join(str(value or "").split())
 
 
