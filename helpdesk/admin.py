@@ -175,6 +175,7 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "role", "status"]}),
         ("Profile", {"fields": ["job_title", "phone", "alternate_emails", "timezone", "language"]}),
+        ("Email notifications", {"fields": ["notify_assigned", "notify_customer_reply", "notify_new_conversation"]}),
         ("Password", {"fields": ["password_state", "password1", "password2"]}),
         ("History", {"fields": ["last_login", "created_at", "updated_at"]}),
     ]

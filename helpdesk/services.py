@@ -15,7 +15,10 @@ from helpdesk.models import ApiKey, Counter, User
 API_KEY_BYTES = 32
 # A key's last use is recorded at most this often, so that reading the API is not a write per request.
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
-USER_PROFILE_FIELDS = frozenset({"alternate_emails", "job_title", "phone", "timezone", "language"})
+USER_NOTIFICATION_FIELDS = frozenset({"notify_assigned", "notify_customer_reply", "notify_new_conversation"})
+USER_PROFILE_FIELDS = (
+    frozenset({"alternate_emails", "job_title", "phone", "timezone", "language"}) | USER_NOTIFICATION_FIELDS
+)
 
 
 class UserEmailTaken(ValidationError):
