@@ -60,6 +60,11 @@ class SmtpServer:
     def messages(self) -> list[Captured]:
         return self.handler.messages
 
+    @property
+    def mailbox_settings(self) -> dict[str, object]:
+        """Mailbox fields that send through this server."""
+        return {"out_method": "smtp", "out_server": "127.0.0.1", "out_port": self.port, "out_encryption": "none"}
+
     def __enter__(self) -> "SmtpServer":
         self.controller.start()
         return self

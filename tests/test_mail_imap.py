@@ -135,10 +135,7 @@ def test_two_mailboxes_with_auto_replies_mailing_each_other_settle(db, dovecot, 
             mailbox = MailboxFactory(
                 email=email,
                 auto_reply_enabled=True,
-                out_method="smtp",
-                out_server="127.0.0.1",
-                out_port=smtp.port,
-                out_encryption="none",
+                **smtp.mailbox_settings,
             )
             mailboxes.append(imap_mailbox(dovecot, mailbox))
         alpha, beta = mailboxes
@@ -173,10 +170,7 @@ def test_mailboxes_of_one_installation_do_not_auto_reply_to_each_other(db, dovec
             MailboxFactory(
                 email="a@alpha.example",
                 auto_reply_enabled=True,
-                out_method="smtp",
-                out_server="127.0.0.1",
-                out_port=smtp.port,
-                out_encryption="none",
+                **smtp.mailbox_settings,
             ),
         )
         beta = imap_mailbox(dovecot, MailboxFactory(email="b@beta.example", auto_reply_enabled=True))

@@ -48,6 +48,12 @@ def corpus_message(name: str, reply: Thread | None = None) -> bytes:
     return raw
 
 
+def simple_message(*, sender: str, subject: str, message_id: str, body: str, to: str = "support@example.com") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\r\n{body}\r\n"
+    ).encode()
+
+
 def assert_thread(thread: Thread, expected: dict) -> None:
     for text in expected.get("body_contains", []):
         assert text in thread.body, thread.body
@@ -131,10 +137,13 @@ def test_the_same_message_id_in_another_mailbox_is_another_message(support):
 
 def test_our_own_mail_coming_back_is_ignored(answered, support):
     conversation, reply = answered
-    raw = (
-        f"From: Support <support@example.com>\r\nTo: jane.doe@customer.example\r\nSubject: Re: Printer on fire\r\n"
-        f"Message-ID: <{reply.message_id}>\r\n\r\nUse it.\r\n"
-    ).encode()
+    raw = simple_message(
+        sender="Support <support@example.com>",
+        to="jane.doe@customer.example",
+        subject="Re: Printer on fire",
+        message_id=reply.message_id,
+        body="Use it.",
+    )
     received = mail_ingest(mailbox=support, raw=raw)
     assert received.outcome == "ignored"
     assert conversation.threads.count() == 2
@@ -158,10 +167,12 @@ def test_a_reply_from_another_mailbox_s_conversation_does_not_cross_mailboxes(an
 
 def test_forged_reply_token_does_not_thread(support, answered):
     conversation, _ = answered
-    raw = (
-        f"From: mallory@evil.example\r\nTo: support@example.com\r\nSubject: [hd-{conversation.number}-0123456789ab]\r\n"
-        f"Message-ID: <forged@evil.example>\r\n\r\nLet me in.\r\n"
-    ).encode()
+    raw = simple_message(
+        sender="mallory@evil.example",
+        subject=f"[hd-{conversation.number}-0123456789ab]",
+        message_id="forged@evil.example",
+        body="Let me in.",
+    )
     assert mail_ingest(mailbox=support, raw=raw).outcome == "created"
 
 

@@ -33,10 +33,8 @@ def smtp():
 def smtp_mailbox(mailbox, smtp, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.HELPDESK_OUTBOX_RETRY_SCHEDULE = [0, 5, 300]
-    mailbox.out_method = "smtp"
-    mailbox.out_server = "127.0.0.1"
-    mailbox.out_port = smtp.port
-    mailbox.out_encryption = "none"
+    for name, value in smtp.mailbox_settings.items():
+        setattr(mailbox, name, value)
     mailbox.signature = "<p>-- The Support Team</p><script>x()</script>"
     mailbox.save()
     return mailbox
@@ -174,6 +172,7 @@ def test_mailbox_without_smtp_uses_the_default_backend(mailbox, customer, admin,
     [sent] = mail.outbox
     assert sent.to == ["jane@customer.example"]
     assert b"We start this one." in sent.message().as_bytes()
+    assert b"Subject: Hi\r\n" in sent.message().as_bytes(linesep="\r\n")  # a first message, not a reply
     assert conversation.threads.get().send_status == "sent"
 
 
@@ -351,18 +350,22 @@ def test_new_conversation_notifies_subscribed_agents_of_the_mailbox(smtp_mailbox
     assert [e.recipients for e in OutgoingEmail.objects.filter(kind="notification")] == [[member.email]]
 
 
+def api_reply(api, conversation: Conversation, user, capture_on_commit) -> None:
+    with capture_on_commit(execute=True):
+        response = api.post(
+            f"/api/conversations/{conversation.pk}/threads",
+            {"type": "message", "text": "From the API", "user": user.pk},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+
+
 def test_api_reply_is_emailed_once_the_request_commits(
     conversation, admin, admin_api, smtp, django_capture_on_commit_callbacks, monkeypatch
 ):
     # The on-commit hook queues the task; here the queue runs it at once, as a worker would.
     monkeypatch.setattr(outgoing_email_send, "apply_async", lambda args, **kwargs: outgoing_email_send(*args))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_api.post(
-            f"/api/conversations/{conversation.pk}/threads",
-            {"type": "message", "text": "From the API", "user": admin.pk},
-            format="json",
-        )
-    assert response.status_code == 201, response.content
+    api_reply(admin_api, conversation, admin, django_capture_on_commit_callbacks)
     [sent] = smtp.messages
     assert sent.recipients == ["jane@customer.example"]
     assert OutgoingEmail.objects.get(kind="reply").status == "succeeded"
@@ -375,11 +378,15 @@ def test_api_reply_succeeds_when_the_broker_is_down(
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(outgoing_email_send, "apply_async", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_api.post(
-            f"/api/conversations/{conversation.pk}/threads",
-            {"type": "message", "text": "From the API", "user": admin.pk},
-            format="json",
-        )
-    assert response.status_code == 201, response.content
+    api_reply(admin_api, conversation, admin, django_capture_on_commit_callbacks)
     assert OutgoingEmail.objects.get(kind="reply").status == "pending"  # the sweeper sends it later
+
+
+def test_non_ascii_mail_is_7bit_clean(conversation, admin, smtp):
+    thread_create(
+        conversation=conversation, thread=NewThread(type=Thread.Type.MESSAGE, body="<p>Grüße, Zoë — ☃</p>", user=admin)
+    )
+    outbox_deliver_all()
+    [sent] = smtp.messages
+    assert all(byte < 128 for byte in sent.raw)
+    assert "Grüße, Zoë — ☃" in sent.message.get_body(preferencelist=("html",)).get_content()

@@ -31,10 +31,7 @@ def test_worker_sends_replies_and_beat_fetches_mail(rig, tmp_path, settings):
         mailbox = MailboxFactory(
             email="support@example.com",
             auto_reply_enabled=True,
-            out_method="smtp",
-            out_server="127.0.0.1",
-            out_port=smtp.port,
-            out_encryption="none",
+            **smtp.mailbox_settings,
         )
         imap_mailbox(dovecot, mailbox)
         deliver(

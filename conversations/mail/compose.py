@@ -28,6 +28,8 @@ from mailboxes.models import Mailbox
 # hd-<conversation number>-<signature>; searched for in references, subjects and bodies of incoming mail.
 REPLY_TOKEN_RE = re.compile(r"\bhd-(\d{1,18})-([0-9a-f]{12})\b")
 REFERENCES_LIMIT = 20
+# CRLF line ends, and bodies in quoted-printable or base64: no SMTP server has to take 8-bit data.
+OUTGOING_POLICY = policy.SMTP.clone(cte_type="7bit")
 # Agents answer notifications above this line; what is below it is the quoted notification.
 REPLY_ABOVE_MARKER = "-- Reply above this line to answer the customer --"
 
@@ -84,7 +86,7 @@ def mailbox_from(mailbox: Mailbox, user: User | None = None) -> Address:
 def _new_message(
     *, sender: Address, to: Sequence[str], subject: str, message_id: str, cc: Sequence[str] = ()
 ) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=OUTGOING_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
     if cc:
@@ -135,7 +137,8 @@ def reply_compose(*, thread: Thread, conversation: Conversation) -> EmailMessage
         sender=mailbox_from(mailbox, thread.created_by_user),
         to=reply_recipients(thread, conversation),
         cc=thread.cc,
-        subject=reply_subject(conversation.subject),
+        # An agent who starts a conversation writes its first message, not a reply.
+        subject=one_line(conversation.subject) if thread.first else reply_subject(conversation.subject),
         message_id=thread.message_id,
     )
     _set_references(message, in_reply_to, references)

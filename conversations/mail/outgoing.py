@@ -78,7 +78,7 @@ def _enqueue(
         recipients=recipients,
         recipient=recipients[0],
         message_id=message["Message-ID"].strip("<> "),
-        message=message.as_bytes(policy=policy.SMTP),
+        message=message.as_bytes(policy=compose.OUTGOING_POLICY),
     )
     outbox_enqueue_on_commit(outgoing_email_send, row.pk)
     return row
