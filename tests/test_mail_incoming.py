@@ -200,10 +200,32 @@ def test_agent_answering_a_notification_by_email_posts_an_agent_reply(support, a
     assert email.recipients == ["jane.doe@customer.example"]
 
 
-def test_ingestion_emits_convo_created_once(support):
+def test_ingestion_emits_one_event_per_change(answered, support):
     WebhookFactory(events=["convo.created", "customer.created", "convo.customer.reply.created"])
-    mail_ingest(mailbox=support, raw=corpus_message("01_plain_new.eml"))
+    mail_ingest(mailbox=support, raw=corpus_message("02_multipart_alternative.eml"))
     assert sorted(WebhookEvent.objects.values_list("name", flat=True)) == ["convo.created", "customer.created"]
+    WebhookEvent.objects.all().delete()
+    _, reply = answered
+    mail_ingest(mailbox=support, raw=corpus_message("08_outlook_reply.eml", reply))
+    assert list(WebhookEvent.objects.values_list("name", flat=True)) == ["convo.customer.reply.created"]
+
+
+def test_agent_answer_in_html_only_is_cut_at_the_marker(support, agent, admin):
+    from conversations.services import conversation_assign
+
+    mailbox_user_grant(mailbox=support, user=agent)
+    conversation = mail_ingest(mailbox=support, raw=corpus_message("01_plain_new.eml")).thread.conversation
+    conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
+    notification = OutgoingEmail.objects.get(kind="notification", recipient=agent.email)
+    raw = (
+        f"From: {agent.email}\r\nTo: support@example.com\r\nSubject: Re: notification\r\n"
+        f"Message-ID: <agent-html@example.com>\r\nIn-Reply-To: <{notification.message_id}>\r\n"
+        f"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<div><p>Turn it off.</p><blockquote><p>-- Reply above this line to answer the customer --</p>"
+        "</blockquote></div>"
+    ).encode()
+    thread = mail_ingest(mailbox=support, raw=raw).thread
+    assert (thread.type, thread.body) == ("message", "<div><p>Turn it off.</p></div>")
 
 
 def test_ledger_records_every_message(support):

@@ -85,6 +85,11 @@ def _agent_reply_body(parsed: ParsedEmail) -> str:
         while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith(">") or "wrote:" in lines[-1]):
             lines.pop()
         return text_to_html("\n".join(lines)) or EMPTY_BODY
+    if REPLY_ABOVE_MARKER in parsed.html:
+        # No text part: cut the HTML before the quote holding the marker; the sanitiser closes open tags.
+        head = parsed.html[: parsed.html.index(REPLY_ABOVE_MARKER)]
+        quote = head.lower().rfind("<blockquote")
+        return (head[:quote] if quote != -1 else head) or EMPTY_BODY
     return parsed.body_html or EMPTY_BODY
 
 
