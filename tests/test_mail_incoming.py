@@ -233,3 +233,9 @@ def test_ledger_records_every_message(support):
     assert list(ReceivedEmail.objects.values_list("message_id", "outcome")) == [
         ("news-2026-03@lists.example", "created")
     ]
+
+
+def test_unparseable_sender_is_recorded_and_ignored(support):
+    # The stdlib's address parser raises on "0@" (found by the property tests); the message is not lost silently.
+    received = mail_ingest(mailbox=support, raw=b"From: 0@\r\nMessage-ID: <odd@example.org>\r\n\r\nhi\r\n")
+    assert (received.message_id, received.outcome) == ("odd@example.org", "ignored")

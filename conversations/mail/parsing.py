@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -25,6 +26,8 @@ from customers.services import email_normalise
 logger = logging.getLogger(__name__)
 
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
+# What the stdlib's header parser raises on some malformed headers (instead of recording a defect).
+HEADER_ERRORS = (ValueError, TypeError, IndexError, AttributeError, HeaderParseError)
 NAME_MAX_LENGTH = 40
 
 
@@ -65,9 +68,18 @@ def _header(message: Message, name: str) -> str:
     """A header's decoded value; a malformed header reads as its raw text instead of failing the message."""
     try:
         value = message.get(name)
-    except (ValueError, TypeError, IndexError, AttributeError):
-        value = next((raw for key, raw in message.raw_items() if key.lower() == name.lower()), "")
-    return " ".join(str(value or "").split())
+    except HEADER_ERRORS:
+        value = next(iter(_raw_values(message, name)), "")
+    return " ".join(_readable(value or "").split())
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    return [_readable(raw) for key, raw in message.raw_items() if key.lower() == name.lower()]
+
+
+def _readable(value: object) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes, which no database stores: read them as UTF-8."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _message_ids(value: str) -> list[str]:
@@ -76,8 +88,12 @@ def _message_ids(value: str) -> list[str]:
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(name, normalised address) pairs; invalid addresses are left out."""
+    try:
+        values = [_readable(value) for value in message.get_all(name, [])]
+    except HEADER_ERRORS:
+        values = _raw_values(message, name)
     found = []
-    for display, address in getaddresses([str(v) for v in message.get_all(name, [])]):
+    for display, address in getaddresses(values):
         try:
             found.append((display, email_normalise(address)))
         except ValidationError:
@@ -146,7 +162,7 @@ def _attachments(message: EmailMessage, body_parts: list[EmailMessage]) -> tuple
         if len(content) > settings.HELPDESK_ATTACHMENT_MAX_BYTES:
             logger.warning("Attachment %r of %d bytes is over the limit; left out", name, len(content))
             continue
-        content_id = " ".join(str(part.get("Content-ID", "")).split()).strip("<>")
+        content_id = _header(part, "Content-ID").strip("<>")
         token = secrets.token_hex(16) if content_id else ""
         name = attachment_file_name(name)
         if content_id:
@@ -191,7 +207,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
     for content_id, url in cid_urls.items():
         html_body = re.sub(rf"cid:{re.escape(content_id)}(?=[\"'\s>)])", url, html_body, flags=re.IGNORECASE)
     try:
-        date = parsedate_to_datetime(_header(message, "Date")) if message.get("Date") else None
+        date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
     except (TypeError, ValueError, IndexError):
         date = None
     separator = re.search(rb"\r?\n\r?\n", raw)
