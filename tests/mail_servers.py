@@ -180,6 +180,7 @@ class DovecotServer:
             except OSError:
                 time.sleep(0.1)
         log = (self.base / "dovecot.log").read_text() if (self.base / "dovecot.log").exists() else ""
+        self.__exit__(None, None, None)
         raise RuntimeError(f"Dovecot did not start on port {self.port}:\n{log}")
 
     def __exit__(self, *exc) -> None:
