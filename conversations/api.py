@@ -39,7 +39,7 @@ from conversations.payloads import (
 from conversations.selectors import conversations_visible_to
 from customers.services import customer_resolve
 from helpdesk.api.errors import service_errors
-from helpdesk.api.params import id_param
+from helpdesk.api.params import ID_PATTERN, id_param
 from helpdesk.api.views import ApiViewSet, NonAtomicApiViewSet
 from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
 from mailboxes.models import CustomField
@@ -114,7 +114,7 @@ class ConversationViewSet(NonAtomicApiViewSet):
     hal_name = "conversations"
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         return conversations_visible_to(user=self.request.user)
@@ -258,7 +258,7 @@ class ConversationViewSet(NonAtomicApiViewSet):
             raise service_errors(error, {"seconds": "timeSpent", "user": "user"}) from None
         return self.created(timelog_payload(Timelog.objects.values(*TIMELOG_COLUMNS).get(pk=timelog.pk)))
 
-    @action(detail=True, methods=["put"], url_path=r"timelogs/(?P<timelog_id>[0-9]+)")
+    @action(detail=True, methods=["put"], url_path=rf"timelogs/(?P<timelog_id>{ID_PATTERN})")
     def timelog(self, request: Request, pk: str, timelog_id: str) -> Response:
         """An extension: ``action`` pause, stop or resume. A regular user's key may only touch its own timers."""
         timelog = get_object_or_404(self.get_conversation().timelogs, pk=timelog_id)

@@ -226,6 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["helpdesk.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api.permissions.IsAuthenticatedOrPreflight"],
     "DEFAULT_RENDERER_CLASSES": ["helpdesk.api.renderers.OrjsonRenderer"],
+    "DEFAULT_METADATA_CLASS": "helpdesk.api.metadata.ApiMetadata",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.HalPagination",

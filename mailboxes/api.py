@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.errors import Conflict, service_errors
-from helpdesk.api.params import id_param
+from helpdesk.api.params import ID_PATTERN, id_param
 from helpdesk.api.permissions import IsAdmin
 from helpdesk.api.views import ApiViewSet
 from helpdesk.models import User
@@ -49,7 +49,7 @@ def _service_call(paths: dict[str, str], service, **kwargs):
 
 class MailboxViewSet(ApiViewSet):
     hal_name = "mailboxes"
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_PATTERN
 
     def get_permissions(self):
         # Any key reads (its own mailboxes); only an admin's key writes, whichever the method.
@@ -87,7 +87,7 @@ class MailboxViewSet(ApiViewSet):
         _service_call({}, services.mailbox_delete, mailbox=self.get_mailbox())
         return self.no_content()
 
-    @action(detail=True, methods=["put", "delete"], url_path=r"users/(?P<user_id>[0-9]+)")
+    @action(detail=True, methods=["put", "delete"], url_path=rf"users/(?P<user_id>{ID_PATTERN})")
     def user_access(self, request: Request, pk: str, user_id: str) -> Response:
         mailbox = self.get_mailbox()
         user = get_object_or_404(User.objects.exclude(status=User.Status.DELETED), pk=user_id)
@@ -111,7 +111,7 @@ class MailboxViewSet(ApiViewSet):
         fields = CustomField.objects.filter(mailbox=mailbox).order_by("sort_order", "id")
         return self.paginated(fields, field_definition_payload)
 
-    @action(detail=True, methods=["put", "delete"], url_path=r"custom_fields/(?P<field_id>[0-9]+)")
+    @action(detail=True, methods=["put", "delete"], url_path=rf"custom_fields/(?P<field_id>{ID_PATTERN})")
     def custom_field(self, request: Request, pk: str, field_id: str) -> Response:
         field = get_object_or_404(CustomField.objects.filter(mailbox=self.get_mailbox()), pk=field_id)
         if request.method == "DELETE":

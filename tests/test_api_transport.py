@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mailboxes.services import mailbox_user_grant
-from tests.api_helpers import error_paths
+from tests.api_helpers import bad_request, error_paths
 from tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,59 @@ def test_a_lost_race_on_a_unique_constraint_is_409_not_500():
     response = exception_handler(IntegrityError("duplicate key value violates unique constraint"), {})
     assert response.status_code == 409
     assert response.data["errorCode"] == "CONFLICT"
+
+
+# Found by schemathesis (reliability.md: fuzzing against the OpenAPI schema): each was a 500.
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/conversations",
+        "/api/conversations/1",
+        "/api/conversations/1/threads",
+        "/api/customers",
+        "/api/customer_fields",
+        "/api/mailboxes",
+        "/api/users/1",
+        "/api/users/1/api_keys",
+        "/api/webhooks",
+    ],
+)
+def test_options_with_a_key_describes_the_endpoint(admin_api, path):
+    response = admin_api.options(path)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["renders"] == ["application/json"] and body["schema"] == "/api/schema/"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/conversations/99999999999999999999999"),
+        ("get", "/api/customers/9223372036854775808"),
+        ("delete", "/api/users/1/api_keys/99999999999999999999999"),
+        ("post", "/api/webhooks/1/deliveries/99999999999999999999999/redeliver"),
+    ],
+)
+def test_an_id_too_large_for_the_database_in_the_path_is_a_404(admin_api, method, path):
+    response = getattr(admin_api, method)(path)
+    assert response.status_code == 404
+    assert response.json()["errorCode"] == "NOT FOUND"
+
+
+def test_an_id_too_large_for_the_database_in_a_query_or_body_is_a_400(admin_api):
+    huge = "9223372036854775808"
+    bad_request(admin_api.get("/api/conversations", {"customerId": huge}), "customerId", huge)
+    response = admin_api.post(
+        "/api/webhooks",
+        {"url": "https://x.example", "events": ["convo.created"], "mailboxes": [int(huge)]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "mailboxes[0]" in error_paths(response)
+
+
+def test_a_page_number_too_large_is_a_400(admin_api):
+    bad_request(admin_api.get("/api/conversations", {"page": str(2**31)}), "page", str(2**31))
+    assert admin_api.get("/api/conversations", {"page": str(2**31 - 1)}).json()["page"]["number"] == 2**31 - 1

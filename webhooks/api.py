@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.errors import service_errors
+from helpdesk.api.params import ID_PATTERN
 from helpdesk.api.permissions import IsAdmin
 from helpdesk.api.views import NonAtomicApiViewSet
 from webhooks import delivery, services
@@ -29,7 +30,7 @@ class WebhookViewSet(NonAtomicApiViewSet):
     write opens its own (services)."""
 
     hal_name = "webhooks"
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_PATTERN
     permission_classes = [IsAdmin]
 
     def get_queryset(self) -> QuerySet[Webhook]:
@@ -69,7 +70,7 @@ class WebhookViewSet(NonAtomicApiViewSet):
             deliveries_for_output(webhook.deliveries.order_by("-created_at", "-id")), delivery_payload
         )
 
-    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/redeliver")
+    @action(detail=True, methods=["post"], url_path=rf"deliveries/(?P<delivery_id>{ID_PATTERN})/redeliver")
     def redeliver(self, request: Request, pk: str, delivery_id: str) -> Response:
         """Sends the delivery again, same event id and bytes; it answers at once, the send is queued."""
         webhook = get_object_or_404(self.get_queryset(), pk=pk)

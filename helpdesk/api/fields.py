@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from rest_framework import serializers
 
-from helpdesk.api.params import expected_one_of
+from helpdesk.api.params import MAX_ID, expected_one_of
 
 
 class EnumField(serializers.ChoiceField):
@@ -36,6 +36,7 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -8,9 +8,11 @@ from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+# Far past any last page, and small enough that the offset and the echoed number stay 64-bit integers.
+MAX_PAGE = 2**31 - 1
 
 
-def _positive_int(request: Request, name: str, default: int) -> int:
+def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name, "")
     if raw.strip() == "":
         return default
@@ -20,6 +22,8 @@ def _positive_int(request: Request, name: str, default: int) -> int:
         value = 0
     if value < 1:
         raise ValidationError({name: ["Expected a whole number of at least 1."]}, code="invalid")
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [f"Expected a whole number of at most {maximum}."]}, code="invalid")
     return value
 
 
@@ -30,7 +34,7 @@ class HalPagination(BasePagination):
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
         self.name = view.hal_name
-        self.number = _positive_int(request, "page", 1)
+        self.number = _positive_int(request, "page", 1, maximum=MAX_PAGE)
         self.size = min(_positive_int(request, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
         self.total = queryset.count()
         offset = (self.number - 1) * self.size

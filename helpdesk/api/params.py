@@ -3,11 +3,17 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+# The largest id the databases store (a signed 64-bit integer); larger numbers are refused before a query,
+# which could not even compare them (SQLite raises OverflowError).
+MAX_ID = 2**63 - 1
+# An id in a URL. A longer one is no row of ours: the router answers 404 without asking the database.
+ID_PATTERN = r"[0-9]{1,18}"
+
 
 def positive_id(name: str, raw: str) -> int:
     """``raw`` as an id (a whole number ≥ 1), else a 400 with ``name`` as its path."""
     raw = raw.strip()
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
         raise ValidationError({name: ["Expected a whole number of at least 1."]}, code="invalid")
     return int(raw)
 

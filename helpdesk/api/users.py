@@ -19,7 +19,7 @@ from conversations.inputs import acting_user
 from helpdesk import services
 from helpdesk.api.errors import Conflict, service_errors
 from helpdesk.api.fields import EmailListField, EnumField
-from helpdesk.api.params import param_error, positive_id
+from helpdesk.api.params import ID_PATTERN, param_error, positive_id
 from helpdesk.api.permissions import IsAdmin
 from helpdesk.api.views import ApiViewSet
 from helpdesk.models import ApiKey, User
@@ -142,7 +142,7 @@ def _reassign_param(request: Request, deleted: User) -> dict[int, User | None]:
 
 class UserViewSet(ApiViewSet):
     hal_name = "users"
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_PATTERN
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
@@ -218,7 +218,7 @@ class UserViewSet(ApiViewSet):
         api_key, raw_key = services.api_key_create(user=user, name=given.validated_data["name"])
         return self.created({**api_key_payload(api_key), "key": raw_key})
 
-    @action(detail=True, methods=["delete"], url_path=r"api_keys/(?P<key_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"api_keys/(?P<key_id>{ID_PATTERN})")
     def api_key(self, request: Request, pk: str, key_id: str) -> Response:
         user = self.get_user()
         services.api_key_revoke(api_key=get_object_or_404(user.api_keys, pk=key_id))
