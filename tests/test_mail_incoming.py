@@ -176,22 +176,33 @@ def test_forged_reply_token_does_not_thread(support, answered):
     assert mail_ingest(mailbox=support, raw=raw).outcome == "created"
 
 
-def test_agent_answering_a_notification_by_email_posts_an_agent_reply(support, agent, admin):
+@pytest.fixture
+def notified(support, agent, admin):
+    """An agent's notification (assigned to them) about Jane's conversation: what they answer by email."""
     from conversations.services import conversation_assign
 
     mailbox_user_grant(mailbox=support, user=agent)
     conversation = mail_ingest(mailbox=support, raw=corpus_message("01_plain_new.eml")).thread.conversation
     conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
-    notification = OutgoingEmail.objects.get(kind="notification", recipient=agent.email)
-    raw = (
-        f"From: Alan Agent <{agent.email.upper()}>\r\nTo: support@example.com\r\n"
-        f"Subject: Re: [#{conversation.number}]\r\n"
-        f"Message-ID: <agent-answer@example.com>\r\nIn-Reply-To: <{notification.message_id}>\r\n"
-        f"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-        f"Please try turning it off.\r\n\r\nOn Monday, Support wrote:\r\n"
-        f"> -- Reply above this line to answer the customer --\r\n> Assigned to you.\r\n"
+    return OutgoingEmail.objects.get(kind="notification", recipient=agent.email)
+
+
+def agent_answer(notification: OutgoingEmail, sender: str, content_type: str, body: str) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: support@example.com\r\nSubject: Re: [#{notification.conversation.number}]\r\n"
+        f"Message-ID: <answer.{content_type.replace('/', '.')}@example.com>\r\n"
+        f"In-Reply-To: <{notification.message_id}>\r\nContent-Type: {content_type}; charset=utf-8\r\n\r\n{body}"
     ).encode()
-    received = mail_ingest(mailbox=support, raw=raw)
+
+
+def test_agent_answering_a_notification_by_email_posts_an_agent_reply(support, agent, notified):
+    body = (
+        "Please try turning it off.\r\n\r\nOn Monday, Support wrote:\r\n"
+        "> -- Reply above this line to answer the customer --\r\n> Assigned to you.\r\n"
+    )
+    received = mail_ingest(
+        mailbox=support, raw=agent_answer(notified, f"Alan Agent <{agent.email.upper()}>", "text/plain", body)
+    )
     thread = received.thread
     assert (received.outcome, thread.type, thread.created_by_user) == ("threaded", "message", agent)
     assert thread.body == "<p>Please try turning it off.</p>"
@@ -210,21 +221,12 @@ def test_ingestion_emits_one_event_per_change(answered, support):
     assert list(WebhookEvent.objects.values_list("name", flat=True)) == ["convo.customer.reply.created"]
 
 
-def test_agent_answer_in_html_only_is_cut_at_the_marker(support, agent, admin):
-    from conversations.services import conversation_assign
-
-    mailbox_user_grant(mailbox=support, user=agent)
-    conversation = mail_ingest(mailbox=support, raw=corpus_message("01_plain_new.eml")).thread.conversation
-    conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
-    notification = OutgoingEmail.objects.get(kind="notification", recipient=agent.email)
-    raw = (
-        f"From: {agent.email}\r\nTo: support@example.com\r\nSubject: Re: notification\r\n"
-        f"Message-ID: <agent-html@example.com>\r\nIn-Reply-To: <{notification.message_id}>\r\n"
-        f"Content-Type: text/html; charset=utf-8\r\n\r\n"
+def test_agent_answer_in_html_only_is_cut_at_the_marker(support, agent, notified):
+    body = (
         "<div><p>Turn it off.</p><blockquote><p>-- Reply above this line to answer the customer --</p>"
         "</blockquote></div>"
-    ).encode()
-    thread = mail_ingest(mailbox=support, raw=raw).thread
+    )
+    thread = mail_ingest(mailbox=support, raw=agent_answer(notified, agent.email, "text/html", body)).thread
     assert (thread.type, thread.body) == ("message", "<div><p>Turn it off.</p></div>")
 
 
