@@ -7,6 +7,8 @@ from conversations.views import attachment_download
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk"
+# Agents land on their mailboxes and folders; admins see the apps below them.
+admin.site.index_template = "admin/helpdesk/index.html"
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

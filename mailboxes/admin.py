@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from mailboxes.connections import mailbox_connections_check
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 from mailboxes.selectors import folder_counts
 from mailboxes.services import (
@@ -88,6 +89,7 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     ordering = ["name", "id"]
     readonly_fields = ["folder_summary", "created_at", "updated_at"]
     inlines = [MailboxUserInline, CustomFieldInline]
+    actions = ["test_connection"]
     fieldsets = [
         ("General", {"fields": ["name", "email", "aliases", "from_name", "from_name_custom", "signature"]}),
         ("Auto reply", {"fields": ["auto_reply_enabled", "auto_reply_subject", "auto_reply_message"]}),
@@ -111,6 +113,23 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         ),
         ("Folders", {"fields": ["folder_summary", "created_at", "updated_at"]}),
     ]
+
+    @admin.action(description="Test the SMTP and IMAP connections", permissions=["change"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset:
+            results = mailbox_connections_check(mailbox=mailbox)
+            if not results:
+                self.message_user(
+                    request,
+                    f"{mailbox.name}: sends through the installation's default and fetches no mail; nothing to test.",
+                    messages.INFO,
+                )
+            for result in results:
+                self.message_user(
+                    request,
+                    f"{mailbox.name}: {result.service} {'works' if result.ok else 'failed'}: {result.detail}",
+                    messages.SUCCESS if result.ok else messages.ERROR,
+                )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Deleting in bulk would take conversations with it without a second look; one at a time, if empty.
