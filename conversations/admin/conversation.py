@@ -107,7 +107,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "assignee_name",
         "tag_names",
         "waiting_since",
-        "mailbox",
+        "mailbox_name",
     ]
     list_display_links = ["number", "subject_and_preview"]
     list_filter = [
@@ -150,6 +150,12 @@ class ConversationAdmin(admin.ModelAdmin):
         else:
             actions.pop("move_to_deleted", None)
         return actions
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # Inside a folder every row is of the folder's mailbox.
+        if request_folder(request) is not None:
+            return [name for name in self.list_display if name != "mailbox_name"]
+        return self.list_display
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "current_folder": request_folder(request)}
@@ -195,6 +201,10 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="Tags")
     def tag_names(self, obj: Conversation) -> str:
         return format_html_join(" ", '<span class="hd-tag">{}</span>', ((tag.name,) for tag in obj.tags.all()))
+
+    @admin.display(description="Mailbox", ordering="mailbox__name")
+    def mailbox_name(self, obj: Conversation) -> str:
+        return obj.mailbox.name
 
     @admin.display(description="Waiting since", ordering="last_reply_at")
     def waiting_since(self, obj: Conversation) -> str:
