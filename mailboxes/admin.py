@@ -16,6 +16,7 @@ from mailboxes.services import (
     CUSTOM_FIELD_FIELDS,
     MAILBOX_FIELDS,
     custom_field_create,
+    custom_field_delete,
     custom_field_update,
     mailbox_create,
     mailbox_update,
@@ -174,11 +175,11 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         adopt(obj, mailbox)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
-        if formset.model is not MailboxUser:
-            super().save_formset(request, form, formset, change)
-            return
-        # Only to record what changed for the history; the rows are written by the services below.
+        # ``formset.save(commit=False)`` only records what changed for the history; the services write.
         formset.save(commit=False)
+        if formset.model is CustomField:
+            self._custom_fields_save(form.instance, formset)
+            return
         mailbox = form.instance
         wanted = {
             row.cleaned_data["user"]
@@ -190,6 +191,20 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             mailbox_user_revoke(mailbox=mailbox, user=user)
         for user in wanted - current:
             mailbox_user_grant(mailbox=mailbox, user=user)
+
+    def _custom_fields_save(self, mailbox: Mailbox, formset: Any) -> None:
+        for row in formset.forms:
+            data, field = row.cleaned_data, row.instance
+            if not data:
+                continue
+            if data.get("DELETE"):
+                if field.pk:
+                    custom_field_delete(field=CustomField.objects.get(pk=field.pk))
+            elif field.pk is None:
+                custom_field_create(mailbox=mailbox, **{name: data[name] for name in CustomFieldInline.fields})
+            elif row.has_changed():
+                changes = {name: data[name] for name in row.changed_data if name in CUSTOM_FIELD_FIELDS}
+                custom_field_update(field=CustomField.objects.get(pk=field.pk), **changes)
 
 
 class FolderChangeList(ChangeList):

@@ -6,14 +6,14 @@ import socket
 import pytest
 
 from conversations.models import Tag
-from conversations.services import tag_create, tag_update
+from conversations.services import conversation_custom_fields_set, tag_create, tag_update
 from customers.models import Company, Customer
 from customers.services import company_update, customer_create
 from mailboxes.connections import imap_check, mailbox_connections_check, smtp_check
-from mailboxes.models import Mailbox
+from mailboxes.models import CustomField, Mailbox
 from mailboxes.services import mailbox_update
 from tests.admin_helpers import admin_url, form_data, messages_text
-from tests.factories import CustomerFieldFactory, WebhookFactory
+from tests.factories import ConversationFactory, CustomerFieldFactory, WebhookFactory
 from tests.fake_mail_servers import PASSWORD, USERNAME, ImapHandler, SmtpHandler, serving
 from webhooks.models import Event, WebhookEvent
 
@@ -205,3 +205,34 @@ def test_tags_are_renamed_through_the_service(admin_client):
     assert response.status_code == 302
     tag.refresh_from_db()
     assert (tag.name, tag.color) == ("new name", 2)
+
+
+def test_mailbox_page_custom_fields_go_through_the_services(admin_client, mailbox):
+    url = admin_url(Mailbox, "change", mailbox.pk)
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "custom_fields-TOTAL_FORMS": "1",
+            "custom_fields-0-name": " Priority ",
+            "custom_fields-0-type": "dropdown",
+            "custom_fields-0-options": '{"1": "Low", "2": "High"}',
+            "custom_fields-0-sort_order": "1",
+        }
+    )
+    assert admin_client.post(url, data).status_code == 302
+    field = CustomField.objects.get(mailbox=mailbox)
+    assert (field.name, field.options) == ("Priority", {"1": "Low", "2": "High"})
+
+    conversation_custom_fields_set(conversation=ConversationFactory(mailbox=mailbox), values={field.pk: "2"})
+    data = form_data(admin_client.get(url))
+    data["custom_fields-0-options"] = '{"1": "Low"}'
+    response = admin_client.post(url, data)
+    # The service refuses to drop an option a conversation holds; nothing of the save stays.
+    assert "which the changed field would not accept" in messages_text(response)
+    field.refresh_from_db()
+    assert field.options == {"1": "Low", "2": "High"}
+
+    data = form_data(admin_client.get(url))
+    data["custom_fields-0-DELETE"] = "on"
+    assert admin_client.post(url, data).status_code == 302
+    assert not CustomField.objects.exists()
