@@ -37,9 +37,12 @@ UNASSIGN = "none"
 
 
 def request_folder(request: HttpRequest) -> Folder | None:
-    """The folder the list shows (``?folder=``), if the user may open it."""
-    value = request.GET.get(FOLDER_PARAMETER, "")
-    return folder_visible_to(user=request.user, folder_id=int(value)) if value.isdigit() else None
+    """The folder the list shows (``?folder=``), if the user may open it; looked up once per request."""
+    if not hasattr(request, "_helpdesk_folder"):
+        value = request.GET.get(FOLDER_PARAMETER, "")
+        folder = folder_visible_to(user=request.user, folder_id=int(value)) if value.isdigit() else None
+        request._helpdesk_folder = folder  # type: ignore[attr-defined]
+    return request._helpdesk_folder  # type: ignore[attr-defined]
 
 
 class FolderFilter(admin.SimpleListFilter):
