@@ -3,6 +3,8 @@ attachments and a status, properties, star, tags, custom fields and the customer
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Conversation, ConversationStar, Thread
 from conversations.services import NewAttachment, NewThread, conversation_assign, thread_create
@@ -209,3 +211,23 @@ def test_custom_fields_are_set_and_checked(agent_client, conversation, mailbox):
 
 def test_unknown_operations_are_refused(agent_client, conversation):
     assert post(agent_client, conversation, op="explode").status_code == 400
+
+
+def test_the_page_costs_the_same_queries_for_more_threads(agent_client, agent, conversation):
+    with CaptureQueriesContext(connection) as before:
+        agent_client.get(page_url(conversation))
+    for n in range(3):
+        thread_create(
+            conversation=conversation,
+            thread=NewThread(
+                type=Thread.Type.MESSAGE,
+                body=f"Reply {n}",
+                user=agent,
+                attachments=[NewAttachment(file_name=f"{n}.txt", content=b"x")],
+            ),
+        )
+        conversation_assign(conversation=conversation, assignee=None, by_user=agent)
+        conversation_assign(conversation=conversation, assignee=agent, by_user=agent)
+    with CaptureQueriesContext(connection) as after:
+        agent_client.get(page_url(conversation))
+    assert len(after) == len(before), [query["sql"] for query in after]

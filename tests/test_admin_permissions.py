@@ -14,7 +14,7 @@ from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_create, user_update
 from mailboxes.models import CustomField, Folder, Mailbox
 from mailboxes.services import mailbox_user_grant
-from tests.admin_helpers import admin_url
+from tests.admin_helpers import admin_url, form_data
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 from webhooks.models import Webhook
 
@@ -183,3 +183,16 @@ def test_disabled_agents_are_signed_out(client, sides):
 def test_admins_see_every_mailbox(admin_client, sides):
     listed = {c.pk for c in admin_client.get(CHANGELIST).context["cl"].result_list}
     assert listed == {side.conversation.pk for side in sides.values()}
+
+
+@pytest.mark.parametrize(("who", "whose"), PAIRS)
+def test_agents_edit_only_their_mailboxes_customers(client, sides, who, whose):
+    target, mine = sides[whose], who == whose
+    login(client, sides[whose])  # the owner's view of the form, to post it as the other agent
+    data = form_data(client.get(admin_url(Customer, "change", target.customer.pk)))
+    data["job_title"] = "Edited"
+    login(client, sides[who])
+    response = client.post(admin_url(Customer, "change", target.customer.pk), data)
+    assert response.status_code == 302
+    target.customer.refresh_from_db()
+    assert (target.customer.job_title == "Edited") is mine
