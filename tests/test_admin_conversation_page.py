@@ -231,3 +231,15 @@ def test_the_page_costs_the_same_queries_for_more_threads(agent_client, agent, c
     with CaptureQueriesContext(connection) as after:
         agent_client.get(page_url(conversation))
     assert len(after) == len(before), [query["sql"] for query in after]
+
+
+def test_move_to_deleted_and_restore_from_the_page(agent_client, conversation):
+    assert post(agent_client, conversation, op="deleted").status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.state == "deleted"
+    assert 'id="hd-restore"' in agent_client.get(page_url(conversation)).content.decode()
+    assert post(agent_client, conversation, op="deleted", restore="on").status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.state == "published"
+    actions = set(conversation.threads.values_list("action_type", flat=True))
+    assert {Thread.Action.DELETED, Thread.Action.RESTORED} <= actions

@@ -14,6 +14,8 @@ from conversations.services import (
     NewAttachment,
     NewThread,
     conversation_custom_fields_set,
+    conversation_delete,
+    conversation_restore,
     conversation_star,
     conversation_tags_set,
     conversation_update,
@@ -158,6 +160,21 @@ class StarForm(PageForm):
         return "Unstarred." if starred else "Starred."
 
 
+class DeletedForm(PageForm):
+    """Moves the conversation to the Deleted folder, or out of it."""
+
+    op = "deleted"
+
+    restore = forms.BooleanField(required=False)
+
+    def save(self) -> str:
+        if self.cleaned_data["restore"]:
+            conversation_restore(conversation=self.conversation, by_user=self.user)
+            return "Restored."
+        conversation_delete(conversation=self.conversation, by_user=self.user)
+        return "Moved to Deleted."
+
+
 class TagsForm(PageForm):
     op = "tags"
 
@@ -214,5 +231,5 @@ class CustomFieldsForm(PageForm):
 
 
 PAGE_FORMS: dict[str, type[PageForm]] = {
-    form.op: form for form in (ReplyForm, PropertiesForm, StarForm, TagsForm, CustomFieldsForm)
+    form.op: form for form in (ReplyForm, PropertiesForm, StarForm, DeletedForm, TagsForm, CustomFieldsForm)
 }
