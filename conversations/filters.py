@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from rest_framework.exceptions import ValidationError
 
-from conversations.models import Conversation, ConversationStar, ConversationTag, Tag
+from conversations.models import Conversation, ConversationTag, Tag
+from conversations.selectors import conversations_in_folder
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
@@ -102,13 +103,7 @@ class ConversationFilter(django_filters.FilterSet):
         folder = Folder.objects.filter(pk=positive_id("folderId", value)).first()
         if folder is None:
             return qs.none()
-        qs = qs.filter(mailbox_id=folder.mailbox_id)
-        if folder.type == Folder.Type.MINE:
-            return qs.filter(assignee_id=folder.user_id, state=Conversation.State.PUBLISHED)
-        if folder.type == Folder.Type.STARRED:
-            starred = ConversationStar.objects.filter(user_id=folder.user_id).values("conversation_id")
-            return qs.filter(pk__in=starred)
-        return qs.filter(folder=folder)
+        return conversations_in_folder(queryset=qs, folder=folder)
 
     def filter_assigned_to(self, qs, name, value):
         # Empty (as documented), 0 or -1: unassigned.

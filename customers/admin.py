@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -6,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from customers.models import (
     Company,
@@ -18,14 +18,43 @@ from customers.models import (
     CustomerSocialProfile,
     CustomerWebsite,
 )
+from customers.selectors import customers_visible_to
 from customers.services import (
     CUSTOMER_FIELD_ATTRIBUTES,
+    CUSTOMER_FIELDS,
+    company_get_or_create,
+    company_update,
+    customer_create,
     customer_field_create,
     customer_field_update,
+    customer_field_values_set,
+    customer_update,
     email_normalise,
     phone_digits,
 )
 from helpdesk.admin import ServiceErrorsAsMessagesMixin, adopt
+
+# Which argument of ``customer_create`` / ``customer_update`` each inline's rows become.
+INLINE_ARGUMENTS: dict[type[models.Model], tuple[str, Callable[[dict], Any]]] = {
+    CustomerEmail: ("emails", lambda row: (row["email"], row["type"])),
+    CustomerPhone: ("phones", lambda row: (row["value"], row["type"])),
+    CustomerSocialProfile: ("social_profiles", lambda row: (row["value"], row["type"])),
+    CustomerWebsite: ("websites", lambda row: row["value"]),
+}
+
+
+class CustomerForm(forms.ModelForm):
+    # The services take the company by name (as the FreeScout API does), creating it when new.
+    company_name = forms.CharField(max_length=60, required=False, label="Company")
+
+    class Meta:
+        model = Customer
+        fields = sorted(CUSTOMER_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.company_id:
+            self.initial["company_name"] = self.instance.company.name
 
 
 class CustomerEmailForm(forms.ModelForm):
@@ -103,18 +132,21 @@ class CustomerFieldValueInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Agents see and edit the customers of their mailboxes' conversations; every write, inlines
+    included, is one ``customer_create`` / ``customer_update`` call."""
+
+    form = CustomerForm
     list_display = ["__str__", "primary_email", "company", "job_title", "address_country", "created_at"]
     list_filter = ["created_at", "photo_type", "address_country"]
     list_select_related = ["company"]
     search_fields = ["first_name", "last_name", "emails__email", "phones__value", "phones__digits", "company__name"]
     ordering = ["-created_at", "-id"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["company"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "company", "job_title"]}),
+        (None, {"fields": ["first_name", "last_name", "company_name", "job_title"]}),
         ("Photo", {"fields": ["photo_type", "photo_url"]}),
         ("Address", {"fields": ["address", "address_city", "address_state", "address_zip", "address_country"]}),
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
@@ -128,7 +160,7 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
-        return super().get_queryset(request).prefetch_related("emails")
+        return customers_visible_to(user=request.user).prefetch_related("emails")
 
     @admin.display(description="Email")
     def primary_email(self, obj: Customer) -> str:
@@ -136,12 +168,43 @@ class CustomerAdmin(admin.ModelAdmin):
         return emails[0].email if emails else ""
 
     def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
-        obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        """Written with its inlines in ``save_related``, by one service call."""
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        lists: dict[str, list] = {}
+        field_values, field_values_changed = {}, False
+        for formset in formsets:
+            formset.save(commit=False)  # only for the history's change message; nothing is written here
+            rows = [row.cleaned_data for row in formset.forms if row.cleaned_data and not row.cleaned_data["DELETE"]]
+            if formset.model is CustomerFieldValue:
+                field_values = {row["field"]: row["value"] for row in rows}
+                field_values_changed = formset.has_changed()
+            elif formset.has_changed() or not change:
+                argument, convert = INLINE_ARGUMENTS[formset.model]
+                lists[argument] = [convert(row) for row in rows]
+        data = form.cleaned_data
+        fields = {name: data[name] for name in CUSTOMER_FIELDS if name in data}
+        if change:
+            customer = customer_update(
+                customer=Customer.objects.get(pk=form.instance.pk), company=data["company_name"], **lists, **fields
+            )
+        else:
+            customer = customer_create(company=data["company_name"], **lists, **fields)
+        if field_values_changed:
+            cleared = {value.field: "" for value in customer.field_values.select_related("field")}
+            customer_field_values_set(customer=customer, values={**cleared, **field_values})
+        adopt(form.instance, customer)
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name"]
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    form = CompanyForm
     list_display = ["name", "customers_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name", "id"]
@@ -156,8 +219,12 @@ class CompanyAdmin(admin.ModelAdmin):
         return obj.customers_total
 
     def save_model(self, request: HttpRequest, obj: Company, form: forms.ModelForm, change: bool) -> None:
-        obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        name = form.cleaned_data["name"]
+        if change:
+            company = company_update(company=Company.objects.get(pk=obj.pk), name=name)
+        else:
+            company = company_get_or_create(name=name)
+        adopt(obj, company)
 
 
 @admin.register(CustomerField)

@@ -23,3 +23,12 @@ def customer_fields_all() -> list[CustomerField]:
 def customer_emails_taken(*, emails: list[str]) -> set[str]:
     """Which of these (normalised) addresses already belong to a customer."""
     return set(CustomerEmail.objects.filter(email__in=emails).values_list("email", flat=True))
+
+
+def customers_visible_to(*, user) -> QuerySet[Customer]:
+    """Admins see every customer; agents those with a conversation in a mailbox they can access."""
+    from conversations.selectors import conversations_visible_to
+
+    if user.is_active and user.is_admin:
+        return Customer.objects.all()
+    return Customer.objects.filter(pk__in=conversations_visible_to(user=user).values("customer_id"))

@@ -61,6 +61,18 @@ def company_get_or_create(*, name: str) -> Company | None:
     return company
 
 
+@transaction.atomic
+def company_update(*, company: Company, name: str) -> Company:
+    name = (name or "").strip()
+    if Company.objects.filter(name__iexact=name).exclude(pk=company.pk).exists():
+        raise ValidationError({"name": ValidationError(f"A company named {name!r} already exists.", code="conflict")})
+    company.name = name
+    company.updated_at = timezone.now()
+    _row_clean(company, "name")
+    company.save()
+    return company
+
+
 def _row_clean(row, argument: str) -> None:
     """Validates a row before it is written, reporting errors under the caller's argument name."""
     try:

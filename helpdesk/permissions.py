@@ -1,20 +1,25 @@
 """Permissions follow the role; there are no per-user permission rows to drift.
 
-Admins may do everything. Regular users (agents) get admin permissions only for models whose admin
-scopes every queryset to the agent's mailboxes; until a model's admin does, agents get nothing there.
+Admins may do everything. Regular users (agents) get admin permissions only for the models whose admin
+scopes every queryset, choice and action to the agent's mailboxes (``conversations.admin``,
+``customers.admin``); configuration (mailboxes, users, API keys, custom fields, tags, webhooks) stays
+with admins. Deleting is never an agent's: conversations go to the Deleted folder through an action.
 """
 
-# app label -> actions an agent may take on that app's models in the admin
-AGENT_PERMISSIONS: dict[str, frozenset[str]] = {}
+# "app_label.model_name" -> actions an agent may take on that model in the admin
+AGENT_PERMISSIONS: dict[str, frozenset[str]] = {
+    "conversations.conversation": frozenset({"view", "change"}),
+    "customers.customer": frozenset({"view", "change"}),
+}
 
 
 def role_has_perm(role: str, perm: str) -> bool:
     if role == "admin":
         return True
     app_label, _, codename = perm.partition(".")
-    action = codename.partition("_")[0]
-    return action in AGENT_PERMISSIONS.get(app_label, frozenset())
+    action, _, model_name = codename.partition("_")
+    return action in AGENT_PERMISSIONS.get(f"{app_label}.{model_name}", frozenset())
 
 
 def role_has_module_perms(role: str, app_label: str) -> bool:
-    return role == "admin" or bool(AGENT_PERMISSIONS.get(app_label))
+    return role == "admin" or any(key.partition(".")[0] == app_label for key in AGENT_PERMISSIONS)

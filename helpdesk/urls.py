@@ -7,6 +7,11 @@ from conversations.views import attachment_download
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk"
+# Agents land on their mailboxes and folders; admins see the apps below them.
+admin.site.index_template = "admin/helpdesk/index.html"
+admin.site.index_title = "Dashboard"
+# There is no public site to view.
+admin.site.site_url = None
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

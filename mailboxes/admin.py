@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -9,12 +9,14 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from mailboxes.connections import mailbox_connections_check
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 from mailboxes.selectors import folder_counts
 from mailboxes.services import (
     CUSTOM_FIELD_FIELDS,
     MAILBOX_FIELDS,
     custom_field_create,
+    custom_field_delete,
     custom_field_update,
     mailbox_create,
     mailbox_update,
@@ -88,6 +90,7 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     ordering = ["name", "id"]
     readonly_fields = ["folder_summary", "created_at", "updated_at"]
     inlines = [MailboxUserInline, CustomFieldInline]
+    actions = ["test_connection"]
     fieldsets = [
         ("General", {"fields": ["name", "email", "aliases", "from_name", "from_name_custom", "signature"]}),
         ("Auto reply", {"fields": ["auto_reply_enabled", "auto_reply_subject", "auto_reply_message"]}),
@@ -111,6 +114,23 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         ),
         ("Folders", {"fields": ["folder_summary", "created_at", "updated_at"]}),
     ]
+
+    @admin.action(description="Test the SMTP and IMAP connections", permissions=["change"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset:
+            results = mailbox_connections_check(mailbox=mailbox)
+            if not results:
+                self.message_user(
+                    request,
+                    f"{mailbox.name}: sends through the installation's default and fetches no mail; nothing to test.",
+                    messages.INFO,
+                )
+            for result in results:
+                self.message_user(
+                    request,
+                    f"{mailbox.name}: {result.service} {'works' if result.ok else 'failed'}: {result.detail}",
+                    messages.SUCCESS if result.ok else messages.ERROR,
+                )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Deleting in bulk would take conversations with it without a second look; one at a time, if empty.
@@ -155,11 +175,11 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         adopt(obj, mailbox)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
-        if formset.model is not MailboxUser:
-            super().save_formset(request, form, formset, change)
-            return
-        # Only to record what changed for the history; the rows are written by the services below.
+        # ``formset.save(commit=False)`` only records what changed for the history; the services write.
         formset.save(commit=False)
+        if formset.model is CustomField:
+            self._custom_fields_save(form.instance, formset)
+            return
         mailbox = form.instance
         wanted = {
             row.cleaned_data["user"]
@@ -171,6 +191,20 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             mailbox_user_revoke(mailbox=mailbox, user=user)
         for user in wanted - current:
             mailbox_user_grant(mailbox=mailbox, user=user)
+
+    def _custom_fields_save(self, mailbox: Mailbox, formset: Any) -> None:
+        for row in formset.forms:
+            data, field = row.cleaned_data, row.instance
+            if not data:
+                continue
+            if data.get("DELETE"):
+                if field.pk:
+                    custom_field_delete(field=CustomField.objects.get(pk=field.pk))
+            elif field.pk is None:
+                custom_field_create(mailbox=mailbox, **{name: data[name] for name in CustomFieldInline.fields})
+            elif row.has_changed():
+                changes = {name: data[name] for name in row.changed_data if name in CUSTOM_FIELD_FIELDS}
+                custom_field_update(field=CustomField.objects.get(pk=field.pk), **changes)
 
 
 class FolderChangeList(ChangeList):

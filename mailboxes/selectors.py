@@ -91,3 +91,29 @@ def folders_visible_to(*, user: User, mailbox: Mailbox, owner: User | None = Non
     if owner is not None:
         owners = owners.filter(pk=owner.pk)
     return Folder.objects.filter(mailbox=mailbox).filter(Q(user__isnull=True) | Q(user__in=owners))
+
+
+def folder_navigation(*, user: User) -> list[tuple[Mailbox, list[tuple[Folder, int, int]]]]:
+    """The agent UI's sidebar: each mailbox the user can access with its folders and the user's own Mine
+    and Starred, as ``(folder, totalCount, activeCount)``, in FreeScout's order (Mine first)."""
+    mailboxes = list(mailboxes_accessible_by(user=user).order_by("name", "id"))
+    folders = list(
+        Folder.objects.filter(mailbox__in=mailboxes)
+        .filter(Q(user__isnull=True) | Q(user=user))
+        .order_by("mailbox_id", "type", "id")
+    )
+    counts = folder_counts(folders=folders)
+    order = {Folder.Type.MINE: 0, Folder.Type.UNASSIGNED: 1}
+    by_mailbox: dict[int, list[tuple[Folder, int, int]]] = {mailbox.pk: [] for mailbox in mailboxes}
+    for folder in sorted(folders, key=lambda f: (order.get(f.type, 2), f.type)):
+        by_mailbox[folder.mailbox_id].append((folder, *counts[folder.pk]))
+    return [(mailbox, by_mailbox[mailbox.pk]) for mailbox in mailboxes]
+
+
+def folder_visible_to(*, user: User, folder_id: int) -> Folder | None:
+    """A folder of a mailbox the user can access: the mailbox's own, or the user's Mine and Starred (an
+    admin may open anyone's)."""
+    folders = Folder.objects.filter(pk=folder_id, mailbox__in=mailboxes_accessible_by(user=user))
+    if not user.is_admin:
+        folders = folders.filter(Q(user__isnull=True) | Q(user=user))
+    return folders.select_related("mailbox", "user").first()

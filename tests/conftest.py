@@ -16,6 +16,18 @@ def agent(db):
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
 def mailbox(db):
     return MailboxFactory(name="Support", email="support@example.com")
 

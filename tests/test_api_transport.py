@@ -199,3 +199,10 @@ def test_an_id_too_large_for_the_database_in_a_query_or_body_is_a_400(admin_api)
 def test_a_page_number_too_large_is_a_400(admin_api):
     bad_request(admin_api.get("/api/conversations", {"page": str(2**31)}), "page", str(2**31))
     assert admin_api.get("/api/conversations", {"page": str(2**31 - 1)}).json()["page"]["number"] == 2**31 - 1
+
+
+def test_a_rejected_number_beyond_64_bits_is_quoted_in_the_error(admin_api):
+    # Found by the fuzz test: the 400 itself failed to render.
+    huge = 24133653980756708425728
+    response = admin_api.post("/api/customer_fields", {"name": "x", "type": "number", "sortOrder": huge}, format="json")
+    assert bad_request(response, "sortOrder", huge)["message"]

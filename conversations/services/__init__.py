@@ -7,7 +7,13 @@ name of the argument at fault.
 """
 
 from conversations.services.common import body_sanitise, folder_type_for, text_preview
-from conversations.services.labels import conversation_custom_fields_set, conversation_tags_set, tag_name_normalise
+from conversations.services.labels import (
+    conversation_custom_fields_set,
+    conversation_tags_set,
+    tag_create,
+    tag_name_normalise,
+    tag_update,
+)
 from conversations.services.lifecycle import (
     conversation_assign,
     conversation_change_customer,
@@ -42,7 +48,9 @@ __all__ = [
     "conversation_tags_set",
     "conversation_update",
     "folder_type_for",
+    "tag_create",
     "tag_name_normalise",
+    "tag_update",
     "text_preview",
     "thread_create",
     "timelog_record",

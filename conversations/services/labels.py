@@ -51,3 +51,29 @@ def conversation_custom_fields_set(*, conversation: Conversation, values: dict[i
         if text != "":
             CustomFieldValue.objects.create(conversation=conversation, field=custom_field, value=text)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+
+
+def _tag_save(tag: Tag) -> Tag:
+    tag.name = tag_name_normalise(tag.name)
+    if not tag.name:
+        raise ValidationError({"name": "Enter a name."})
+    if Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
+        raise ValidationError({"name": ValidationError("A tag with this name already exists.", code="conflict")})
+    tag.full_clean(validate_unique=False, validate_constraints=False)
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_create(*, name: str, color: int = 0) -> Tag:
+    """Stored as the API stores names (trimmed, lower-cased), so the same tag typed twice is one tag."""
+    return _tag_save(Tag(name=name, color=color))
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, name: str | None = None, color: int | None = None) -> Tag:
+    if name is not None:
+        tag.name = name
+    if color is not None:
+        tag.color = color
+    return _tag_save(tag)

@@ -1,0 +1,317 @@
+"""The agents' queue: the conversation list (folders, search, filters, bulk actions) and the conversation
+page. Every queryset is scoped to the mailboxes the signed-in user can access, and every change goes
+through the conversation services, as the API's do."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from conversations.admin.page import conversation_page
+from conversations.models import Conversation, Status
+from conversations.payloads import waiting_since_friendly
+from conversations.selectors import conversations_in_folder, conversations_visible_to
+from conversations.services import (
+    conversation_assign,
+    conversation_change_status,
+    conversation_delete,
+    conversation_delete_forever,
+    conversation_move,
+    conversation_restore,
+    conversation_tags_set,
+)
+from helpdesk.models import User
+from mailboxes.models import Folder, MailboxUser
+from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by
+
+PREVIEW_LENGTH = 90
+FOLDER_PARAMETER = "folder"
+UNASSIGN = "none"
+
+
+def request_folder(request: HttpRequest) -> Folder | None:
+    """The folder the list shows (``?folder=``), if the user may open it; looked up once per request."""
+    if not hasattr(request, "_helpdesk_folder"):
+        value = request.GET.get(FOLDER_PARAMETER, "")
+        folder = folder_visible_to(user=request.user, folder_id=int(value)) if value.isdigit() else None
+        request._helpdesk_folder = folder  # type: ignore[attr-defined]
+    return request._helpdesk_folder  # type: ignore[attr-defined]
+
+
+class FolderFilter(admin.SimpleListFilter):
+    """Mailbox → folder, as the sidebar links them; an unknown or foreign folder shows nothing."""
+
+    title = "folder"
+    parameter_name = FOLDER_PARAMETER
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        folder = request_folder(request)
+        # The sidebar lists every folder; here only the chosen one, so that it can be cleared.
+        return [(str(folder.pk), f"{folder.mailbox.name}: {folder.name}")] if folder else [("0", "—")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+        if self.value() is None:
+            return queryset
+        folder = request_folder(request)
+        return conversations_in_folder(queryset=queryset, folder=folder) if folder else queryset.none()
+
+
+class ScopedMailboxFilter(admin.RelatedFieldListFilter):
+    """Only the mailboxes the user can access are offered."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(mailbox.pk, mailbox.name) for mailbox in mailboxes_accessible_by(user=request.user)]
+
+
+class BulkActionForm(ActionForm):
+    """The action bar's extra inputs; their choices are set per request by ``ConversationAdmin`` and
+    every value is looked up again, scoped, when the action runs."""
+
+    assignee = forms.CharField(required=False, label="Assignee", widget=forms.Select)
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "—"), *Status.choices])
+    mailbox = forms.CharField(required=False, label="Mailbox", widget=forms.Select)
+    tags = forms.CharField(
+        required=False, label="Tags", widget=forms.TextInput(attrs={"placeholder": "tag, another tag"})
+    )
+
+
+def bulk_choices(form: forms.Form, user: User) -> None:
+    mailboxes = mailboxes_accessible_by(user=user).order_by("name")
+    assignees = assignees_for(user).order_by("first_name", "last_name")
+    form.fields["assignee"].widget.choices = [("", "—"), (UNASSIGN, "Nobody (unassign)")] + [
+        (str(u.pk), f"{u.get_full_name()} <{u.email}>") for u in assignees
+    ]
+    form.fields["mailbox"].widget.choices = [("", "—")] + [(str(m.pk), m.name) for m in mailboxes]
+
+
+def assignees_for(user: User) -> QuerySet[User]:
+    """Who the user may pick as an assignee: active users with access to one of the user's mailboxes
+    (the service checks access to the conversation's own mailbox)."""
+    mailboxes = mailboxes_accessible_by(user=user)
+    granted = MailboxUser.objects.filter(mailbox__in=mailboxes).values("user_id")
+    return User.objects.filter(status=User.Status.ACTIVE).filter(Q(role=User.Role.ADMIN) | Q(pk__in=granted))
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    action_form = BulkActionForm
+    list_display = [
+        "number",
+        "subject_and_preview",
+        "customer_name",
+        "status_badge",
+        "assignee_name",
+        "tag_names",
+        "waiting_since",
+        "mailbox_name",
+    ]
+    list_display_links = ["number", "subject_and_preview"]
+    list_filter = [
+        FolderFilter,
+        "status",
+        ("mailbox", ScopedMailboxFilter),
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        ("tags", admin.RelatedOnlyFieldListFilter),
+        "type",
+        "state",
+    ]
+    list_select_related = ["mailbox", "assignee", "customer"]
+    list_per_page = 50
+    search_fields = [
+        "number__exact",
+        "subject",
+        "customer_email",
+        "customer__first_name",
+        "customer__last_name",
+        "threads__body",
+    ]
+    search_help_text = "Number, subject, customer name or email, or text of a message"
+    ordering = ["-created_at", "-id"]
+    actions = ["assign", "change_status", "add_tags", "move", "move_to_deleted", "restore"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
+        return conversations_visible_to(user=request.user).prefetch_related("tags")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Conversations come from email and the API.
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Restoring and erasing are what the Deleted folder is for; elsewhere they are left out.
+        actions = super().get_actions(request)
+        folder = request_folder(request)
+        if folder is None or folder.type != Folder.Type.DELETED:
+            actions.pop("restore", None)
+            actions.pop("delete_selected", None)
+        else:
+            actions.pop("move_to_deleted", None)
+        return actions
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # Inside a folder every row is of the folder's mailbox.
+        if request_folder(request) is not None:
+            return [name for name in self.list_display if name != "mailbox_name"]
+        return self.list_display
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "current_folder": request_folder(request)}
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data.get("action_form"):
+            bulk_choices(response.context_data["action_form"], request.user)
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        conversation = self.get_object(request, object_id)
+        if conversation is None:
+            # The same answer for a conversation of another mailbox as for one that does not exist.
+            raise Http404("No such conversation.")
+        return conversation_page(self, request, conversation)
+
+    # --- columns
+
+    @admin.display(description="Subject", ordering="subject")
+    def subject_and_preview(self, obj: Conversation) -> str:
+        preview = obj.preview if len(obj.preview) <= PREVIEW_LENGTH else obj.preview[: PREVIEW_LENGTH - 1] + "…"
+        return format_html(
+            '<span class="hd-subject">{}</span><span class="hd-preview">{}</span>',
+            obj.subject or "(no subject)",
+            preview,
+        )
+
+    @admin.display(description="Customer", ordering="customer_email")
+    def customer_name(self, obj: Conversation) -> str:
+        name = obj.customer.get_full_name() if obj.customer else ""
+        return name or obj.customer_email
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj: Conversation) -> str:
+        label = obj.get_status_display() if obj.state == Conversation.State.PUBLISHED else obj.get_state_display()
+        return format_html('<span class="hd-badge hd-{}">{}</span>', obj.status, label)
+
+    @admin.display(description="Assignee", ordering="assignee__first_name")
+    def assignee_name(self, obj: Conversation) -> str:
+        return obj.assignee.get_full_name() if obj.assignee else "—"
+
+    @admin.display(description="Tags")
+    def tag_names(self, obj: Conversation) -> str:
+        return format_html_join(" ", '<span class="hd-tag">{}</span>', ((tag.name,) for tag in obj.tags.all()))
+
+    @admin.display(description="Mailbox", ordering="mailbox__name")
+    def mailbox_name(self, obj: Conversation) -> str:
+        return obj.mailbox.name
+
+    @admin.display(description="Waiting since", ordering="last_reply_at")
+    def waiting_since(self, obj: Conversation) -> str:
+        return waiting_since_friendly(obj.last_reply_at)
+
+    # --- bulk actions, one service call per conversation
+
+    def _apply(
+        self, request: HttpRequest, queryset: QuerySet[Conversation], change: Callable[[Conversation], Any], done: str
+    ) -> None:
+        changed, errors = 0, []
+        for conversation in queryset.select_related("folder", "mailbox", "assignee"):
+            try:
+                change(conversation)
+            except ValidationError as error:
+                errors.append(f"#{conversation.number}: {' '.join(error.messages)}")
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, f"{done}: {changed} conversation(s).", messages.SUCCESS)
+        if errors:
+            self.message_user(request, "Not changed: " + "; ".join(errors), messages.ERROR)
+
+    def _chosen(self, request: HttpRequest, name: str) -> str:
+        value = request.POST.get(name, "")
+        if not value:
+            self.message_user(request, f"Choose a {name} for this action.", messages.WARNING)
+        return value
+
+    @admin.action(description="Assign to…", permissions=["change"])
+    def assign(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        value = self._chosen(request, "assignee")
+        if not value:
+            return
+        assignee = None if value == UNASSIGN else assignees_for(request.user).filter(pk=value).first()
+        if value != UNASSIGN and assignee is None:
+            self.message_user(request, "No such user.", messages.ERROR)
+            return
+        self._apply(
+            request,
+            queryset,
+            lambda c: conversation_assign(conversation=c, assignee=assignee, by_user=request.user),
+            f"Assigned to {assignee.get_full_name()}" if assignee else "Unassigned",
+        )
+
+    @admin.action(description="Change status to…", permissions=["change"])
+    def change_status(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        status = self._chosen(request, "status")
+        if status not in Status.values:
+            return
+        self._apply(
+            request,
+            queryset,
+            lambda c: conversation_change_status(conversation=c, status=status, by_user=request.user),
+            f"Marked as {Status(status).label}",
+        )
+
+    @admin.action(description="Add tags…", permissions=["change"])
+    def add_tags(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        names = [name for name in self._chosen(request, "tags").split(",") if name.strip()]
+        if not names:
+            return
+        self._apply(
+            request,
+            queryset,
+            lambda c: conversation_tags_set(conversation=c, names=[t.name for t in c.tags.all()] + names),
+            "Tagged",
+        )
+
+    @admin.action(description="Move to mailbox…", permissions=["change"])
+    def move(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        value = self._chosen(request, "mailbox")
+        mailbox = mailboxes_accessible_by(user=request.user).filter(pk=value).first() if value.isdigit() else None
+        if mailbox is None:
+            if value:
+                self.message_user(request, "No such mailbox.", messages.ERROR)
+            return
+        self._apply(
+            request,
+            queryset,
+            lambda c: conversation_move(conversation=c, mailbox=mailbox, by_user=request.user),
+            f"Moved to {mailbox.name}",
+        )
+
+    @admin.action(description="Move to Deleted", permissions=["change"])
+    def move_to_deleted(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        self._apply(
+            request, queryset, lambda c: conversation_delete(conversation=c, by_user=request.user), "Moved to Deleted"
+        )
+
+    @admin.action(description="Restore", permissions=["change"])
+    def restore(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        self._apply(request, queryset, lambda c: conversation_restore(conversation=c, by_user=request.user), "Restored")
+
+    # --- deleting forever (admins, from the Deleted folder)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], Any]:
+        # Threads, attachments and timelogs are read-only in their own admins, yet go with their conversation.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
+        conversation_delete_forever(conversation=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        for conversation in queryset:
+            conversation_delete_forever(conversation=conversation)

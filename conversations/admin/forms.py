@@ -1,0 +1,235 @@
+"""The forms of the conversation page. Each parses one kind of change and hands it to its service;
+``save`` returns the message to show."""
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import linebreaks
+
+from conversations.models import Conversation, ConversationStar, Status, Thread
+from conversations.services import (
+    NewAttachment,
+    NewThread,
+    conversation_custom_fields_set,
+    conversation_delete,
+    conversation_restore,
+    conversation_star,
+    conversation_tags_set,
+    conversation_update,
+    thread_create,
+)
+from helpdesk.fields import FieldType
+from helpdesk.models import User
+from mailboxes.models import CustomField, Mailbox
+from mailboxes.selectors import mailboxes_accessible_by, users_with_access
+
+
+class PageForm(forms.Form):
+    """A form of the conversation page, told apart by its ``op`` (posted as a hidden input)."""
+
+    op: ClassVar[str]
+
+    def __init__(self, *args: Any, conversation: Conversation, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conversation, self.user = conversation, user
+
+    def save(self) -> str:
+        raise NotImplementedError
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files if file]
+
+
+class ReplyForm(PageForm):
+    op = "reply"
+
+    type = forms.ChoiceField(
+        choices=[(Thread.Type.MESSAGE, "Reply to the customer"), (Thread.Type.NOTE, "Note for the team")],
+        initial=Thread.Type.MESSAGE,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Write your reply…"}), strip=True)
+    attachments = MultipleFileField(required=False)
+    status = forms.ChoiceField(
+        label="Then set the status to",
+        required=False,
+        choices=[
+            ("", "As usual (reply: pending, note: unchanged)"),
+            (Status.ACTIVE, "Active"),
+            (Status.PENDING, "Pending"),
+            (Status.CLOSED, "Closed"),
+        ],
+    )
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files = self.cleaned_data["attachments"]
+        limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
+        for file in files:
+            if file.size > limit:
+                raise ValidationError(f"{file.name} is larger than {limit} bytes.")
+        return files
+
+    def save(self) -> str:
+        data = self.cleaned_data
+        attachments = [
+            NewAttachment(
+                file_name=file.name, content=file.read(), mime_type=file.content_type or "application/octet-stream"
+            )
+            for file in data["attachments"]
+        ]
+        thread = thread_create(
+            conversation=self.conversation,
+            thread=NewThread(
+                type=data["type"],
+                body=linebreaks(data["text"], autoescape=True),
+                user=self.user,
+                attachments=attachments,
+            ),
+            status=data["status"] or None,
+        )
+        return "Note added." if thread.type == Thread.Type.NOTE else "Reply sent."
+
+
+class PropertiesForm(PageForm):
+    """Status, assignee and mailbox. Only the inputs present in the request are changes, so that a
+    button can post one of them alone (Assign to me, Close)."""
+
+    op = "update"
+    FIELDS = ("mailbox", "assignee", "status")  # applied in this order: a new assignee is checked in the new mailbox
+
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+    assignee = forms.ModelChoiceField(User.objects.none(), required=False, empty_label="Nobody")
+    mailbox = forms.ModelChoiceField(Mailbox.objects.none(), required=False, empty_label=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        conversation = self.conversation
+        self.fields["assignee"].queryset = users_with_access(mailbox=conversation.mailbox).order_by("first_name")
+        self.fields["mailbox"].queryset = mailboxes_accessible_by(user=self.user).order_by("name")
+        self.initial.update(
+            status=conversation.status, assignee=conversation.assignee_id, mailbox=conversation.mailbox_id
+        )
+
+    def changes(self) -> list[tuple[str, Any]]:
+        current = {
+            "mailbox": self.conversation.mailbox,
+            "assignee": self.conversation.assignee,
+            "status": self.conversation.status,
+        }
+        return [
+            (name, self.cleaned_data[name])
+            for name in self.FIELDS
+            if name in self.data and self.cleaned_data[name] != current[name]
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "status" in self.data and not cleaned.get("status"):
+            self.add_error("status", "Choose a status.")
+        if "mailbox" in self.data and cleaned.get("mailbox") is None:
+            self.add_error("mailbox", "Choose a mailbox.")
+        return cleaned
+
+    def save(self) -> str:
+        changes = self.changes()
+        if changes:
+            conversation_update(conversation=self.conversation, by_user=self.user, changes=changes)
+        return "Conversation updated." if changes else "Nothing to change."
+
+
+class StarForm(PageForm):
+    op = "star"
+
+    def save(self) -> str:
+        starred = ConversationStar.objects.filter(conversation=self.conversation, user=self.user).exists()
+        conversation_star(conversation=self.conversation, user=self.user, starred=not starred)
+        return "Unstarred." if starred else "Starred."
+
+
+class DeletedForm(PageForm):
+    """Moves the conversation to the Deleted folder, or out of it."""
+
+    op = "deleted"
+
+    restore = forms.BooleanField(required=False)
+
+    def save(self) -> str:
+        if self.cleaned_data["restore"]:
+            conversation_restore(conversation=self.conversation, by_user=self.user)
+            return "Restored."
+        conversation_delete(conversation=self.conversation, by_user=self.user)
+        return "Moved to Deleted."
+
+
+class TagsForm(PageForm):
+    op = "tags"
+
+    tags = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"placeholder": "tag, another tag", "list": "hd-known-tags"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["tags"] = ", ".join(tag.name for tag in self.conversation.tags.order_by("name"))
+
+    def save(self) -> str:
+        conversation_tags_set(conversation=self.conversation, names=self.cleaned_data["tags"].split(","))
+        return "Tags saved."
+
+
+def custom_field_formfield(field: CustomField) -> forms.Field:
+    common = {"label": field.name, "required": False}
+    if field.type == FieldType.DROPDOWN:
+        options = sorted((field.options or {}).items(), key=lambda item: (not item[0].isdigit(), item[0].zfill(12)))
+        return forms.ChoiceField(choices=[("", "—"), *options], **common)
+    if field.type == FieldType.MULTILINE:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+    if field.type == FieldType.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if field.type == FieldType.NUMBER:
+        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+    return forms.CharField(**common)
+
+
+class CustomFieldsForm(PageForm):
+    """The mailbox's custom fields; the service checks each value against its field's type."""
+
+    op = "fields"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.custom_fields = list(CustomField.objects.filter(mailbox_id=self.conversation.mailbox_id))
+        values = dict(self.conversation.custom_field_values.order_by("id").values_list("field_id", "value"))
+        for field in self.custom_fields:
+            self.fields[f"field_{field.pk}"] = custom_field_formfield(field)
+            self.initial[f"field_{field.pk}"] = values.get(field.pk, "")
+
+    def save(self) -> str:
+        values = {field.pk: self.cleaned_data[f"field_{field.pk}"] for field in self.custom_fields}
+        try:
+            conversation_custom_fields_set(conversation=self.conversation, values=values)
+        except ValidationError as error:
+            names = {str(field.pk): field.name for field in self.custom_fields}
+            raise ValidationError(
+                [f"{names.get(key, key)}: {' '.join(texts)}" for key, texts in error.message_dict.items()]
+            ) from None
+        return "Custom fields saved."
+
+
+PAGE_FORMS: dict[str, type[PageForm]] = {
+    form.op: form for form in (ReplyForm, PropertiesForm, StarForm, DeletedForm, TagsForm, CustomFieldsForm)
+}
