@@ -241,3 +241,10 @@ def test_unparseable_sender_is_recorded_and_ignored(support):
     # The stdlib's address parser raises on "0@" (found by the property tests); the message is not lost silently.
     received = mail_ingest(mailbox=support, raw=b"From: 0@\r\nMessage-ID: <odd@example.org>\r\n\r\nhi\r\n")
     assert (received.message_id, received.outcome) == ("odd@example.org", "ignored")
+
+
+def test_nul_characters_never_reach_the_database(support):
+    # PostgreSQL refuses NUL in text; a message carrying them is still taken in.
+    raw = b"From: nul@example.org\r\nSubject: a\x00b\r\nMessage-ID: <nul@example.org>\r\n\r\nc\x00d\r\n"
+    thread = mail_ingest(mailbox=support, raw=raw).thread
+    assert (thread.conversation.subject, thread.body) == ("ab", "<p>cd</p>")

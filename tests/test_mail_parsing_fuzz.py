@@ -17,9 +17,11 @@ def assert_well_formed(parsed) -> None:
     assert all(" " not in message_id and "<" not in message_id for message_id in parsed.message_id.split())
     assert "\n" not in parsed.subject and "\r" not in parsed.subject
     assert len(parsed.content_hash) == 64
-    # Everything is storable text: no surrogate escapes of raw 8-bit bytes (a database refuses them).
-    for value in (parsed.subject, parsed.from_name, parsed.body_html, parsed.headers, *parsed.to, *parsed.cc):
+    # Everything is storable text: no surrogate escapes of raw 8-bit bytes, no NUL (PostgreSQL refuses both).
+    names = [attachment.file_name for attachment in parsed.attachments]
+    for value in (parsed.subject, parsed.from_name, parsed.body_html, parsed.headers, *parsed.to, *parsed.cc, *names):
         value.encode("utf-8")
+        assert "\x00" not in value
 
 
 @FUZZ
@@ -32,6 +34,7 @@ def test_any_bytes_parse(raw):
 # Found by this test: the stdlib's address parser raises IndexError on "0@" (regression).
 @example(headers={"From": "0@"}, body="", charset="utf-8")
 @example(headers={"To": "a:@", "Cc": "<@>"}, body="", charset="utf-8")
+@example(headers={"Subject": "a\x00b"}, body="c\x00d", charset="utf-16")
 @given(
     st.dictionaries(st.sampled_from(HEADER_NAMES), header_text, max_size=len(HEADER_NAMES)),
     st.text(max_size=500),

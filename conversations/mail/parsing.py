@@ -78,8 +78,9 @@ def _raw_values(message: Message, name: str) -> list[str]:
 
 
 def _readable(value: object) -> str:
-    """Raw 8-bit header bytes arrive as surrogate escapes, which no database stores: read them as UTF-8."""
-    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """Text a database stores: raw 8-bit header bytes arrive as surrogate escapes (read them as UTF-8), and
+    PostgreSQL refuses NUL characters."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
 
 
 def _message_ids(value: str) -> list[str]:
@@ -103,11 +104,11 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
 
 def _decoded(part: EmailMessage) -> str:
     try:
-        return part.get_content()
+        return _readable(part.get_content())
     except (LookupError, UnicodeError, KeyError):
         # An unknown or lying charset: keep what can be read.
         payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", "replace")
+        return _readable(payload.decode("utf-8", "replace"))
 
 
 def _bounce_ids(message: EmailMessage) -> list[str]:
@@ -153,10 +154,10 @@ def _attachments(message: EmailMessage, body_parts: list[EmailMessage]) -> tuple
             continue
         if part.get_content_type() == "message/rfc822":
             content = part.as_bytes(policy=policy.SMTP)
-            name = part.get_filename() or "message.eml"
+            name = _readable(part.get_filename() or "message.eml")
         else:
             content = part.get_payload(decode=True) or b""
-            name = part.get_filename() or f"attachment.{part.get_content_subtype()}"
+            name = _readable(part.get_filename() or f"attachment.{part.get_content_subtype()}")
         if not content:
             continue
         if len(content) > settings.HELPDESK_ATTACHMENT_MAX_BYTES:
@@ -211,7 +212,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
     except (TypeError, ValueError, IndexError):
         date = None
     separator = re.search(rb"\r?\n\r?\n", raw)
-    headers = (raw[: separator.start()] if separator else raw).decode("utf-8", "replace")
+    headers = _readable((raw[: separator.start()] if separator else raw).decode("utf-8", "replace"))
     return ParsedEmail(
         message_id=(_message_ids(_header(message, "Message-ID")) or [""])[0][:990],
         subject=_header(message, "Subject")[:998],
