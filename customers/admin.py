@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -50,6 +51,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = sorted(CUSTOMER_FIELDS)
+        field_classes = {"photo_url": partial(forms.URLField, assume_scheme="https")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

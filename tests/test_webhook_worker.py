@@ -21,12 +21,14 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-from conversations.services import conversation_delete, conversation_restore
 from helpdesk.celery import app as celery_app
 from helpdesk.services import api_key_create
+from mailboxes.models import Folder
 from mailboxes.services import mailbox_user_grant
 from tests.factories import AdminFactory, ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 from tests.http_receiver import Receiver, Reply
@@ -184,7 +186,7 @@ def all_delivered() -> bool:
     return not WebhookDelivery.objects.exclude(status="succeeded").exists()
 
 
-def test_every_event_arrives_once_signed_with_the_stored_bytes(rig):
+def test_every_event_from_the_api_and_the_admin_arrives_once_signed_with_the_stored_bytes(rig):
     _, worker = rig
     worker.start()
     admin, agent = AdminFactory(), UserFactory()
@@ -215,9 +217,17 @@ def test_every_event_arrives_once_signed_with_the_stored_bytes(rig):
             assert api.put(url, {**change, "byUser": admin.pk}, format="json").status_code == 204
         customer_id = created.json()["customer"]["id"]
         assert api.put(f"/api/customers/{customer_id}", {"firstName": "Ada"}, format="json").status_code == 204
+        # The admin (agent UI) is the entry point of moving to Deleted and back.
         other = ConversationFactory(mailbox=support, customer=CustomerFactory())
-        conversation_delete(conversation=other, by_user=admin)
-        conversation_restore(conversation=other, by_user=admin)
+        agent_ui = Client()
+        agent_ui.force_login(admin)
+        changelist = reverse("admin:conversations_conversation_changelist")
+        deleted_folder = f"?folder={support.folders.get(type=Folder.Type.DELETED).pk}"
+        for action, where in (("move_to_deleted", ""), ("restore", deleted_folder)):
+            response = agent_ui.post(changelist + where, {"action": action, "_selected_action": [other.pk]})
+            assert response.status_code == 302
+        other.refresh_from_db()
+        assert other.state == "published"
         assert api.delete(url).status_code == 204
 
         expected = Counter(Event.values)

@@ -2,7 +2,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from helpdesk.api.errors import error_body
 
@@ -27,4 +27,23 @@ class ApiRequestSizeLimit:
             if length > limit:
                 body = error_body(413, message=f"Request body larger than {limit} bytes.")
                 return JsonResponse(body, status=413)
+        return self.get_response(request)
+
+
+class RejectNullCharacters:
+    """A query string with a NUL character gets a 400: PostgreSQL cannot store or even compare such text,
+    so a search or filter with one would fail as a 500 (found by fuzzing). Form and JSON fields refuse NUL
+    characters themselves (Django's and DRF's CharField validators)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                if not request.path.startswith("/api/"):
+                    return HttpResponseBadRequest("Null characters are not allowed in the query string.")
+                # The same error as a bad query parameter anywhere else in the API (helpdesk.api.errors).
+                error = {"path": name.replace("\x00", ""), "message": "Null characters are not allowed."}
+                return JsonResponse(error_body(400, errors=[{**error, "source": "JSON"}]), status=400)
         return self.get_response(request)
