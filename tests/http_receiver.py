@@ -44,12 +44,15 @@ class Receiver:
                     )
                     reply = receiver.script.pop(0) if receiver.script else receiver.default
                 time.sleep(reply.delay)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender is gone (a worker killed mid-delivery, on purpose)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -95,6 +95,8 @@ class Worker:
             env=self.env,
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,
+            # Its own process group: ``--beat`` runs beat in a child process, which must die with the worker.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -106,19 +108,24 @@ class Worker:
         raise AssertionError(f"the worker did not start:\n{self.log.read_text()}")
 
     def kill(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-            self.process = None
+        """SIGKILL to the worker and its beat child, as a crash would take them both."""
+        self._signal_group(signal.SIGKILL)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.process = None
+        self._signal_group(signal.SIGTERM)
+
+    def _signal_group(self, signum: int) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=20)
+        # Nothing of the group may stay behind (beat can outlive a terminated worker for a moment).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
 
 
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
