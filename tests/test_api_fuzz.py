@@ -18,7 +18,7 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
 @pytest.mark.parametrize("role", ["admin", "user"])
-def test_no_generated_request_is_a_server_error(live_server, transactional_db, role):
+def test_no_generated_request_is_a_server_error(live_server, transactional_db, role, tmp_path):
     demo_seed()
     user = UserFactory(role=role)
     key = api_key_create(user=user)[1]
@@ -42,6 +42,7 @@ def test_no_generated_request_is_a_server_error(live_server, transactional_db, r
             "--exclude-path-regex",
             "/test$",  # the webhook ping: it waits on outside URLs
         ],
+        cwd=tmp_path,  # schemathesis keeps a cache in its working directory
         capture_output=True,
         text=True,
         timeout=600,
