@@ -2,7 +2,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from helpdesk.services import api_key_create
-from tests.factories import AdminFactory, MailboxFactory, UserFactory
+from mailboxes.services import mailbox_user_grant
+from tests.factories import AdminFactory, MailboxFactory, UserFactory, WebhookFactory
+from webhooks.models import Event
 
 
 @pytest.fixture
@@ -30,6 +32,20 @@ def admin_client(client, admin):
 @pytest.fixture
 def mailbox(db):
     return MailboxFactory(name="Support", email="support@example.com")
+
+
+@pytest.fixture
+def agent_client(client, agent, mailbox):
+    """The test client logged in to the admin as ``agent``, who has access to ``mailbox``."""
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def hook(db):
+    """A webhook subscribed to every event."""
+    return WebhookFactory(events=list(Event.values))
 
 
 @pytest.fixture

@@ -15,13 +15,6 @@ from webhooks.models import Event, WebhookEvent
 
 
 @pytest.fixture
-def agent_client(client, agent, mailbox):
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def conversation(mailbox, agent, media_root):
     mailbox_user_grant(mailbox=mailbox, user=agent)
     conversation = ConversationFactory(

@@ -3,7 +3,6 @@ every change through the conversation services (line items, folders and webhook 
 
 import os
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,22 +19,10 @@ from conversations.services import (
 from mailboxes.models import Folder
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, messages_text
-from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory, WebhookFactory
-from webhooks.models import Event, WebhookEvent
+from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
+from webhooks.models import WebhookEvent
 
 CHANGELIST = admin_url(Conversation, "changelist")
-
-
-@pytest.fixture
-def agent_client(client, agent, mailbox):
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
-def hook(db):
-    return WebhookFactory(events=list(Event.values))
 
 
 def folder(mailbox, folder_type, user=None) -> Folder:

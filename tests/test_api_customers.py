@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from customers.models import Company, Customer, CustomerField, CustomerFieldValue
 from customers.services import customer_field_values_set
 from tests.api_helpers import client_for, error_paths
-from tests.factories import CustomerFactory, CustomerFieldFactory, WebhookFactory
-from webhooks.models import Event, WebhookEvent
+from tests.factories import CustomerFactory, CustomerFieldFactory
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,6 @@ DOCS_BODY = {
     "socialProfiles": [{"value": "@markexample", "type": "twitter"}],
     "websites": [{"value": "https://example.org"}],
 }
-
-
-@pytest.fixture
-def hook(db):
-    return WebhookFactory(events=list(Event.values))
 
 
 def recorded() -> list[str]:

@@ -7,14 +7,9 @@ import pytest
 from conversations import services
 from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, WebhookFactory
-from webhooks.models import Event, WebhookDelivery, WebhookEvent
+from webhooks.models import WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hook(db):
-    return WebhookFactory(events=list(Event.values))
 
 
 def recorded() -> list[str]:
