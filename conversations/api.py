@@ -114,7 +114,6 @@ class ConversationViewSet(NonAtomicApiViewSet):
     hal_name = "conversations"
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
-    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         return conversations_visible_to(user=self.request.user)

@@ -24,7 +24,6 @@ from customers.models import Customer, CustomerField
 from customers.payloads import customer_payload, customer_payload_by_id
 from customers.selectors import customer_emails_taken, customer_fields_all, customers_for_output
 from helpdesk.api.errors import Conflict, service_errors
-from helpdesk.api.params import ID_PATTERN
 from helpdesk.api.permissions import IsAdmin, IsAuthenticatedOrPreflight
 from helpdesk.api.views import ApiViewSet
 from helpdesk.payloads import field_definition_payload
@@ -52,7 +51,6 @@ class CustomerViewSet(ApiViewSet):
     hal_name = "customers"
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilter
-    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> QuerySet[Customer]:
         return Customer.objects.all()
@@ -121,7 +119,6 @@ class CustomerFieldViewSet(ApiViewSet):
 
     hal_name = "customer_fields"
     permission_classes = [IsAuthenticatedOrPreflight, IsAdmin]
-    lookup_value_regex = ID_PATTERN
     paths = {"sort_order": "sortOrder"}
 
     def get_queryset(self) -> QuerySet[CustomerField]:

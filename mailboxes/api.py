@@ -49,7 +49,6 @@ def _service_call(paths: dict[str, str], service, **kwargs):
 
 class MailboxViewSet(ApiViewSet):
     hal_name = "mailboxes"
-    lookup_value_regex = ID_PATTERN
 
     def get_permissions(self):
         # Any key reads (its own mailboxes); only an admin's key writes, whichever the method.

@@ -30,7 +30,6 @@ class WebhookViewSet(NonAtomicApiViewSet):
     write opens its own (services)."""
 
     hal_name = "webhooks"
-    lookup_value_regex = ID_PATTERN
     permission_classes = [IsAdmin]
 
     def get_queryset(self) -> QuerySet[Webhook]:

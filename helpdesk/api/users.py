@@ -142,7 +142,6 @@ def _reassign_param(request: Request, deleted: User) -> dict[int, User | None]:
 
 class UserViewSet(ApiViewSet):
     hal_name = "users"
-    lookup_value_regex = ID_PATTERN
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):

@@ -4,12 +4,15 @@ from django.db import transaction
 from rest_framework import viewsets
 from rest_framework.response import Response
 
+from helpdesk.api.params import ID_PATTERN
+
 
 class ApiViewSet(viewsets.GenericViewSet):
     """Base of the FreeScout API's viewsets: HAL lists (``hal_name``), 201 with ``Resource-ID`` and the
-    entity, 204 for updates and deletes."""
+    entity, 204 for updates and deletes; ids in URLs are ``ID_PATTERN``."""
 
     hal_name = ""
+    lookup_value_regex = ID_PATTERN
 
     def paginated(self, queryset, to_payload: Callable[[object], dict]) -> Response:
         page = self.paginate_queryset(queryset)
