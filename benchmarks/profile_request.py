@@ -47,6 +47,26 @@ STAGES = [
 ]
 
 
+def _package(file_name: str) -> str:
+    """``django/db``, ``rest_framework``, ``conversations``…: the first two parts below site-packages, or
+    the project's app, or ``(stdlib and builtins)``."""
+    path = Path(file_name)
+    if "site-packages" in path.parts:
+        parts = path.parts[path.parts.index("site-packages") + 1 :]
+        return "/".join(parts[:2]) if parts[0] == "django" else parts[0]
+    if str(path).startswith(str(Path(__file__).resolve().parent.parent)):
+        return path.parts[len(Path(__file__).resolve().parent.parent.parts)]
+    return "(stdlib and builtins)"
+
+
+def tottime_by_package(stats: pstats.Stats, requests: int) -> list[tuple[str, float]]:
+    totals: dict[str, float] = {}
+    for (file_name, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        package = _package(file_name)
+        totals[package] = totals.get(package, 0.0) + tottime
+    return sorted(((k, v / requests * 1000) for k, v in totals.items()), key=lambda item: -item[1])[:15]
+
+
 def paths_for(scenario: str, mailbox_id: int, conversation_ids: list[int]) -> list[str]:
     listing = f"/api/conversations?mailboxId={mailbox_id}&status=active&pageSize=50"
     return {
@@ -199,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nunder cProfile, ms per request (share of the whole request, {whole:.1f} ms):")
         for label, ms in profiled:
             print(f"  {label:<40} {ms:8.2f} ms  {ms / whole:6.1%}")
+        print("\nunder cProfile, own time (tottime) by package, ms per request:")
+        for package, ms in tottime_by_package(stats, args.requests):
+            print(f"  {package:<40} {ms:8.2f} ms  {ms / whole:6.1%}")
         for order in ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)

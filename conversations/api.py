@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -123,8 +124,15 @@ class ConversationViewSet(NonAtomicApiViewSet):
 
     def list(self, request: Request) -> Response:
         embed = embed_param(request, default=frozenset())
-        rows = self.filter_queryset(self.get_queryset()).values(*CONVERSATION_COLUMNS)
-        return self.paginated_batch(rows, lambda page: conversation_payloads(page, embed=embed))
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        rows = filterset.qs.values(*CONVERSATION_COLUMNS)
+        return self.paginated_batch(
+            rows,
+            lambda page: conversation_payloads(page, embed=embed),
+            total=filterset.total_from_tally(user=request.user),
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         conversation = self.get_conversation()

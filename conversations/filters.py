@@ -3,23 +3,26 @@ breaks ties by id in the same direction, so paging is stable."""
 
 import django_filters
 from django.db.models import QuerySet
-from django.db.models.functions import Lower
+from django.db.models.functions import Left, Lower
 from rest_framework.exceptions import ValidationError
 
-from conversations.models import Conversation, ConversationTag, Tag
-from conversations.selectors import conversations_in_folder
+from conversations.models import SUBJECT_SORT_LENGTH, Conversation, ConversationTag, Tag
+from conversations.selectors import conversations_in_folder, conversations_tally
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
 from helpdesk.api.params import expected_one_of, param_error, positive_id, sort_ordering
+from helpdesk.models import User
 from mailboxes.models import Folder
 
 STATUSES = ["active", "pending", "closed", "spam"]
+# The parameters whose filtering the conversation tally can count.
+TALLIED = {"mailboxId", "status", "state"}
 SORT_FIELDS = {
     "createdAt": "created_at",
     "mailboxId": "mailbox_id",
     "number": "number",
-    "subject": "subject",
+    "subject": Left("subject", SUBJECT_SORT_LENGTH),  # as indexed (conv_mailbox_status_subject)
     "updatedAt": "updated_at",
     "waitingSince": "last_reply_at",
 }
@@ -38,6 +41,16 @@ def _id_list(name: str, raw: str) -> list[int]:
     if not parts:
         raise _invalid(name, "Expected a number or a comma-separated list of numbers.")
     return [positive_id(name, part) for part in parts]
+
+
+def _statuses(value: str) -> list[str] | None:
+    """The statuses a ``status`` value names; None for ``all``."""
+    statuses = [part.strip() for part in value.split(",") if part.strip()]
+    if statuses == ["all"]:
+        return None
+    if not statuses or set(statuses) - set(STATUSES):
+        raise _expected("status", [*STATUSES, "all"])
+    return statuses
 
 
 class ConversationFilter(django_filters.FilterSet):
@@ -76,13 +89,27 @@ class ConversationFilter(django_filters.FilterSet):
     def filter_mailbox(self, qs, name, value):
         return qs.filter(mailbox_id__in=_id_list("mailboxId", value))
 
+    def total_from_tally(self, *, user: User) -> int | None:
+        """The exact number of rows of ``qs`` (evaluated first: it validates), read from the conversation
+        tally when the parameters filter by nothing but mailbox, status and state; else None. Follows
+        ``qs``: an empty value filters nothing, and a named status or state lifts its default."""
+        if (set(self.data) & set(self.filters)) - TALLIED:
+            return None
+        values = self.form.cleaned_data
+        mailboxes = _id_list("mailboxId", values["mailboxId"]) if values.get("mailboxId") else None
+        if "status" not in self.data:
+            statuses = [Conversation.Status.ACTIVE.value]
+        else:
+            statuses = _statuses(values["status"]) if values.get("status") else None
+        if "state" not in self.data:
+            states = [state for state in Conversation.State.values if state != Conversation.State.DELETED]
+        else:
+            states = [values["state"]] if values.get("state") else None
+        return conversations_tally(user=user, mailbox_ids=mailboxes, statuses=statuses, states=states)
+
     def filter_status(self, qs, name, value):
-        statuses = [part.strip() for part in value.split(",") if part.strip()]
-        if statuses == ["all"]:
-            return qs
-        if not statuses or set(statuses) - set(STATUSES):
-            raise _expected("status", [*STATUSES, "all"])
-        return qs.filter(status__in=statuses)
+        statuses = _statuses(value)
+        return qs if statuses is None else qs.filter(status__in=statuses)
 
     def filter_choice(self, qs, name, value):
         choices = {"state": Conversation.State.values, "type": Conversation.Type.values}[name]

@@ -2,12 +2,15 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F
+from django.db.models.functions import Left, Lower
 from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import CustomField, Folder, Mailbox
+
+SUBJECT_SORT_LENGTH = 255
 
 
 class Status(models.TextChoices):
@@ -136,6 +139,15 @@ class Conversation(models.Model):
             models.Index(fields=["mailbox", "status", "created_at", "id"], name="conv_mailbox_status_created"),
             models.Index(fields=["mailbox", "status", "updated_at", "id"], name="conv_mailbox_status_updated"),
             models.Index(fields=["mailbox", "status", "last_reply_at", "id"], name="conv_mailbox_status_waiting"),
+            # Subjects sort by their first SUBJECT_SORT_LENGTH characters: a whole subject (998 characters,
+            # up to 4 bytes each) can exceed what a B-tree entry holds.
+            models.Index(
+                F("mailbox"),
+                F("status"),
+                Left("subject", SUBJECT_SORT_LENGTH),
+                F("id"),
+                name="conv_mailbox_status_subject",
+            ),
             # The exact totalElements of the default list (mailbox + status, not deleted) as an index-only count.
             models.Index(fields=["mailbox", "status", "state"], name="conv_mailbox_status_state"),
             models.Index(fields=["created_at", "id"], name="conv_created"),
@@ -162,6 +174,30 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} {self.subject}"
+
+
+class ConversationTally(models.Model):
+    """How many conversations each (mailbox, status, state) holds, kept by PostgreSQL itself: triggers
+    (migration 0005) append a +1 row for every conversation inserted or moved into a combination and a -1
+    row for every one deleted or moved out, in the writer's transaction. The exact ``totalElements`` of the
+    usual lists is then a sum over a few rows (``conversations_tally``) instead of a count of thousands.
+
+    Rows are only ever appended, so concurrent writers never wait on (or deadlock over) a counter row;
+    ``conversation_tally_compact`` folds them into one row per combination. No foreign key: the triggers
+    write while a mailbox's conversations are being deleted with it. On SQLite the table stays empty (a
+    test database's flush there deletes tables in no fixed order, which would fire the triggers after the
+    tally was emptied) and lists count rows."""
+
+    mailbox_id = models.BigIntegerField()
+    status = models.CharField(max_length=7)
+    state = models.CharField(max_length=9)
+    delta = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["mailbox_id", "status", "state", "delta"], name="conv_tally")]
+
+    def __str__(self) -> str:
+        return f"mailbox {self.mailbox_id} {self.status}/{self.state}: {self.delta:+d}"
 
 
 class Thread(models.Model):

@@ -125,13 +125,14 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
         CustomField.objects.filter(mailbox_id__in=mailbox_ids).order_by("sort_order", "id"), "mailbox_id"
     )
     values: dict[int, dict[int, str]] = defaultdict(dict)
-    # In id order, so the newest value of a field wins.
-    for conversation_id, field_id, value in (
-        CustomFieldValue.objects.filter(conversation_id__in=ids)
-        .order_by("id")
-        .values_list("conversation_id", "field_id", "value")
-    ):
-        values[conversation_id][field_id] = value
+    if context.custom_fields:
+        # In id order, so the newest value of a field wins.
+        for conversation_id, field_id, value in (
+            CustomFieldValue.objects.filter(conversation_id__in=ids)
+            .order_by("id")
+            .values_list("conversation_id", "field_id", "value")
+        ):
+            values[conversation_id][field_id] = value
     context.field_values = values
     if "threads" in embed:
         threads = list(

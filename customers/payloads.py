@@ -1,19 +1,19 @@
 """Customer JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
-from customers.models import Customer, CustomerEmail
+from customers.models import Customer
+from helpdesk.db import rows_by_ids
 from helpdesk.payloads import date_out
 
 
 def customer_short_payloads(customer_ids: set[int]) -> dict[int, dict]:
-    """``{id: CustomerShort}`` for these customers, in two queries; ``email`` is the first address added."""
+    """``{id: CustomerShort}`` for these customers, in one query; ``email`` is the first address added."""
     if not customer_ids:
         return {}
-    emails: dict[int, str] = {}
-    for customer_id, email in (
-        CustomerEmail.objects.filter(customer_id__in=customer_ids).order_by("id").values_list("customer_id", "email")
-    ):
-        emails.setdefault(customer_id, email)
-    rows = Customer.objects.filter(pk__in=customer_ids).values_list("id", "first_name", "last_name", "photo_url")
+    rows = rows_by_ids(
+        "SELECT c.id, c.first_name, c.last_name, c.photo_url, (SELECT e.email FROM customers_customeremail e"
+        " WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1) FROM customers_customer c WHERE c.id {ids}",
+        customer_ids,
+    )
     return {
         pk: {
             "id": pk,
@@ -21,9 +21,9 @@ def customer_short_payloads(customer_ids: set[int]) -> dict[int, dict]:
             "firstName": first,
             "lastName": last,
             "photoUrl": photo_url,
-            "email": emails.get(pk, ""),
+            "email": email or "",
         }
-        for pk, first, last, photo_url in rows
+        for pk, first, last, photo_url, email in rows
     }
 
 

@@ -3,6 +3,7 @@ webhook bodies, so the two cannot drift. Inputs come from selectors with their r
 
 import datetime
 
+from helpdesk.db import rows_by_ids
 from helpdesk.fields import FieldDefinition, FieldType
 from helpdesk.links import file_url, stored_file_url
 from helpdesk.models import User
@@ -19,7 +20,7 @@ def user_short_payloads(user_ids: set[int]) -> dict[int, dict]:
     """``{id: UserShort}`` for these users, in one query."""
     if not user_ids:
         return {}
-    rows = User.objects.filter(pk__in=user_ids).values_list("id", "first_name", "last_name", "photo", "email")
+    rows = rows_by_ids("SELECT id, first_name, last_name, photo, email FROM helpdesk_user WHERE id {ids}", user_ids)
     return {
         pk: {
             "id": pk,

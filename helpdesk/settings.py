@@ -200,6 +200,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "webhooks-purge": {"task": "webhooks.purge", "schedule": 3600.0},
 }
 
+# The conversation tally's +1/-1 rows are folded once a minute (lists stay exact without it, only slower).
+CELERY_BEAT_SCHEDULE["conversations-tally-compact"] = {
+    "task": "conversations.tally_compact",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+
 # --- Email ------------------------------------------------------------------------------------------
 
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

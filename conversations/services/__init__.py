@@ -27,6 +27,7 @@ from conversations.services.lifecycle import (
     conversation_star,
     conversation_update,
 )
+from conversations.services.tally import conversation_tally_compact
 from conversations.services.threads import NewAttachment, NewThread, thread_create
 from conversations.services.timelogs import timelog_record, timelog_start, timelog_stop
 
@@ -46,6 +47,7 @@ __all__ = [
     "conversation_restore",
     "conversation_star",
     "conversation_tags_set",
+    "conversation_tally_compact",
     "conversation_update",
     "folder_type_for",
     "tag_create",
