@@ -84,6 +84,9 @@ class ConversationFilter(django_filters.FilterSet):
             queryset = queryset.filter(status=Conversation.Status.ACTIVE)
         if not {"state", "folderId"} & set(data):
             queryset = queryset.exclude(state=Conversation.State.DELETED)
+        # An empty assignedTo is documented as "unassigned"; django-filter skips empty values.
+        if "assignedTo" in data and not data["assignedTo"].strip():
+            queryset = queryset.filter(assignee__isnull=True)
         return queryset.order_by(*sort_ordering(self.data, SORT_FIELDS))
 
     def filter_mailbox(self, qs, name, value):

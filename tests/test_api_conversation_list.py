@@ -94,6 +94,8 @@ def test_default_is_active_published_newest_first(admin_api, world):
         ({"assignedTo": "AGENT"}, []),
         ({"assignedTo": "AGENT", "status": "pending"}, ["pending"]),
         ({"assignedTo": "", "mailboxId": "O"}, ["elsewhere"]),
+        ({"assignedTo": "", "status": "pending"}, []),
+        ({"assignedTo": "0", "status": "pending,closed"}, ["closed"]),
         ({"createdByUserId": "ADMIN"}, ["phone"]),
         ({"createdByCustomerId": "MARK", "status": "all"}, ["elsewhere", "closed", "refund"]),
     ],
