@@ -56,6 +56,8 @@ INLINE_ONLY = {
     "conversations.ConversationTag",
     # A user's own bookmark, not the admin's business.
     "conversations.ConversationStar",
+    # Counts kept by PostgreSQL's triggers; nothing for a person to see or edit.
+    "conversations.ConversationTally",
 }
 ADDABLE = {
     "helpdesk.User",
