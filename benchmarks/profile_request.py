@@ -47,6 +47,9 @@ STAGES = [
 ]
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def _package(file_name: str) -> str:
     """``django/db``, ``rest_framework``, ``conversations``…: the first two parts below site-packages, or
     the project's app, or ``(stdlib and builtins)``."""
@@ -54,8 +57,8 @@ def _package(file_name: str) -> str:
     if "site-packages" in path.parts:
         parts = path.parts[path.parts.index("site-packages") + 1 :]
         return "/".join(parts[:2]) if parts[0] == "django" else parts[0]
-    if str(path).startswith(str(Path(__file__).resolve().parent.parent)):
-        return path.parts[len(Path(__file__).resolve().parent.parent.parts)]
+    if path.is_relative_to(PROJECT_ROOT):
+        return path.parts[len(PROJECT_ROOT.parts)]
     return "(stdlib and builtins)"
 
 

@@ -43,6 +43,15 @@ def _id_list(name: str, raw: str) -> list[int]:
     return [positive_id(name, part) for part in parts]
 
 
+def _active_by_default(data) -> bool:
+    """The documented default (active only) applies when the client names no status, folder or number."""
+    return not {"status", "folderId", "number"} & set(data)
+
+
+def _deleted_hidden_by_default(data) -> bool:
+    return not {"state", "folderId"} & set(data)
+
+
 def _statuses(value: str) -> list[str] | None:
     """The statuses a ``status`` value names; None for ``all``."""
     statuses = [part.strip() for part in value.split(",") if part.strip()]
@@ -79,10 +88,9 @@ class ConversationFilter(django_filters.FilterSet):
     def qs(self) -> QuerySet[Conversation]:
         queryset = super().qs
         data = self.data
-        # The documented default (active only) applies only when the client names no status, folder or number.
-        if not {"status", "folderId", "number"} & set(data):
+        if _active_by_default(data):
             queryset = queryset.filter(status=Conversation.Status.ACTIVE)
-        if not {"state", "folderId"} & set(data):
+        if _deleted_hidden_by_default(data):
             queryset = queryset.exclude(state=Conversation.State.DELETED)
         # An empty assignedTo is documented as "unassigned"; django-filter skips empty values.
         if "assignedTo" in data and not data["assignedTo"].strip():
@@ -100,11 +108,11 @@ class ConversationFilter(django_filters.FilterSet):
             return None
         values = self.form.cleaned_data
         mailboxes = _id_list("mailboxId", values["mailboxId"]) if values.get("mailboxId") else None
-        if "status" not in self.data:
+        if _active_by_default(self.data):
             statuses = [Conversation.Status.ACTIVE.value]
         else:
             statuses = _statuses(values["status"]) if values.get("status") else None
-        if "state" not in self.data:
+        if _deleted_hidden_by_default(self.data):
             states = [state for state in Conversation.State.values if state != Conversation.State.DELETED]
         else:
             states = [values["state"]] if values.get("state") else None

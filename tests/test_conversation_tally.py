@@ -5,7 +5,7 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
 from conversations import services
@@ -196,7 +196,6 @@ def test_concurrent_writers_and_compaction_stay_exact(admin):
         except BaseException as error:
             errors.append(error)
         finally:
-            close_old_connections()
             connection.close()
 
     def compactor(stop: threading.Event) -> None:
