@@ -1,5 +1,5 @@
-"""Connection set-up (``helpdesk.db``): timestamps read by psycopg's compiled parser on PostgreSQL, and
-``rows_by_ids`` on either database."""
+"""Connection set-up and written-out reads (``helpdesk.db``): timestamps read by psycopg's compiled parser
+on PostgreSQL; ``rows_by_ids``, ``values_from_rows`` and ``instances_from_rows`` on either database."""
 
 import datetime
 
@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 
 from conversations.models import Conversation
-from helpdesk.db import rows_by_ids
+from helpdesk.db import instances_from_rows, model_columns, rows_by_ids, values_from_rows
+from helpdesk.models import ApiKey, User
+from helpdesk.services import api_key_create
 from tests.factories import ConversationFactory
 
 
@@ -38,3 +40,34 @@ def test_rows_by_ids_takes_any_number_of_ids(mailbox):
     assert rows_by_ids(sql, [c.pk for c in conversations]) == [(c.pk, c.subject) for c in conversations]
     assert rows_by_ids(sql, {conversations[1].pk, 10**18}) == [(conversations[1].pk, conversations[1].subject)]
     assert rows_by_ids(sql, []) == []
+
+
+@pytest.mark.django_db
+def test_written_out_reads_give_what_the_orm_gives(mailbox, admin):
+    """``values_from_rows`` and ``instances_from_rows`` convert as the ORM does, on either database: JSON
+    decoded, dates parsed (SQLite returns text), and instances equal field for field."""
+    conversation = ConversationFactory(mailbox=mailbox)
+    Conversation.objects.filter(pk=conversation.pk).update(cc=["a@example.com"])
+    columns = ("id", "cc", "bcc", "created_at", "closed_at", "assignee_id", "status")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {model_columns(Conversation, 'c', columns)} FROM conversations_conversation c WHERE c.id = %s",
+            [conversation.pk],
+        )
+        written_out = values_from_rows(cursor.fetchall(), Conversation, columns)
+    assert written_out == [list(Conversation.objects.values_list(*columns).get(pk=conversation.pk))]
+    assert written_out[0][1] == ["a@example.com"]
+
+    api_key_create(user=admin, name="test")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM helpdesk_apikey k"
+            " JOIN helpdesk_user u ON u.id = k.user_id"
+        )
+        ((key, user),) = instances_from_rows(cursor.fetchall(), ApiKey, User)
+    expected_key = ApiKey.objects.select_related("user").get()
+    assert (key, user) == (expected_key, expected_key.user)
+    for fields, instance, expected in ((ApiKey, key, expected_key), (User, user, expected_key.user)):
+        names = [field.attname for field in fields._meta.concrete_fields]
+        assert [getattr(instance, name) for name in names] == [getattr(expected, name) for name in names]
+        assert not instance._state.adding
