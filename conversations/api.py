@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations import services
-from conversations.filters import ConversationFilter
+from conversations.filters import ConversationFilter, conversation_listing
 from conversations.inputs import (
     ConversationCreateInput,
     ConversationUpdateInput,
@@ -124,15 +124,13 @@ class ConversationViewSet(NonAtomicApiViewSet):
 
     def list(self, request: Request) -> Response:
         embed = embed_param(request, default=frozenset())
-        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        rows = filterset.qs.values(*CONVERSATION_COLUMNS)
-        return self.paginated_batch(
-            rows,
-            lambda page: conversation_payloads(page, embed=embed),
-            total=filterset.total_from_tally(user=request.user),
-        )
+        rows = conversation_listing(request.query_params, user=request.user, columns=CONVERSATION_COLUMNS)
+        if rows is None:
+            filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+            if not filterset.is_valid():
+                raise translate_validation(filterset.errors)
+            rows = filterset.qs.values(*CONVERSATION_COLUMNS)
+        return self.paginated_batch(rows, lambda page: conversation_payloads(page, embed=embed))
 
     def retrieve(self, request: Request, pk: str) -> Response:
         conversation = self.get_conversation()

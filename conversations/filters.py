@@ -2,16 +2,17 @@
 breaks ties by id in the same direction, so paging is stable."""
 
 import django_filters
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Left, Lower
 from rest_framework.exceptions import ValidationError
 
 from conversations.models import SUBJECT_SORT_LENGTH, Conversation, ConversationTag, Tag
-from conversations.selectors import conversations_in_folder, conversations_tally
+from conversations.selectors import TalliedConversations, conversations_in_folder
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
-from helpdesk.api.params import expected_one_of, param_error, positive_id, sort_ordering
+from helpdesk.api.params import expected_one_of, param_error, positive_id, sort_ordering, sort_param
 from helpdesk.models import User
 from mailboxes.models import Folder
 
@@ -62,6 +63,13 @@ def _statuses(value: str) -> list[str] | None:
     return statuses
 
 
+def _choice(name: str, value: str) -> str:
+    choices = {"state": Conversation.State.values, "type": Conversation.Type.values}[name]
+    if value not in choices:
+        raise _expected(name, choices)
+    return value
+
+
 class ConversationFilter(django_filters.FilterSet):
     mailboxId = django_filters.CharFilter(method="filter_mailbox")
     folderId = django_filters.CharFilter(method="filter_folder")
@@ -100,33 +108,12 @@ class ConversationFilter(django_filters.FilterSet):
     def filter_mailbox(self, qs, name, value):
         return qs.filter(mailbox_id__in=_id_list("mailboxId", value))
 
-    def total_from_tally(self, *, user: User) -> int | None:
-        """The exact number of rows of ``qs`` (evaluated first: it validates), read from the conversation
-        tally when the parameters filter by nothing but mailbox, status and state; else None. Follows
-        ``qs``: an empty value filters nothing, and a named status or state lifts its default."""
-        if (set(self.data) & set(self.filters)) - TALLIED:
-            return None
-        values = self.form.cleaned_data
-        mailboxes = _id_list("mailboxId", values["mailboxId"]) if values.get("mailboxId") else None
-        if _active_by_default(self.data):
-            statuses = [Conversation.Status.ACTIVE.value]
-        else:
-            statuses = _statuses(values["status"]) if values.get("status") else None
-        if _deleted_hidden_by_default(self.data):
-            states = [state for state in Conversation.State.values if state != Conversation.State.DELETED]
-        else:
-            states = [values["state"]] if values.get("state") else None
-        return conversations_tally(user=user, mailbox_ids=mailboxes, statuses=statuses, states=states)
-
     def filter_status(self, qs, name, value):
         statuses = _statuses(value)
         return qs if statuses is None else qs.filter(status__in=statuses)
 
     def filter_choice(self, qs, name, value):
-        choices = {"state": Conversation.State.values, "type": Conversation.Type.values}[name]
-        if value not in choices:
-            raise _expected(name, choices)
-        return qs.filter(**{name: value})
+        return qs.filter(**{name: _choice(name, value)})
 
     def filter_id(self, qs, name, value):
         param = {
@@ -162,3 +149,34 @@ class ConversationFilter(django_filters.FilterSet):
     def filter_tag(self, qs, name, value):
         tags = Tag.objects.annotate(lower_name=Lower("name")).filter(lower_name=tag_name_normalise(value))
         return qs.filter(pk__in=ConversationTag.objects.filter(tag__in=tags).values("conversation_id"))
+
+
+def conversation_listing(data, *, user: User, columns: tuple[str, ...]) -> TalliedConversations | None:
+    """The listing of ``data`` (the query parameters) when they filter by nothing but mailbox, status and
+    state and sort by a column: counted by the tally and paged by one written-out statement, with the
+    FilterSet's rules (an empty value filters nothing, a named status or state lifts its default) and its
+    errors, in the same order. None otherwise (and on SQLite): the FilterSet lists."""
+    if set(data) & (set(ConversationFilter.base_filters) - TALLIED) or connection.vendor != "postgresql":
+        return None
+    values = {name: data.get(name, "").strip() for name in TALLIED}
+    mailboxes = _id_list("mailboxId", values["mailboxId"]) if values["mailboxId"] else None
+    if _active_by_default(data):
+        statuses = [Conversation.Status.ACTIVE.value]
+    else:
+        statuses = _statuses(values["status"]) if values["status"] else None
+    if _deleted_hidden_by_default(data):
+        states = [state for state in Conversation.State.values if state != Conversation.State.DELETED]
+    else:
+        states = [_choice("state", values["state"])] if values["state"] else None
+    order_by, descending = sort_param(data, SORT_FIELDS)
+    if not isinstance(order_by, str):
+        return None
+    return TalliedConversations(
+        user=user,
+        mailbox_ids=mailboxes,
+        statuses=statuses,
+        states=states,
+        order_by=order_by,
+        descending=descending,
+        columns=columns,
+    )

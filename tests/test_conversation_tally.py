@@ -147,17 +147,30 @@ LIST_PARAMS = [
     {"state": ""},
     {"mailboxId": "", "status": "pending"},
     {"mailboxId": "O", "state": "published", "page": "3", "pageSize": "1"},
+    {"status": "all", "sortField": "updatedAt", "sortOrder": "asc", "pageSize": "2", "page": "2"},
+    {"status": "all", "sortField": "waitingSince", "embed": "threads,tags,timelogs"},
+    {"mailboxId": "M,O", "status": "all", "sortField": "mailboxId", "sortOrder": "ASC"},
+    {"status": "all", "sortField": "number", "page": "9"},
+    {"status": "all", "sortField": "subject"},
+    # Errors, in the FilterSet's order.
+    {"mailboxId": "x", "status": "bogus"},
+    {"status": "bogus", "state": "bogus"},
+    {"state": "bogus", "sortField": "bogus"},
+    {"sortField": "bogus", "sortOrder": "bogus"},
+    {"sortOrder": "sideways"},
+    {"page": "0"},
 ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("params", LIST_PARAMS)
-def test_list_total_from_the_tally_is_the_count(admin, agent, mailbox, params):
-    """The same filters once answered from the tally and once, with a filter that selects everything
-    added, from a COUNT: the totals agree for an admin's key and a regular one."""
+def test_tallied_listing_answers_as_the_filterset(admin, agent, mailbox, params):
+    """The same parameters once answered by the tallied listing (the tally and one written-out statement)
+    and once, with a filter that selects everything added, by the FilterSet and a COUNT: the same status
+    and the same JSON, pages, errors and all, for an admin's key and a regular one."""
     other = MailboxFactory()
     mailbox_user_grant(mailbox=mailbox, user=agent)
-    for index, status in enumerate(["active", "active", "pending", "closed", "spam", "active"]):
+    for index, status in enumerate(["active", "active", "pending", "closed", "spam", "active", "pending"]):
         box = mailbox if index % 3 else other
         conversation = ConversationFactory(mailbox=box, state="draft" if index == 5 else "published")
         if status != "active":
@@ -170,9 +183,18 @@ def test_list_total_from_the_tally_is_the_count(admin, agent, mailbox, params):
     params = {key: names.get(value, value) for key, value in params.items()}
     for user in (admin, agent):
         api = client_for(user)
-        tallied_page = api.get("/api/conversations", params).json()["page"]
-        counted_page = api.get("/api/conversations", {**params, "createdSince": "2000-01-01T00:00:00Z"}).json()
-        assert tallied_page == counted_page["page"]
+        statements: list[str] = []
+
+        def record(execute, sql, *args, statements=statements):
+            statements.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(record):
+            tallied = api.get("/api/conversations", params)
+        counted = api.get("/api/conversations", {**params, "createdSince": "2000-01-01T00:00:00Z"})
+        assert (tallied.status_code, tallied.json()) == (counted.status_code, counted.json())
+        if tallied.status_code == 200 and params.get("sortField") != "subject":
+            assert any("conversations_conversationtally" in sql for sql in statements)
 
 
 @pytest.mark.django_db(transaction=True)

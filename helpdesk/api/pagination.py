@@ -32,12 +32,12 @@ class HalPagination(BasePagination):
     totalPages, number}}``. The view names the list with ``hal_name``. ``pageSize`` above the cap is
     clamped and ``page.size`` reports the size used; a page past the last one is an empty list."""
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None, total: int | None = None) -> list:
-        """``total``: the number of rows when the caller knows it without a COUNT."""
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
+        """``queryset``: a QuerySet, or anything with ``count()`` and slices (``TalliedConversations``)."""
         self.name = view.hal_name
         self.number = _positive_int(request, "page", 1, maximum=MAX_PAGE)
         self.size = min(_positive_int(request, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-        self.total = queryset.count() if total is None else total
+        self.total = queryset.count()
         offset = (self.number - 1) * self.size
         return list(queryset[offset : offset + self.size]) if offset < self.total else []
 

@@ -33,16 +33,21 @@ def param_error(name: str, message: str) -> ValidationError:
     return ValidationError({name: [message]}, code="invalid")
 
 
-def sort_ordering(params, fields: dict, *, default: str = "createdAt") -> list:
-    """``sortField``/``sortOrder`` (desc by default) as an ``order_by`` list; ties go by id in the same
-    direction, so paging is stable. ``fields`` maps API names to a column name or an expression."""
+def sort_param(params, fields: dict, *, default: str = "createdAt") -> tuple[object, bool]:
+    """``sortField``/``sortOrder`` (desc by default): ``(fields[sortField], descending)``, ``fields``
+    mapping API names to a column name or an expression."""
     field = params.get("sortField") or default
     order = (params.get("sortOrder") or "desc").lower()
     if field not in fields:
         raise param_error("sortField", expected_one_of(fields))
     if order not in ("asc", "desc"):
         raise param_error("sortOrder", expected_one_of(["asc", "desc"]))
-    column, descending = fields[field], order == "desc"
+    return fields[field], order == "desc"
+
+
+def sort_ordering(params, fields: dict, *, default: str = "createdAt") -> list:
+    """``sort_param`` as an ``order_by`` list; ties go by id in the same direction, so paging is stable."""
+    column, descending = sort_param(params, fields, default=default)
     if isinstance(column, str):
         return [f"-{column}" if descending else column, "-id" if descending else "id"]
     return [column.desc() if descending else column.asc(), "-id" if descending else "id"]

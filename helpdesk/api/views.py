@@ -18,12 +18,9 @@ class ApiViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([to_payload(item) for item in page])
 
-    def paginated_batch(
-        self, queryset, to_payloads: Callable[[list], list[dict]], *, total: int | None = None
-    ) -> Response:
-        """Like ``paginated``, for payloads built a page at a time (related rows loaded once per page);
-        ``total`` spares the COUNT when the caller knows the number of rows."""
-        page = self.paginator.paginate_queryset(queryset, self.request, view=self, total=total)
+    def paginated_batch(self, queryset, to_payloads: Callable[[list], list[dict]]) -> Response:
+        """Like ``paginated``, for payloads built a page at a time (related rows loaded once per page)."""
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(to_payloads(page))
 
     @staticmethod
