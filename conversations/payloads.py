@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Attachment, ConversationTag, CustomFieldValue, Thread, Timelog
-from customers.payloads import customer_short_payloads
+from customers.payloads import CUSTOMER_SHORT_SELECT, customer_short_payload
 from helpdesk.db import instances_from_rows, model_columns, rows_by_ids
 from helpdesk.links import absolute_url
-from helpdesk.payloads import date_out, user_short_payloads
+from helpdesk.payloads import USER_SHORT_SELECT, date_out, user_short_payload
 from mailboxes.models import CustomField
 
 EMBEDDABLE = frozenset({"threads", "timelogs", "tags"})
@@ -152,9 +152,28 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
             Timelog.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*TIMELOG_COLUMNS),
             "conversation_id",
         )
-    context.users = user_short_payloads(user_ids - {None})
-    context.customers = customer_short_payloads(customer_ids - {None})
+    context.users, context.customers = people_short_payloads(user_ids - {None}, customer_ids - {None})
     return context
+
+
+def people_short_payloads(user_ids: set[int], customer_ids: set[int]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """``{id: UserShort}`` and ``{id: CustomerShort}``, in one statement: every page shows both."""
+    users: dict[int, dict] = {}
+    customers: dict[int, dict] = {}
+    if not user_ids and not customer_ids:
+        return users, customers
+    rows = rows_by_ids(
+        f"SELECT 'u', * FROM ({USER_SHORT_SELECT} WHERE id {{users}}) u"  # noqa: S608 (constants)
+        f" UNION ALL SELECT 'c', * FROM ({CUSTOMER_SHORT_SELECT} WHERE c.id {{customers}}) c",
+        users=user_ids,
+        customers=customer_ids,
+    )
+    for kind, *row in rows:
+        if kind == "u":
+            users[row[0]] = user_short_payload(*row)
+        else:
+            customers[row[0]] = customer_short_payload(*row)
+    return users, customers
 
 
 def _custom_fields_by_mailbox(mailbox_ids: set[int]) -> dict[int, list[CustomField]]:
@@ -162,8 +181,8 @@ def _custom_fields_by_mailbox(mailbox_ids: set[int]) -> dict[int, list[CustomFie
     grouped: dict[int, list[CustomField]] = defaultdict(list)
     rows = rows_by_ids(
         f"SELECT {model_columns(CustomField, 'f')} FROM {CustomField._meta.db_table} f"  # noqa: S608 (names, not values)
-        " WHERE f.mailbox_id {ids} ORDER BY f.sort_order, f.id",
-        mailbox_ids,
+        " WHERE f.mailbox_id {mailboxes} ORDER BY f.sort_order, f.id",
+        mailboxes=mailbox_ids,
     )
     for (custom_field,) in instances_from_rows(rows, CustomField):
         grouped[custom_field.mailbox_id].append(custom_field)
@@ -344,9 +363,9 @@ def conversation_payload_by_id(conversation_id: int, *, embed: frozenset[str] = 
 
 def thread_payload_by_id(thread_id: int) -> dict:
     thread = Thread.objects.filter(pk=thread_id).values(*THREAD_COLUMNS).get()
-    context = PageContext(
-        users=user_short_payloads({thread["created_by_user_id"], thread["assigned_to_id"]} - {None}),
-        customers=customer_short_payloads({thread["customer_id"], thread["created_by_customer_id"]} - {None}),
-        attachments=_attachments_by_thread([thread_id]),
+    users, customers = people_short_payloads(
+        {thread["created_by_user_id"], thread["assigned_to_id"]} - {None},
+        {thread["customer_id"], thread["created_by_customer_id"]} - {None},
     )
+    context = PageContext(users=users, customers=customers, attachments=_attachments_by_thread([thread_id]))
     return thread_payload(thread, context)

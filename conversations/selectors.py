@@ -64,16 +64,19 @@ def conversations_tally(
         return 0
     where, params = _tallied_where(user=user, mailbox_ids=mailbox_ids, statuses=statuses, states=states)
     with connection.cursor() as cursor:
-        sql = f"SELECT COALESCE(SUM(delta), 0)::bigint FROM conversations_conversationtally WHERE {where}"  # noqa: S608
-        cursor.execute(sql, params)
+        cursor.execute(_TALLY_SUM.format(where=where), params)
         return cursor.fetchone()[0]
+
+
+_TALLY_SUM = "SELECT COALESCE(SUM(delta), 0)::bigint FROM conversations_conversationtally WHERE {where}"
 
 
 @dataclass(frozen=True)
 class TalliedConversations:
     """A listing by mailbox, status and state (None: any) of what ``user`` may see, ordered by a column
-    and then id, used as the paginator uses a ``values(*columns)`` queryset: ``count()`` sums the tally and
-    a slice runs one written-out statement (PostgreSQL). ``conversation_listing`` says when it applies."""
+    and then id, read as the paginator reads a listing (``page``): the total from the tally and the page's
+    ``values(*columns)`` rows, in one written-out statement (PostgreSQL). ``conversation_listing`` says
+    when it applies."""
 
     user: User
     mailbox_ids: list[int] | None
@@ -83,27 +86,24 @@ class TalliedConversations:
     descending: bool
     columns: tuple[str, ...]
 
-    def count(self) -> int:
-        return conversations_tally(
-            user=self.user, mailbox_ids=self.mailbox_ids, statuses=self.statuses, states=self.states
-        )
-
-    def __getitem__(self, page: slice) -> list[dict]:
+    def page(self, offset: int, limit: int) -> tuple[int, list[dict]]:
+        """``(total, rows)``: each row carries the total (the tally's sum, computed once); a page with no
+        rows (past the last) asks the tally alone."""
+        scope = {"user": self.user, "mailbox_ids": self.mailbox_ids, "statuses": self.statuses, "states": self.states}
         if not self.user.is_active:
-            return []
-        where, params = _tallied_where(
-            user=self.user, mailbox_ids=self.mailbox_ids, statuses=self.statuses, states=self.states
-        )
+            return 0, []
+        where, params = _tallied_where(**scope)
         quote, direction = connection.ops.quote_name, "DESC" if self.descending else "ASC"
         order = quote(Conversation._meta.get_field(self.order_by).column)
         sql = (
-            f"SELECT {model_columns(Conversation, 'c', self.columns)} FROM {Conversation._meta.db_table} c"  # noqa: S608
-            f" WHERE {where} ORDER BY {order} {direction}, id {direction} LIMIT %s OFFSET %s"
+            f"SELECT ({_TALLY_SUM.format(where=where)}), {model_columns(Conversation, 'c', self.columns)}"  # noqa: S608
+            f" FROM {Conversation._meta.db_table} c WHERE {where}"
+            f" ORDER BY {order} {direction}, id {direction} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, page.stop - page.start, page.start])
+            cursor.execute(sql, [*params, *params, limit, offset])
             rows = cursor.fetchall()
-        return [
-            dict(zip(self.columns, values, strict=True))
-            for values in values_from_rows(rows, Conversation, self.columns)
-        ]
+        if not rows:
+            return conversations_tally(**scope), []
+        values = values_from_rows((row[1:] for row in rows), Conversation, self.columns)
+        return rows[0][0], [dict(zip(self.columns, row, strict=True)) for row in values]

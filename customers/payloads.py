@@ -1,29 +1,25 @@
 """Customer JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
 from customers.models import Customer
-from helpdesk.db import rows_by_ids
 from helpdesk.payloads import date_out
 
+# The columns ``customer_short_payload`` takes, in order (``email``: the first address added), for a
+# statement that adds its WHERE on ``c``.
+CUSTOMER_SHORT_SELECT = (
+    "SELECT c.id, c.first_name, c.last_name, c.photo_url, (SELECT e.email FROM customers_customeremail e"
+    " WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1) FROM customers_customer c"
+)
 
-def customer_short_payloads(customer_ids: set[int]) -> dict[int, dict]:
-    """``{id: CustomerShort}`` for these customers, in one query; ``email`` is the first address added."""
-    if not customer_ids:
-        return {}
-    rows = rows_by_ids(
-        "SELECT c.id, c.first_name, c.last_name, c.photo_url, (SELECT e.email FROM customers_customeremail e"
-        " WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1) FROM customers_customer c WHERE c.id {ids}",
-        customer_ids,
-    )
+
+def customer_short_payload(pk: int, first_name: str, last_name: str, photo_url: str, email: str | None) -> dict:
+    """CustomerShort, as conversations and threads show their customers."""
     return {
-        pk: {
-            "id": pk,
-            "type": "customer",
-            "firstName": first,
-            "lastName": last,
-            "photoUrl": photo_url,
-            "email": email or "",
-        }
-        for pk, first, last, photo_url, email in rows
+        "id": pk,
+        "type": "customer",
+        "firstName": first_name,
+        "lastName": last_name,
+        "photoUrl": photo_url,
+        "email": email or "",
     }
 
 

@@ -3,7 +3,6 @@ webhook bodies, so the two cannot drift. Inputs come from selectors with their r
 
 import datetime
 
-from helpdesk.db import rows_by_ids
 from helpdesk.fields import FieldDefinition, FieldType
 from helpdesk.links import file_url, stored_file_url
 from helpdesk.models import User
@@ -15,21 +14,19 @@ def date_out(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(datetime.UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
-def user_short_payloads(user_ids: set[int]) -> dict[int, dict]:
-    """``{id: UserShort}`` for these users, in one query."""
-    if not user_ids:
-        return {}
-    rows = rows_by_ids("SELECT id, first_name, last_name, photo, email FROM helpdesk_user WHERE id {ids}", user_ids)
+# The columns ``user_short_payload`` takes, in order, for a statement that adds its WHERE.
+USER_SHORT_SELECT = "SELECT id, first_name, last_name, photo, email FROM helpdesk_user"
+
+
+def user_short_payload(pk: int, first_name: str, last_name: str, photo: str, email: str) -> dict:
+    """UserShort, as conversations and threads show their users."""
     return {
-        pk: {
-            "id": pk,
-            "type": "user",
-            "firstName": first,
-            "lastName": last,
-            "photoUrl": stored_file_url(photo),
-            "email": email,
-        }
-        for pk, first, last, photo, email in rows
+        "id": pk,
+        "type": "user",
+        "firstName": first_name,
+        "lastName": last_name,
+        "photoUrl": stored_file_url(photo),
+        "email": email,
     }
 
 

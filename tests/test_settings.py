@@ -75,7 +75,7 @@ def test_services_from_the_environment(tmp_path):
             "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",
         }
     )
-    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["engine"] == "helpdesk.postgresql"
     assert values["name"] == "helpdesk"
     assert "statement_timeout=30000" in values["options"]["options"]
     assert values["atomic"] is True

@@ -1,4 +1,5 @@
 import math
+from typing import Protocol
 
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
@@ -27,18 +28,26 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
     return value
 
 
+class Listing(Protocol):
+    """What the paginator reads besides a QuerySet: a listing that reads its total with its page."""
+
+    def page(self, offset: int, limit: int) -> tuple[int, list]: ...
+
+
 class HalPagination(BasePagination):
     """FreeScout's list envelope: ``{"_embedded": {<name>: [...]}, "page": {size, totalElements,
     totalPages, number}}``. The view names the list with ``hal_name``. ``pageSize`` above the cap is
     clamped and ``page.size`` reports the size used; a page past the last one is an empty list."""
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
-        """``queryset``: a QuerySet, or anything with ``count()`` and slices (``TalliedConversations``)."""
+    def paginate_queryset(self, queryset: QuerySet | Listing, request: Request, view=None) -> list:
         self.name = view.hal_name
         self.number = _positive_int(request, "page", 1, maximum=MAX_PAGE)
         self.size = min(_positive_int(request, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-        self.total = queryset.count()
         offset = (self.number - 1) * self.size
+        if not isinstance(queryset, QuerySet):
+            self.total, rows = queryset.page(offset, self.size)
+            return rows
+        self.total = queryset.count()
         return list(queryset[offset : offset + self.size]) if offset < self.total else []
 
     def get_paginated_response(self, data: list) -> Response:
