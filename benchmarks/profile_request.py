@@ -42,7 +42,7 @@ STAGES = [
     ("payloads (conversation_payload)", "conversations/payloads.py", "conversation_payload"),
     ("  thread_payload", "conversations/payloads.py", "thread_payload"),
     ("  date_out", "helpdesk/payloads.py", "date_out"),
-    ("  people_short_payloads", "conversations/payloads.py", "people_short_payloads"),
+    ("  related rows (rows_by_ids)", "helpdesk/db.py", "rows_by_ids"),
     ("rendering (renderer.render)", "helpdesk/api/renderers.py", "render"),
 ]
 

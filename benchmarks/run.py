@@ -222,6 +222,54 @@ def server_stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux ``/proc``); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """``(pid, parent pid, command name)`` of every process (Linux ``/proc``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, _, rest = (entry / "stat").read_text().rpartition(")")
+            except OSError:
+                continue
+            found.append((int(entry.name), int(rest.split()[1]), head.partition("(")[2]))
+    return found
+
+
+def cpu_sample(server: subprocess.Popen) -> dict[str, dict[int, float]] | None:
+    """CPU seconds used so far by each gunicorn worker (``app``) and each PostgreSQL process (``db``):
+    read before and after a run (``cpu_per_request``), they give each request's CPU time, a steadier figure
+    than rps on a shared machine. None where there is no ``/proc``."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    processes = _processes()
+    return {
+        "app": {pid: _cpu_seconds(pid) for pid, parent, _ in processes if parent == server.pid},
+        "db": {pid: _cpu_seconds(pid) for pid, _, name in processes if name.startswith("postgres")},
+    }
+
+
+def cpu_per_request(before: dict | None, after: dict | None, requests: int) -> dict[str, float | None]:
+    """``{"app_cpu_ms": …, "db_cpu_ms": …}`` between two ``cpu_sample``s; a process that ended in between
+    (an autovacuum worker) is left out, one that started counts from zero."""
+    if before is None or after is None:
+        return {"app_cpu_ms": None, "db_cpu_ms": None}
+    return {
+        f"{part}_cpu_ms": sum(max(0.0, used - before[part].get(pid, 0.0)) for pid, used in after[part].items())
+        * 1000
+        / max(1, requests)
+        for part in ("app", "db")
+    }
+
+
 def http_get(port: int, path: str, api_key: str = "") -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -235,6 +283,14 @@ def http_get(port: int, path: str, api_key: str = "") -> tuple[int, bytes]:
 # --- Report -----------------------------------------------------------------------------------------
 
 
+def _ms(value: float | None) -> str:
+    return "    -" if value is None else f"{value:5.2f}"
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    return None if None in values else statistics.median(values)
+
+
 def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict]:
     """Medians over the rounds; each round's ratio is taken against that round's bare run."""
     summary = {}
@@ -242,6 +298,8 @@ def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict
         runs = [round_[name] for round_ in rounds]
         ratios = [round_[name]["rps"] / round_["bare"]["rps"] for round_ in rounds]
         summary[name] = {
+            "app_cpu_ms": _median_or_none([run["app_cpu_ms"] for run in runs]),
+            "db_cpu_ms": _median_or_none([run["db_cpu_ms"] for run in runs]),
             "rps": statistics.median(run["rps"] for run in runs),
             "p50_ms": statistics.median(run["p50_ms"] for run in runs),
             "p99_ms": statistics.median(run["p99_ms"] for run in runs),
@@ -256,16 +314,17 @@ def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict
 def table(summary: dict[str, dict], queries: dict[str, int], rounds: int) -> str:
     lines = [
         f"{'scenario':<12} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7} {'ratio range':>13} "
-        f"{'KB/resp':>8} {'queries':>7} {'errors':>6}",
+        f"{'KB/resp':>8} {'queries':>7} {'errors':>6} {'app CPU':>7} {'db CPU':>7}",
     ]
     for name, row in summary.items():
         low, high = row["ratio_range"]
         lines.append(
             f"{name:<12} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio']:>7.3f} "
             f"{f'{low:.3f}-{high:.3f}':>13} {row['bytes_per_request'] / 1024:>8.1f} "
-            f"{queries.get(name, 0):>7} {row['errors']:>6}"
+            f"{queries.get(name, 0):>7} {row['errors']:>6} {_ms(row['app_cpu_ms']):>7} {_ms(row['db_cpu_ms']):>7}"
         )
-    lines.append(f"(medians of {rounds} round(s); '÷ bare' is the median of each round's rps ÷ that round's bare rps)")
+    lines.append(f"(medians of {rounds} round(s); '÷ bare' is the median of each round's rps ÷ that round's bare rps;")
+    lines.append(" 'app CPU' and 'db CPU': ms of CPU per request in the gunicorn workers and in PostgreSQL)")
     return "\n".join(lines)
 
 
@@ -360,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         def run(scenario: Scenario, seconds: float) -> dict:
-            return load(
+            before = cpu_sample(server)
+            result = load(
                 port=port,
                 scenario=scenario,
                 api_key=api_key,
@@ -368,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections,
                 work=work,
             )
+            return {**result, **cpu_per_request(before, cpu_sample(server), result["requests"])}
 
         for scenario in scenarios:
             if args.warmup > 0:
@@ -380,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = results[scenario.name]
                 print(
                     f"  round {number} {scenario.name:<11} {row['rps']:8.1f} rps  p50 {row['p50_ms']:7.2f} ms  "
-                    f"p99 {row['p99_ms']:7.2f} ms",
+                    f"p99 {row['p99_ms']:7.2f} ms  CPU app {_ms(row['app_cpu_ms'])} db {_ms(row['db_cpu_ms'])} ms",
                     flush=True,
                 )
             rounds.append(results)
