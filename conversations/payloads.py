@@ -11,14 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Attachment, ConversationTag, CustomFieldValue, Thread, Timelog
-from customers.payloads import CUSTOMER_SHORT_SELECT, customer_short_payload
-from helpdesk.db import instances_from_rows, model_columns, rows_by_ids
+from customers.payloads import CUSTOMER_SHORT_READ, customer_short_payload
+from helpdesk.db import IdsRead, rows_by_ids, values_from_rows
 from helpdesk.links import absolute_url
-from helpdesk.payloads import USER_SHORT_SELECT, date_out, user_short_payload
+from helpdesk.payloads import USER_SHORT_READ, date_out, user_short_payload
 from mailboxes.models import CustomField
 
 EMBEDDABLE = frozenset({"threads", "timelogs", "tags"})
@@ -120,18 +121,6 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
         return context
     user_ids = {row[k] for row in rows for k in ("assignee_id", "created_by_user_id", "closed_by_id")}
     customer_ids = {row[k] for row in rows for k in ("customer_id", "created_by_customer_id")}
-    mailbox_ids = {row["mailbox_id"] for row in rows}
-    context.custom_fields = _custom_fields_by_mailbox(mailbox_ids)
-    values: dict[int, dict[int, str]] = defaultdict(dict)
-    if context.custom_fields:
-        # In id order, so the newest value of a field wins.
-        for conversation_id, field_id, value in (
-            CustomFieldValue.objects.filter(conversation_id__in=ids)
-            .order_by("id")
-            .values_list("conversation_id", "field_id", "value")
-        ):
-            values[conversation_id][field_id] = value
-    context.field_values = values
     if "threads" in embed:
         threads = list(
             Thread.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*THREAD_COLUMNS)
@@ -152,41 +141,54 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
             Timelog.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*TIMELOG_COLUMNS),
             "conversation_id",
         )
-    context.users, context.customers = people_short_payloads(user_ids - {None}, customer_ids - {None})
+    related = rows_by_ids(
+        users=(USER_SHORT_READ, user_ids - {None}),
+        customers=(CUSTOMER_SHORT_READ, customer_ids - {None}),
+        custom_fields=(_CUSTOM_FIELDS_READ, {row["mailbox_id"] for row in rows}),
+        field_values=(_FIELD_VALUES_READ, ids),
+    )
+    context.users, context.customers = _people(related)
+    field_rows = sorted(related["custom_fields"], key=_sort_key)
+    for values in values_from_rows(field_rows, CustomField, _CUSTOM_FIELD_ATTNAMES):
+        custom_field = CustomField.from_db(DEFAULT_DB_ALIAS, _CUSTOM_FIELD_ATTNAMES, values)
+        context.custom_fields.setdefault(custom_field.mailbox_id, []).append(custom_field)
+    # In id order, so that the newest value of a field wins.
+    for _, conversation_id, field_id, value in sorted(related["field_values"]):
+        context.field_values.setdefault(conversation_id, {})[field_id] = value
     return context
 
 
+# A page's related rows, read with its people (``rows_by_ids``): the custom fields of its mailboxes, and
+# the values of its conversations.
+_CUSTOM_FIELD_ATTNAMES = ("id", "name", "type", "options", "sort_order", "mailbox_id")
+_CUSTOM_FIELDS_READ = IdsRead(
+    "f.id, f.name, f.type, CAST(f.options AS TEXT), f.sort_order, f.mailbox_id",
+    f"FROM {CustomField._meta.db_table} f WHERE f.mailbox_id {{ids}}",
+)
+_FIELD_VALUES_READ = IdsRead(
+    "v.id, v.conversation_id, v.field_id, v.value",
+    f"FROM {CustomFieldValue._meta.db_table} v WHERE v.conversation_id {{ids}}",
+)
+
+
+def _sort_key(custom_field: list) -> tuple[int, int]:
+    """A mailbox's custom fields are shown by ``sort_order``, then id."""
+    return custom_field[4], custom_field[0]
+
+
+def _people(related: dict[str, list[list]]) -> tuple[dict[int, dict], dict[int, dict]]:
+    return (
+        {row[0]: user_short_payload(*row) for row in related["users"]},
+        {row[0]: customer_short_payload(*row) for row in related["customers"]},
+    )
+
+
 def people_short_payloads(user_ids: set[int], customer_ids: set[int]) -> tuple[dict[int, dict], dict[int, dict]]:
-    """``{id: UserShort}`` and ``{id: CustomerShort}``, in one statement: every page shows both."""
-    users: dict[int, dict] = {}
-    customers: dict[int, dict] = {}
-    if not user_ids and not customer_ids:
-        return users, customers
-    rows = rows_by_ids(
-        f"SELECT 'u', * FROM ({USER_SHORT_SELECT} WHERE id {{users}}) u"  # noqa: S608 (constants)
-        f" UNION ALL SELECT 'c', * FROM ({CUSTOMER_SHORT_SELECT} WHERE c.id {{customers}}) c",
-        users=user_ids,
-        customers=customer_ids,
-    )
-    for kind, *row in rows:
-        if kind == "u":
-            users[row[0]] = user_short_payload(*row)
-        else:
-            customers[row[0]] = customer_short_payload(*row)
-    return users, customers
+    """``{id: UserShort}`` and ``{id: CustomerShort}``, in one statement."""
+    return _people(rows_by_ids(users=(USER_SHORT_READ, user_ids), customers=(CUSTOMER_SHORT_READ, customer_ids)))
 
 
-def _custom_fields_by_mailbox(mailbox_ids: set[int]) -> dict[int, list[CustomField]]:
-    """The mailboxes' custom fields in their order; a statement written once, as every page reads it."""
-    grouped: dict[int, list[CustomField]] = defaultdict(list)
-    rows = rows_by_ids(
-        f"SELECT {model_columns(CustomField, 'f')} FROM {CustomField._meta.db_table} f"  # noqa: S608 (names, not values)
-        " WHERE f.mailbox_id {mailboxes} ORDER BY f.sort_order, f.id",
-        mailboxes=mailbox_ids,
-    )
-    for (custom_field,) in instances_from_rows(rows, CustomField):
-        grouped[custom_field.mailbox_id].append(custom_field)
-    return grouped
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def waiting_since_friendly(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
@@ -201,7 +203,7 @@ def waiting_since_friendly(moment: datetime.datetime | None, now: datetime.datet
         count = seconds // divisor
         if count < limit:
             return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    label = f"{moment:%b} {moment.day}"
+    label = f"{_MONTHS[moment.month - 1]} {moment.day}"
     return label if moment.year == now.year else f"{label}, {moment.year}"
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from conversations.models import Conversation, ConversationStar
-from helpdesk.db import model_columns, values_from_rows
+from helpdesk.db import model_columns, read_rows, values_from_rows
 from helpdesk.models import User
 from mailboxes.models import Folder
 from mailboxes.selectors import mailboxes_accessible_by
@@ -63,9 +63,7 @@ def conversations_tally(
     if not user.is_active:
         return 0
     where, params = _tallied_where(user=user, mailbox_ids=mailbox_ids, statuses=statuses, states=states)
-    with connection.cursor() as cursor:
-        cursor.execute(_TALLY_SUM.format(where=where), params)
-        return cursor.fetchone()[0]
+    return read_rows(_TALLY_SUM.format(where=where), params)[0][0]
 
 
 _TALLY_SUM = "SELECT COALESCE(SUM(delta), 0)::bigint FROM conversations_conversationtally WHERE {where}"
@@ -100,9 +98,7 @@ class TalliedConversations:
             f" FROM {Conversation._meta.db_table} c WHERE {where}"
             f" ORDER BY {order} {direction}, id {direction} LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *params, limit, offset])
-            rows = cursor.fetchall()
+        rows = read_rows(sql, [*params, *params, limit, offset])
         if not rows:
             return conversations_tally(**scope), []
         values = values_from_rows((row[1:] for row in rows), Conversation, self.columns)

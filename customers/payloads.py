@@ -1,13 +1,15 @@
 """Customer JSON as the FreeScout API shows it (see ``helpdesk.payloads``)."""
 
 from customers.models import Customer
+from helpdesk.db import IdsRead
 from helpdesk.payloads import date_out
 
-# The columns ``customer_short_payload`` takes, in order (``email``: the first address added), for a
-# statement that adds its WHERE on ``c``.
-CUSTOMER_SHORT_SELECT = (
-    "SELECT c.id, c.first_name, c.last_name, c.photo_url, (SELECT e.email FROM customers_customeremail e"
-    " WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1) FROM customers_customer c"
+# What ``customer_short_payload`` takes, in order (``email``: the first address added), by customer id
+# (``rows_by_ids``).
+CUSTOMER_SHORT_READ = IdsRead(
+    "c.id, c.first_name, c.last_name, c.photo_url,"
+    " (SELECT e.email FROM customers_customeremail e WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1)",
+    "FROM customers_customer c WHERE c.id {ids}",
 )
 
 

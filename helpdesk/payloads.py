@@ -3,19 +3,29 @@ webhook bodies, so the two cannot drift. Inputs come from selectors with their r
 
 import datetime
 
+import orjson
+
+from helpdesk.db import IdsRead
 from helpdesk.fields import FieldDefinition, FieldType
 from helpdesk.links import file_url, stored_file_url
 from helpdesk.models import User
 
+_RFC3339_UTC_SECONDS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+
 
 def date_out(moment: datetime.datetime | None) -> str | None:
-    """``YYYY-MM-DDThh:mm:ssZ`` in UTC; ``None`` stays ``None`` (never ""). ``isoformat``, not ``strftime``:
-    a year always has four digits, and it takes 60 % of the time, which counts at 200 dates a page."""
-    return None if moment is None else moment.astimezone(datetime.UTC).isoformat(timespec="seconds")[:19] + "Z"
+    """``YYYY-MM-DDThh:mm:ssZ`` in UTC; ``None`` stays ``None`` (never ""). Written by orjson's compiled
+    RFC 3339 writer (a year always has four digits, microseconds are dropped): a fifth of the time of
+    ``isoformat`` and slicing, which counts at 250 dates a page of conversations."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not datetime.UTC:
+        moment = moment.astimezone(datetime.UTC)
+    return orjson.dumps(moment, option=_RFC3339_UTC_SECONDS)[1:-1].decode()
 
 
-# The columns ``user_short_payload`` takes, in order, for a statement that adds its WHERE.
-USER_SHORT_SELECT = "SELECT id, first_name, last_name, photo, email FROM helpdesk_user"
+# What ``user_short_payload`` takes, in order, by user id (``rows_by_ids``).
+USER_SHORT_READ = IdsRead("id, first_name, last_name, photo, email", "FROM helpdesk_user WHERE id {ids}")
 
 
 def user_short_payload(pk: int, first_name: str, last_name: str, photo: str, email: str) -> dict:

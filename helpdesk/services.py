@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk.db import instances_from_rows, model_columns
+from helpdesk.db import instances_from_rows, model_columns, read_rows
 from helpdesk.models import ApiKey, Counter, User
 
 API_KEY_BYTES = 32
@@ -220,11 +220,8 @@ def _api_keys_live(prefix: str) -> list[ApiKey]:
         f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM {ApiKey._meta.db_table} k"  # noqa: S608
         f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s AND k.revoked_at IS NULL"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        rows = cursor.fetchall()
     keys = []
-    for key, user in instances_from_rows(rows, ApiKey, User):
+    for key, user in instances_from_rows(read_rows(sql, [prefix]), ApiKey, User):
         key.user = user
         keys.append(key)
     return keys

@@ -1,15 +1,16 @@
-"""Connection set-up and written-out reads (``helpdesk.db``): timestamps read by psycopg's compiled parser
-on PostgreSQL; ``rows_by_ids``, ``values_from_rows`` and ``instances_from_rows`` on either database; the
+"""Timestamps read by psycopg's compiled parser on PostgreSQL (``helpdesk.postgresql``); written-out reads
+(``helpdesk.db``): ``rows_by_ids``, ``values_from_rows`` and ``instances_from_rows`` on either database; the
 PostgreSQL backend's health check (``helpdesk.postgresql``)."""
 
 import datetime
 import select
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Conversation
-from helpdesk.db import instances_from_rows, model_columns, rows_by_ids, values_from_rows
+from helpdesk.db import IdsRead, instances_from_rows, model_columns, rows_by_ids, values_from_rows
 from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_create
 from tests.factories import ConversationFactory
@@ -21,30 +22,46 @@ def test_timestamps_are_read_by_the_compiled_parser(mailbox):
     import psycopg
     from psycopg.pq import Format
 
-    from helpdesk.db import UtcTimestamptzLoader
-
     moment = datetime.datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=datetime.UTC)
     conversation = ConversationFactory(mailbox=mailbox, created_at=moment)
+    oid = psycopg.adapters.types["timestamptz"].oid
     with connection.cursor() as cursor:
-        oid = psycopg.adapters.types["timestamptz"].oid
-        # Django's backend would put its own loader on a cursor whose connection's loader disagreed.
-        assert cursor.cursor.adapters.get_loader(oid, Format.TEXT) is UtcTimestamptzLoader
+        # psycopg's own (compiled) loader, not Django's.
+        assert cursor.cursor.adapters.get_loader(oid, Format.TEXT) is psycopg.adapters.get_loader(oid, Format.TEXT)
+    with connection.chunked_cursor() as cursor:
+        # A named (server-side) cursor keeps Django's loader, whose time zone Django checks.
+        assert cursor.cursor.adapters.get_loader(oid, Format.TEXT).timezone is datetime.UTC
     loaded = Conversation.objects.values_list("created_at", flat=True).get(pk=conversation.pk)
     assert loaded == moment
     assert loaded.tzinfo is datetime.UTC
     assert Conversation.objects.filter(created_at=moment).count() == 1
+    with transaction.atomic():
+        # Through a server-side cursor (``iterator``), the same value.
+        assert list(Conversation.objects.values_list("created_at", flat=True).iterator(chunk_size=10)) == [moment]
 
 
 @pytest.mark.django_db
-def test_rows_by_ids_takes_any_number_of_ids(mailbox):
-    conversations = [ConversationFactory(mailbox=mailbox) for _ in range(3)]
-    sql = "SELECT id, subject FROM conversations_conversation WHERE id {ids} ORDER BY id"
-    assert rows_by_ids(sql, ids=[c.pk for c in conversations]) == [(c.pk, c.subject) for c in conversations]
-    assert rows_by_ids(sql, ids={conversations[1].pk, 10**18}) == [(conversations[1].pk, conversations[1].subject)]
-    assert rows_by_ids(sql, ids=[]) == []
-    # Several lists, each where its name stands.
-    two = "SELECT id FROM conversations_conversation WHERE id {last} OR (id {first} AND id {last}) ORDER BY id"
-    assert rows_by_ids(two, first=[conversations[0].pk], last=[conversations[2].pk]) == [(conversations[2].pk,)]
+def test_rows_by_ids_reads_several_sets_of_ids_in_one_statement(mailbox):
+    conversations = [ConversationFactory(mailbox=mailbox, subject=f"Subject é {n}") for n in range(3)]
+    Conversation.objects.filter(pk=conversations[1].pk).update(cc=["cc1@example.com"])
+    by_id = IdsRead("c.id, c.subject, CAST(c.cc AS TEXT)", "FROM conversations_conversation c WHERE c.id {ids}")
+    by_mailbox = IdsRead("c.id", "FROM conversations_conversation c WHERE c.mailbox_id {ids}")
+    with CaptureQueriesContext(connection) as queries:
+        found = rows_by_ids(
+            some=(by_id, {conversations[1].pk, conversations[2].pk, 10**18}),
+            all=(by_mailbox, [mailbox.pk]),
+            none=(by_id, []),
+        )
+    assert len(queries) == 1
+    rows = sorted(found["some"])
+    assert [row[:2] for row in rows] == [[c.pk, c.subject] for c in conversations[1:]]
+    # A JSON column comes as its text, which the ORM's converters decode.
+    assert values_from_rows(rows, Conversation, ("id", "subject", "cc"))[0][2] == ["cc1@example.com"]
+    assert sorted(found["all"]) == [[c.pk] for c in conversations]
+    assert found["none"] == []
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_by_ids(nothing=(by_id, set())) == {"nothing": []}
+    assert len(queries) == 0
 
 
 @pytest.mark.django_db
@@ -85,7 +102,9 @@ def _backend_pid() -> int:
 
 
 def _between_requests() -> None:
-    """What Django does as one request ends and the next starts (the test client skips it)."""
+    """What Django does as one request ends and the next starts (the test client skips it), on a
+    connection younger than ``CONN_MAX_AGE`` (the session's may be older: that would close it too)."""
+    connection.close_at = None
     connection.close_if_unusable_or_obsolete()
     connection.close_if_unusable_or_obsolete()
 

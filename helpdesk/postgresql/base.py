@@ -9,16 +9,50 @@ PgBouncer does with ``server_check_delay``, a connection used within the last ``
 seconds is checked locally, and only one idle for longer, whose silent loss (a firewall's idle timeout) no
 socket would show, is checked with Django's query. A false alarm (a notice waiting on a healthy connection)
 costs a reconnection, never a failed request.
+
+Its cursors also read ``timestamptz`` with psycopg's compiled parser (``create_cursor``), and it has a cursor
+for the hot reads written out once, bound by the server and read in binary (``binary_cursor``).
 """
 
+import datetime
 import select
 import time
 
-from django.db.backends.postgresql import base
-from psycopg.pq import TransactionStatus
+import psycopg
+from django.db.backends.postgresql import base, operations
+from django.utils.asyncio import async_unsafe
+from psycopg.adapt import Loader
+from psycopg.pq import Format, TransactionStatus
+
+_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+# psycopg's compiled loader (psycopg-binary); it cannot be subclassed.
+_COMPILED_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+
+
+class JsonbTextBinaryLoader(Loader):
+    """``jsonb`` in binary as its JSON text, as Django reads it in text (its ``JSONField`` decodes it): the
+    binary form is a version byte, then the text."""
+
+    format = Format.BINARY
+
+    def load(self, data) -> str:
+        return bytes(data[1:]).decode()
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # Django reads a client-side cursor's composed statement; a ``binary_cursor`` binds on the server.
+        if not isinstance(cursor, psycopg.ClientCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except psycopg.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     QUERY_CHECK_AFTER_IDLE = 30.0
 
     def __init__(self, *args, **kwargs) -> None:
@@ -28,6 +62,41 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def connect(self) -> None:
         super().connect()
         self.used_at = time.monotonic()
+
+    def create_cursor(self, name=None):
+        """Django's cursor, reading ``timestamptz`` with psycopg's compiled parser when the session is in UTC.
+
+        Django puts a pure-Python loader on the connection (psycopg's, then ``replace(tzinfo=…)``): about
+        1 µs a value, 0.25 ms of every page of 50 conversations. In a UTC session the compiled parser returns
+        the same values (``tzinfo=datetime.UTC``). It stays off the connection's adapters, where Django
+        reads its loader's ``timezone``, which the compiled class has not; it goes on each plain cursor, as
+        Django's own loader does when the time zones differ. Named (server-side) cursors keep Django's."""
+        cursor = super().create_cursor(name)
+        if name is None and self.timezone is datetime.UTC:
+            cursor.adapters.register_loader(_TIMESTAMPTZ_OID, _COMPILED_TIMESTAMPTZ_LOADER)
+        return cursor
+
+    @async_unsafe
+    def binary_cursor(self):
+        """A cursor (Django's wrapper: logged, counted, errors translated) for statements written out once:
+        parameters bound by the server and results in binary. Against Django's client-side binding and text
+        results it saves composing the statement and parsing numbers and timestamps: measured on a page of
+        50 conversations, about a quarter of the worker's time for the statement, and some of the server's
+        (no text to format). ``jsonb`` still comes as text, for ``JSONField``; ``inet`` would not (none is
+        read this way). Outside a UTC session, Django's cursor."""
+        if self.timezone is not datetime.UTC:
+            return self.cursor()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = psycopg.Cursor(self.connection)
+            cursor.format = Format.BINARY
+            return self._prepare_cursor(cursor)
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.adapters.register_loader("jsonb", JsonbTextBinaryLoader)
+        return connection
 
     def close_if_unusable_or_obsolete(self) -> None:
         # Called as each request starts and ends: the check was done in between only if a query ran.
