@@ -102,4 +102,5 @@ class TalliedConversations:
         if not rows:
             return conversations_tally(**scope), []
         values = values_from_rows((row[1:] for row in rows), Conversation, self.columns)
-        return rows[0][0], [dict(zip(self.columns, row, strict=True)) for row in values]
+        # The statement selects exactly these columns.
+        return rows[0][0], [dict(zip(self.columns, row, strict=False)) for row in values]

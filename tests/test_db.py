@@ -3,6 +3,7 @@
 PostgreSQL backend's health check (``helpdesk.postgresql``)."""
 
 import datetime
+import math
 import select
 
 import pytest
@@ -142,3 +143,11 @@ def test_a_connection_idle_for_longer_is_checked_with_a_query(monkeypatch):
     monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
     assert _backend_pid() == pid
     assert checks == [1]
+
+
+def test_json_is_read_by_orjson_and_what_it_refuses_by_django():
+    rows = [[1, '["a@example.com", {"b": 1.5}]'], [2, "[NaN]"], [3, f"[{2**64}]"], [4, "not JSON"], [5, None]]
+    values = values_from_rows(rows, Conversation, ("id", "cc"))
+    assert values[0] == [1, ["a@example.com", {"b": 1.5}]]
+    assert math.isnan(values[1][1][0])
+    assert values[2:] == [[3, [2**64]], [4, "not JSON"], [5, None]]
