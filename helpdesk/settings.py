@@ -104,7 +104,20 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     statement_timeout_ms = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30_000)
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={statement_timeout_ms}"
+    DATABASES["default"].setdefault("OPTIONS", {})
+    session = f"-c statement_timeout={statement_timeout_ms}"
+    # The hot reads written out once (helpdesk.postgresql's binary_cursor: bound by the server) are prepared
+    # from their fifth run, and then neither parsed nor planned again: their plans do not depend on the
+    # values (equalities on an index's leading columns, ordered by the index), so the generic plan is
+    # forced; PostgreSQL would otherwise plan the page of a large mailbox anew on every run, its generic
+    # estimate looking costlier. Django's own statements bind on the client and are never prepared (only
+    # PL/pgSQL's, our tally triggers' INSERTs, also follow the setting). Behind PgBouncer in transaction
+    # mode this needs PgBouncer 1.21 or later with max_prepared_statements; DATABASE_PREPARED_STATEMENTS=off
+    # turns it off.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+        session += " -c plan_cache_mode=force_generic_plan"
+    DATABASES["default"]["OPTIONS"]["options"] = session
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

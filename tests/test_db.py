@@ -151,3 +151,20 @@ def test_json_is_read_by_orjson_and_what_it_refuses_by_django():
     assert values[0] == [1, ["a@example.com", {"b": 1.5}]]
     assert math.isnan(values[1][1][0])
     assert values[2:] == [[3, [2**64]], [4, "not JSON"], [5, None]]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_hot_reads_are_prepared_with_a_generic_plan_and_django_statements_are_not(admin_api, mailbox):
+    ConversationFactory(mailbox=mailbox)
+    for _ in range(7):
+        assert admin_api.get(f"/api/conversations?mailboxId={mailbox.pk}&status=active").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    # The key lookup, the page with its total, the related rows: prepared at their fifth run, never planned
+    # again; nothing the ORM ran is among them.
+    assert len(prepared) == 3, prepared
+    assert {(generic > 0, custom) for _, generic, custom in prepared} == {(True, 0)}
+    reads = ("FROM helpdesk_apikey k", "FROM conversations_conversationtally", "json_agg(")
+    assert sorted(next(read for read in reads if read in statement) for statement, _, _ in prepared) == sorted(reads)

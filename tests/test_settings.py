@@ -78,6 +78,8 @@ def test_services_from_the_environment(tmp_path):
     assert values["engine"] == "helpdesk.postgresql"
     assert values["name"] == "helpdesk"
     assert "statement_timeout=30000" in values["options"]["options"]
+    assert "plan_cache_mode=force_generic_plan" in values["options"]["options"]
+    assert values["options"]["prepare_threshold"] == 5
     assert values["atomic"] is True
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["debug"] is True
@@ -87,6 +89,18 @@ def test_services_from_the_environment(tmp_path):
     assert values["private"] is True
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert not (tmp_path / "broker").exists()
+
+
+def test_prepared_statements_can_be_turned_off_for_an_old_transaction_pooler(tmp_path):
+    values = settings_with(
+        {
+            "HELPDESK_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://helpdesk:pw@pgbouncer.internal:6432/helpdesk",
+            "DATABASE_PREPARED_STATEMENTS": "off",
+        }
+    )
+    assert "prepare_threshold" not in values["options"]
+    assert values["options"]["options"] == "-c statement_timeout=30000"
 
 
 def test_celery_broker_url_wins_over_redis_url_and_cors_star_allows_all(tmp_path):
