@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend with a health check that costs no round trip on a busy connection.
+"""Django's PostgreSQL backend with a health check that costs no round trip on a busy connection, a cursor
+for the hot reads, and timestamps read by compiled code.
 
 With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1`` before the first query of every request that reuses
 a connection: a round trip, and a wake-up of the server process, on every API call (about a tenth of a
@@ -10,8 +11,9 @@ seconds is checked locally, and only one idle for longer, whose silent loss (a f
 socket would show, is checked with Django's query. A false alarm (a notice waiting on a healthy connection)
 costs a reconnection, never a failed request.
 
-Its cursors also read ``timestamptz`` with psycopg's compiled parser (``create_cursor``), and it has a cursor
-for the hot reads written out once, bound by the server and read in binary (``binary_cursor``).
+Its cursors read ``timestamptz`` with psycopg's compiled parser (``create_cursor``), and the hot reads
+written out once go through a cursor bound by the server, read in binary and, with the settings'
+``prepare_threshold``, prepared (``binary_cursor``).
 """
 
 import datetime
@@ -82,8 +84,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         parameters bound by the server and results in binary. Against Django's client-side binding and text
         results it saves composing the statement and parsing numbers and timestamps: measured on a page of
         50 conversations, about a quarter of the worker's time for the statement, and some of the server's
-        (no text to format). ``jsonb`` still comes as text, for ``JSONField``; ``inet`` would not (none is
-        read this way). Outside a UTC session, Django's cursor."""
+        (no text to format). With a ``prepare_threshold`` (the settings set one), psycopg prepares a
+        statement from that run on, and the server neither parses nor (with ``plan_cache_mode``
+        ``force_generic_plan``, also set there) plans it again: half of its CPU for a page's statement.
+        ``jsonb`` still comes as text, for ``JSONField``; ``inet`` would not (none is read this way). Outside
+        a UTC session, Django's cursor."""
         if self.timezone is not datetime.UTC:
             return self.cursor()
         self.close_if_health_check_failed()
