@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk.db import instances_from_rows, model_columns, read_rows
 from helpdesk.models import ApiKey, Counter, User
+from helpdesk.selectors import api_keys_live
 
 API_KEY_BYTES = 32
 # A key's last use is recorded at most this often, so that reading the API is not a write per request.
@@ -213,20 +213,6 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-def _api_keys_live(prefix: str) -> list[ApiKey]:
-    """The unrevoked keys with this prefix, their users loaded. Every API request runs this: the statement
-    is written once rather than compiled by the ORM each time (0.4 ms of a request's ~0.8 ms)."""
-    sql = (
-        f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM {ApiKey._meta.db_table} k"  # noqa: S608
-        f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s AND k.revoked_at IS NULL"
-    )
-    keys = []
-    for key, user in instances_from_rows(read_rows(sql, [prefix]), ApiKey, User):
-        key.user = user
-        keys.append(key)
-    return keys
-
-
 def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     """The live key matching ``raw_key`` whose user is active, or None. Compares hashes in constant time."""
     raw_key = (raw_key or "").strip()
@@ -234,7 +220,7 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
         return None
     key_hash = _api_key_hash(raw_key)
     match = next(
-        (c for c in _api_keys_live(raw_key[: ApiKey.PREFIX_LENGTH]) if hmac.compare_digest(c.key_hash, key_hash)),
+        (c for c in api_keys_live(prefix=raw_key[: ApiKey.PREFIX_LENGTH]) if hmac.compare_digest(c.key_hash, key_hash)),
         None,
     )
     if match is None or not match.user.is_active:

@@ -1,0 +1,18 @@
+"""Reads of users and API keys."""
+
+from helpdesk.db import instances_from_rows, model_columns, read_rows
+from helpdesk.models import ApiKey, User
+
+
+def api_keys_live(*, prefix: str) -> list[ApiKey]:
+    """The unrevoked keys with this prefix, their users loaded. Every API request runs this: the statement
+    is written once rather than compiled by the ORM each time (0.4 ms of a request's ~0.8 ms)."""
+    sql = (
+        f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM {ApiKey._meta.db_table} k"  # noqa: S608
+        f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s AND k.revoked_at IS NULL"
+    )
+    keys = []
+    for key, user in instances_from_rows(read_rows(sql, [prefix]), ApiKey, User):
+        key.user = user
+        keys.append(key)
+    return keys
