@@ -31,19 +31,19 @@ from benchmarks.run import environment_prepare
 # query runs inside pagination), so the shares do not add up to 100 %.
 STAGES = [
     ("whole request (Django handler)", "django/core/handlers/base.py", "_get_response"),
-    ("API key authentication", "helpdesk/api/authentication.py", "authenticate"),
-    ("filtering (FilterSet.qs)", "conversations/filters.py", "qs"),
-    ("pagination: COUNT + page", "helpdesk/api/pagination.py", "paginate_queryset"),
+    ("API key authentication", "freescout/plumbing/authentication.py", "authenticate"),
+    ("filtering (FilterSet.qs)", "freescout/conversations/filters.py", "qs"),
+    ("pagination: COUNT + page", "freescout/plumbing/pagination.py", "paginate_queryset"),
     ("  QuerySet.count (the COUNT)", "django/db/models/query.py", "count"),
-    ("related rows of the page (page_context)", "conversations/payloads.py", "page_context"),
+    ("related rows of the page (page_context)", "conversations/pages.py", "page_context"),
     ("  SQL compilation (as_sql)", "django/db/models/sql/compiler.py", "as_sql"),
     ("  psycopg execute (round trips)", "psycopg/cursor.py", "execute"),
     ("  psycopg fetch + row decoding", "psycopg/cursor.py", "fetchmany"),
-    ("payloads (conversation_payload)", "conversations/payloads.py", "conversation_payload"),
-    ("  thread_payload", "conversations/payloads.py", "thread_payload"),
-    ("  date_out", "helpdesk/payloads.py", "date_out"),
+    ("payloads (conversation_payload)", "freescout/conversations/payloads.py", "conversation_payload"),
+    ("  thread_payload", "freescout/conversations/payloads.py", "thread_payload"),
+    ("  date_out", "freescout/payloads.py", "date_out"),
     ("  related rows (rows_by_ids)", "helpdesk/db.py", "rows_by_ids"),
-    ("rendering (renderer.render)", "helpdesk/api/renderers.py", "render"),
+    ("rendering (renderer.render)", "freescout/plumbing/renderers.py", "render"),
 ]
 
 
@@ -100,20 +100,20 @@ def sql_timer(totals: dict):
 def stage_timers(totals: dict[str, float]):
     """Wraps the main stages of a request with wall-clock timers (no profiler overhead), in this process
     only. Stages nest: the COUNT and the prefetches run inside pagination."""
-    from django.conf import settings
     from django.db.models import query
-    from django.utils.module_loading import import_string
 
-    import conversations.api
-    from helpdesk.api.authentication import ApiKeyAuthentication
-    from helpdesk.api.pagination import HalPagination
+    import freescout.conversations.views
+    from freescout.plumbing.authentication import ApiKeyAuthentication
+    from freescout.plumbing.pagination import HalPagination
+    from freescout.plumbing.views import ApiViewSet
 
-    renderer = import_string(settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"][0])
+    renderer = ApiViewSet.renderer_classes[0]
+    conversation_views = freescout.conversations.views
     targets = [
         ("API key authentication", ApiKeyAuthentication, "authenticate"),
         ("pagination: COUNT + page", HalPagination, "paginate_queryset"),
         ("  COUNT (QuerySet.count)", query.QuerySet, "count"),
-        ("payloads with their related rows (conversation_payloads)", conversations.api, "conversation_payloads"),
+        ("payloads with their related rows (conversation_payloads)", conversation_views, "conversation_payloads"),
         ("rendering (renderer.render)", renderer, "render"),
     ]
     originals = []

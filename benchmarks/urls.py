@@ -33,7 +33,7 @@ def _person(pk: int, kind: str) -> dict:
 
 
 def _conversation(index: int) -> dict:
-    """Shaped like ``conversations.payloads.conversation_payload`` without threads, with values of the
+    """Shaped like ``freescout.conversations.payloads.conversation_payload`` without threads, with values of the
     same length as the loaded data, so the bare page costs as much JSON encoding as a real one."""
     created = datetime(2025, 3, 1, 9, 30, tzinfo=UTC) + timedelta(hours=index * 7)
     return {

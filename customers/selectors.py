@@ -3,6 +3,15 @@
 from django.db.models import Prefetch, QuerySet
 
 from customers.models import Customer, CustomerEmail, CustomerField
+from helpdesk.db import IdsRead
+
+# A customer as pages show them (``email``: the first address added), by customer id (``rows_by_ids``;
+# ``conversations.pages.CustomerShort``).
+CUSTOMER_SHORT_READ = IdsRead(
+    "c.id, c.first_name, c.last_name, c.photo_url,"
+    " (SELECT e.email FROM customers_customeremail e WHERE e.customer_id = c.id ORDER BY e.id LIMIT 1)",
+    "FROM customers_customer c WHERE c.id {ids}",
+)
 
 
 def customers_for_output(queryset: QuerySet[Customer]) -> QuerySet[Customer]:

@@ -1,7 +1,10 @@
 """Reads of users and API keys."""
 
-from helpdesk.db import instances_from_rows, model_columns, read_rows
+from helpdesk.db import IdsRead, instances_from_rows, model_columns, read_rows
 from helpdesk.models import ApiKey, User
+
+# A user as pages show them, by user id (``rows_by_ids``; ``conversations.pages.UserShort``).
+USER_SHORT_READ = IdsRead("id, first_name, last_name, photo, email", "FROM helpdesk_user WHERE id {ids}")
 
 
 def api_keys_live(*, prefix: str) -> list[ApiKey]:

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.urls import include, path
 
 from conversations.views import attachment_download
 
@@ -20,14 +19,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Public documentation, before the API's routes: no key needed.
-    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("api/", include("helpdesk.api.urls")),
+    # One mount per API dialect (settings.HELPDESK_API_DIALECTS gives their prefixes to helpdesk.dialects).
+    path("api/", include("freescout.urls")),
     path("attachments/<str:token>/<str:file_name>", attachment_download, name="attachment-download"),
     path("healthz", healthz),
 ]
 
-handler404 = "helpdesk.api.errors.handler404"
-handler500 = "helpdesk.api.errors.handler500"
+handler404 = "helpdesk.dialects.handler404"
+handler500 = "helpdesk.dialects.handler500"

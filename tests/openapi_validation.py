@@ -10,7 +10,10 @@ import re
 from typing import Any
 
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.settings import patched_settings
 from jsonschema import Draft202012Validator
+
+from freescout.schema.settings import SCHEMA_SETTINGS
 
 UNCHECKED_PREFIXES = ("/api/schema", "/api/docs", "/api/redoc")
 UNCHECKED_METHODS = ("OPTIONS", "HEAD")  # DRF's metadata and CORS preflight; HEAD has no body
@@ -19,7 +22,9 @@ UNCHECKED_METHODS = ("OPTIONS", "HEAD")  # DRF's metadata and CORS preflight; HE
 @functools.cache
 def api_schema() -> dict:
     """The schema, generated in-process once per test session (JSON round trip: string keys only)."""
-    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
+    with patched_settings(SCHEMA_SETTINGS):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(json.dumps(schema, default=str))
 
 
 @functools.cache

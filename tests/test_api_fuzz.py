@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk.demo import demo_seed
+from demo.seed import demo_seed
 from helpdesk.services import api_key_create
 from tests.factories import UserFactory
 

@@ -138,7 +138,7 @@ def test_a_lost_race_on_a_unique_constraint_is_409_not_500():
     # The checks before a write cannot see a concurrent request's insert; the database's constraint can.
     from django.db import IntegrityError
 
-    from helpdesk.api.errors import exception_handler
+    from freescout.plumbing.errors import exception_handler
 
     response = exception_handler(IntegrityError("duplicate key value violates unique constraint"), {})
     assert response.status_code == 409

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from customers.services import customer_create
-from helpdesk.payloads import date_out
+from freescout.payloads import date_out
 from tests.api_helpers import assert_error, client_for
 from tests.factories import WebhookFactory
 from tests.http_receiver import Receiver, Reply

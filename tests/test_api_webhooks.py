@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conversations import services as conversation_services
-from helpdesk.payloads import date_out
+from freescout.payloads import date_out
 from tests.api_helpers import client_for, error_paths
 from tests.factories import ConversationFactory, MailboxFactory, WebhookFactory
 from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent

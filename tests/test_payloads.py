@@ -5,8 +5,8 @@ import zoneinfo
 
 import pytest
 
-from conversations.payloads import waiting_since_friendly
-from helpdesk.payloads import date_out
+from conversations.pages import waiting_since_friendly
+from freescout.payloads import date_out
 
 UTC = datetime.UTC
 EST = datetime.timezone(datetime.timedelta(hours=-5))

@@ -15,7 +15,7 @@ from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, ado
 from webhooks import services
 from webhooks.delivery import delivery_redeliver, webhook_ping
 from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
-from webhooks.payloads import last_run_error, webhooks_for_output
+from webhooks.selectors import last_run_error, webhooks_for_output
 from webhooks.services import webhook_url_validate
 
 RECENT_DELIVERIES = 20

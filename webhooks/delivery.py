@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from helpdesk.outbound import FetchError, UnsafeUrl, url_post
 from helpdesk.outbox import OutboxStatus, outbox_enqueue_on_commit, outbox_finish, outbox_lease_until, outbox_reset
-from helpdesk.payloads import date_out
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from webhooks.services import webhook_disable
 from webhooks.signing import signed_headers
@@ -132,7 +131,12 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
     """Sends a ``freescout.test`` event to ``webhook`` now, once (no retries), enabled or not; returns the
     delivery with its attempt recorded."""
-    body = {"event": PING_EVENT, "webhookId": webhook.pk, "url": webhook.url, "sentAt": date_out(timezone.now())}
+    body = {
+        "event": PING_EVENT,
+        "webhookId": webhook.pk,
+        "url": webhook.url,
+        "sentAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     with transaction.atomic():
         event = WebhookEvent.objects.create(name=PING_EVENT, payload=orjson.dumps(body))
         # Created already leased to this call, so no sweeper takes it and retries it.

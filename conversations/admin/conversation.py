@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from conversations.admin.page import conversation_page
 from conversations.models import Conversation, Status
-from conversations.payloads import waiting_since_friendly
+from conversations.pages import waiting_since_friendly
 from conversations.selectors import conversations_in_folder, conversations_visible_to
 from conversations.services import (
     conversation_assign,

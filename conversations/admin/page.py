@@ -1,6 +1,6 @@
 """The conversation page: header, timeline (oldest first), reply and note form, properties, tags,
-custom fields and the customer sidebar. Reads come from the API's page loader (``page_context``), so the
-timeline shows what the API's JSON shows; writes go through ``PAGE_FORMS``."""
+custom fields and the customer sidebar. Reads come from the page loader the APIs use (``page_context``), so
+the timeline shows what their JSON shows; writes go through ``PAGE_FORMS``."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +13,11 @@ from django.urls import reverse
 
 from conversations.admin.forms import PAGE_FORMS, PageForm
 from conversations.models import Conversation, ConversationStar, Tag, Thread
-from conversations.payloads import (
+from conversations.pages import (
     CONVERSATION_COLUMNS,
+    CustomerShort,
     PageContext,
-    custom_fields_payload,
+    UserShort,
     line_item_text,
     page_context,
     waiting_since_friendly,
@@ -30,11 +31,10 @@ if TYPE_CHECKING:
 OTHER_CONVERSATIONS = 10
 
 
-def _person(payload: dict | None) -> str:
-    if not payload:
+def _person(person: UserShort | CustomerShort | None) -> str:
+    if person is None:
         return "System"
-    name = f"{payload.get('firstName') or ''} {payload.get('lastName') or ''}".strip()
-    return name or payload.get("email") or "—"
+    return person.full_name or person.email or "—"
 
 
 def _timeline(conversation_id: int, context: PageContext) -> list[dict[str, Any]]:
@@ -42,11 +42,7 @@ def _timeline(conversation_id: int, context: PageContext) -> list[dict[str, Any]
     # ``page_context`` loads threads newest first, as the API lists them; the page reads oldest first.
     for thread in reversed(context.threads.get(conversation_id, [])):
         is_line_item = thread["type"] == Thread.Type.LINEITEM
-        author = (
-            context.users.get(thread["created_by_user_id"])
-            if thread["created_by_user_id"]
-            else context.customers.get(thread["created_by_customer_id"])
-        )
+        author = context.author(thread["created_by_user_id"], thread["created_by_customer_id"])
         entries.append(
             {
                 "id": thread["id"],
@@ -141,7 +137,10 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
             "starred": ConversationStar.objects.filter(conversation=conversation, user=user).exists(),
             "tags": [tag["tag__name"] for tag in context.tags.get(conversation.pk, ())],
             "known_tags": Tag.objects.order_by("name").values_list("name", flat=True)[:200],
-            "custom_fields": custom_fields_payload(row, context),
+            "custom_fields": [
+                {"name": f.name, "value": value, "text": f.option_label(value)}
+                for f, value in context.custom_field_values(row)
+            ],
             "waiting_since": waiting_since_friendly(conversation.last_reply_at),
             "timeline": _timeline(conversation.pk, context),
             "forms": _forms(request, conversation, bound),

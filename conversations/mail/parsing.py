@@ -18,7 +18,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from conversations.payloads import attachment_url
+from conversations.pages import attachment_url
 from conversations.services import NewAttachment
 from conversations.services.threads import attachment_file_name
 from customers.services import email_normalise

@@ -1,0 +1,200 @@
+"""Request bodies of the conversation endpoints, validated into plain values for the services.
+
+Field names are the API's (camelCase) so that error paths name what the client sent. Ids are checked
+against what the key's user may see: an unknown or invisible id in a body is a 400 at its path."""
+
+import base64
+import binascii
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+
+from conversations.models import Conversation, Thread
+from freescout.plumbing.fields import DateTimeInField, EmailListField, EnumField, FlexibleBooleanField, IdField
+from helpdesk.models import User
+from mailboxes.models import Mailbox
+from mailboxes.selectors import mailbox_accessible_by, mailboxes_accessible_by
+
+CONVERSATION_STATUSES = ["active", "pending", "closed", "spam"]
+THREAD_TYPES = ["customer", "message", "note"]
+
+
+def acting_user(request, user_id: int) -> User:
+    """The user named by ``user``/``byUser``: it must exist, and a regular user's key may only name itself."""
+    user = User.objects.filter(pk=user_id).exclude(status=User.Status.DELETED).first()
+    if user is None:
+        raise serializers.ValidationError(f"No user with id {user_id}.", code="invalid")
+    if not request.user.is_admin and user.pk != request.user.pk:
+        raise PermissionDenied("A regular user's API key can only act as that user.")
+    return user
+
+
+class CustomerRefInput(serializers.Serializer):
+    id = IdField(required=False)
+    email = serializers.EmailField(required=False, max_length=191)
+    firstName = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    lastName = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+    def validate(self, data: dict) -> dict:
+        if not any(data.get(key) for key in ("id", "email", "firstName", "phone")):
+            raise serializers.ValidationError(
+                {"email": "Give the customer's id or email (or, for phone, firstName or phone)."}
+            )
+        return data
+
+    def as_kwargs(self, data: dict) -> dict:
+        return {
+            "id": data.get("id"),
+            "email": data.get("email", ""),
+            "first_name": data.get("firstName", ""),
+            "last_name": data.get("lastName", ""),
+            "phone": data.get("phone", ""),
+        }
+
+
+class AttachmentInput(serializers.Serializer):
+    fileName = serializers.CharField(max_length=255)
+    mimeType = serializers.CharField(required=False, allow_blank=True, max_length=127)
+    data = serializers.CharField(required=False, trim_whitespace=True)
+    fileUrl = serializers.URLField(required=False, max_length=2000)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("data" in attrs) == ("fileUrl" in attrs):
+            raise serializers.ValidationError({"data": "Give the content either as base64 'data' or as a 'fileUrl'."})
+        limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
+        if "data" in attrs:
+            try:
+                attrs["content"] = base64.b64decode(attrs["data"], validate=True)
+            except (binascii.Error, ValueError):
+                raise serializers.ValidationError({"data": "Not valid base64."}, code="invalid") from None
+            if len(attrs["content"]) > limit:
+                raise serializers.ValidationError({"data": f"Larger than {limit} bytes."}, code="invalid")
+        return attrs
+
+
+class ThreadInput(serializers.Serializer):
+    type = EnumField(THREAD_TYPES)
+    text = serializers.CharField(trim_whitespace=False, max_length=1_000_000)
+    user = IdField(required=False, allow_null=True)
+    customer = CustomerRefInput(required=False)
+    status = EnumField(CONVERSATION_STATUSES, required=False)
+    state = EnumField(["draft", "published"], required=False)
+    imported = FlexibleBooleanField(required=False, default=False)
+    cc = EmailListField(required=False, default=list)
+    bcc = EmailListField(required=False, default=list)
+    to = EmailListField(required=False, default=list)
+    createdAt = DateTimeInField(required=False, allow_null=True)
+    attachments = AttachmentInput(many=True, required=False, default=list)
+
+    def validate_user(self, value: int | None) -> User | None:
+        return None if value is None else acting_user(self.context["request"], value)
+
+    def validate(self, data: dict) -> dict:
+        if data["type"] in (Thread.Type.MESSAGE, Thread.Type.NOTE) and data.get("user") is None:
+            raise serializers.ValidationError({"user": "Required for message and note threads."}, code="required")
+        if not data["text"].strip():
+            raise serializers.ValidationError({"text": "May not be empty."}, code="blank")
+        return data
+
+
+class CustomFieldValueInput(serializers.Serializer):
+    id = IdField()
+    value = serializers.JSONField(allow_null=True)
+
+
+class ConversationCreateInput(serializers.Serializer):
+    type = EnumField(Conversation.Type.values)
+    mailboxId = IdField()
+    subject = serializers.CharField(max_length=998)
+    customer = CustomerRefInput()
+    threads = ThreadInput(many=True, allow_empty=False)
+    imported = FlexibleBooleanField(required=False, default=False)
+    assignTo = IdField(required=False, allow_null=True)
+    status = EnumField(CONVERSATION_STATUSES, required=False, default="active")
+    state = EnumField(["draft", "published"], required=False, default="published")
+    customFields = CustomFieldValueInput(many=True, required=False, default=list)
+    createdAt = DateTimeInField(required=False, allow_null=True)
+    closedAt = DateTimeInField(required=False, allow_null=True)
+
+    def validate_mailboxId(self, value: int) -> Mailbox:
+        mailbox = mailboxes_accessible_by(user=self.context["request"].user).filter(pk=value).first()
+        if mailbox is None:
+            raise serializers.ValidationError(f"No mailbox with id {value}.", code="invalid")
+        return mailbox
+
+    def validate_assignTo(self, value: int | None) -> User | None:
+        if value is None:
+            return None
+        user = User.objects.filter(pk=value, status=User.Status.ACTIVE).first()
+        if user is None:
+            raise serializers.ValidationError(f"No active user with id {value}.", code="invalid")
+        return user
+
+
+class CustomFieldsInput(serializers.Serializer):
+    customFields = CustomFieldValueInput(many=True)
+
+
+class TagsInput(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=100, allow_blank=True))
+
+
+class ConversationUpdateInput(serializers.Serializer):
+    """PUT's parameters. They are applied in the order the client sent them (see the view)."""
+
+    byUser = IdField(required=False)
+    status = EnumField(CONVERSATION_STATUSES, required=False)
+    # null, 0 or -1 unassign.
+    assignTo = serializers.IntegerField(required=False, allow_null=True)
+    mailboxId = IdField(required=False)
+    customerId = IdField(required=False)
+    subject = serializers.CharField(required=False, max_length=998)
+
+    def validate_byUser(self, value: int) -> User:
+        return acting_user(self.context["request"], value)
+
+    def validate_assignTo(self, value: int | None) -> User | None:
+        if value is None or value <= 0:
+            return None
+        user = User.objects.filter(pk=value, status=User.Status.ACTIVE).first()
+        if user is None:
+            raise serializers.ValidationError(f"No active user with id {value}.", code="invalid")
+        return user
+
+    def validate_mailboxId(self, value: int) -> Mailbox:
+        mailbox = mailboxes_accessible_by(user=self.context["request"].user).filter(pk=value).first()
+        if mailbox is None:
+            raise serializers.ValidationError(f"No mailbox with id {value}.", code="invalid")
+        return mailbox
+
+    def validate_customerId(self, value: int):
+        from customers.models import Customer
+
+        customer = Customer.objects.filter(pk=value).first()
+        if customer is None:
+            raise serializers.ValidationError(f"No customer with id {value}.", code="invalid")
+        return customer
+
+    def validate(self, data: dict) -> dict:
+        if "byUser" not in data and {"status", "assignTo", "mailboxId"} & set(data):
+            raise serializers.ValidationError(
+                {"byUser": "Required when changing status, assignTo or mailboxId."}, code="required"
+            )
+        return data
+
+
+class TimelogCreateInput(serializers.Serializer):
+    user = IdField()
+    timeSpent = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10 * 365 * 86400)
+
+    def validate_user(self, value: int) -> User:
+        user = acting_user(self.context["request"], value)
+        if not mailbox_accessible_by(user=user, mailbox_id=self.context["conversation"].mailbox_id):
+            raise serializers.ValidationError(f"{user.email} has no access to this mailbox.", code="invalid")
+        return user
+
+
+class TimelogUpdateInput(serializers.Serializer):
+    action = EnumField(["pause", "stop", "resume"])

@@ -1,0 +1,151 @@
+"""The FreeScout API's customer endpoints, and the customer field definitions (an admin-only extension).
+
+Customers are global in FreeScout: any key may read and write them."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from customers import services
+from customers.models import Customer, CustomerField
+from customers.selectors import customer_emails_taken, customer_fields_all, customers_for_output
+from freescout.customers.filters import CustomerFilter
+from freescout.customers.inputs import (
+    ERROR_PATHS,
+    CustomerCreateInput,
+    CustomerFieldInput,
+    CustomerFieldValuesInput,
+    CustomerUpdateInput,
+)
+from freescout.customers.payloads import customer_payload, customer_payload_by_id
+from freescout.payloads import field_definition_payload
+from freescout.plumbing.errors import Conflict, service_errors
+from freescout.plumbing.permissions import IsAdmin, IsAuthenticatedOrPreflight
+from freescout.plumbing.views import ApiViewSet
+
+
+def _conflict_or_errors(error: DjangoValidationError, paths: dict[str, str]) -> Exception:
+    """A 409 when the service refused a duplicate, else a 400 keyed by request paths."""
+    if not hasattr(error, "error_dict"):
+        return service_errors(error, paths)
+    for key, errors in error.error_dict.items():
+        if any(e.code == "conflict" for e in errors):
+            return Conflict(" ".join(error.message_dict[key]))
+    # List entries are reported as "social_profiles[2]": the request calls the list "socialProfiles".
+    paths = {**{key: key.replace("social_profiles[", "socialProfiles[", 1) for key in error.error_dict}, **paths}
+    return service_errors(error, paths)
+
+
+def _customer_payloads(customers: list[Customer]) -> list[dict]:
+    """Payloads of a page loaded through ``customers_for_output``; the field definitions are read once."""
+    fields = customer_fields_all() if customers else []
+    return [customer_payload(customer, fields=fields) for customer in customers]
+
+
+class CustomerViewSet(ApiViewSet):
+    hal_name = "customers"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return Customer.objects.all()
+
+    def get_customer(self) -> Customer:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        customers = customers_for_output(self.filter_queryset(self.get_queryset()))
+        return self.paginated_batch(customers, _customer_payloads)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(customer_payload_by_id(self.get_customer().pk))
+
+    def create(self, request: Request) -> Response:
+        given = CustomerCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        kwargs = given.service_kwargs()
+        # Documented: a customer is not created when every address given already belongs to one; an
+        # address that does, among new ones, stays with its owner.
+        emails = kwargs.get("emails", [])
+        taken = customer_emails_taken(emails=[value for value, _ in emails])
+        if emails and len(taken) == len({value for value, _ in emails}):
+            raise Conflict("A customer with " + ", ".join(sorted(taken)) + " already exists.")
+        kwargs["emails"] = [(value, kind) for value, kind in emails if value not in taken]
+        try:
+            customer = services.customer_create(**kwargs)
+        except DjangoValidationError as error:
+            raise _conflict_or_errors(error, ERROR_PATHS) from None
+        return self.created(customer_payload_by_id(customer.pk))
+
+    def update(self, request: Request, pk: str) -> Response:
+        customer = self.get_customer()
+        given = CustomerUpdateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            services.customer_update(customer=customer, **given.service_kwargs())
+        except DjangoValidationError as error:
+            raise _conflict_or_errors(error, ERROR_PATHS) from None
+        return self.no_content()
+
+    @action(detail=True, methods=["put"], url_path="customer_fields")
+    def customer_fields(self, request: Request, pk: str) -> Response:
+        customer = self.get_customer()
+        given = CustomerFieldValuesInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        items = given.validated_data["customerFields"]
+        fields = CustomerField.objects.in_bulk([item["id"] for item in items])
+        for index, item in enumerate(items):
+            if item["id"] not in fields:
+                raise serializers.ValidationError(
+                    {f"customerFields[{index}].id": [f"No customer field {item['id']}."]}, code="invalid"
+                )
+        paths = {str(item["id"]): f"customerFields[{index}].value" for index, item in enumerate(items)}
+        try:
+            services.customer_field_values_set(
+                customer=customer, values={fields[item["id"]]: item["value"] for item in items}
+            )
+        except DjangoValidationError as error:
+            raise service_errors(error, paths) from None
+        return self.no_content()
+
+
+class CustomerFieldViewSet(ApiViewSet):
+    """Extension: the customer field definitions, so that an installation can be set up by script."""
+
+    hal_name = "customer_fields"
+    permission_classes = [IsAuthenticatedOrPreflight, IsAdmin]
+    paths = {"sort_order": "sortOrder"}
+
+    def get_queryset(self) -> QuerySet[CustomerField]:
+        return CustomerField.objects.order_by("sort_order", "id")
+
+    def list(self, request: Request) -> Response:
+        return self.paginated(self.get_queryset(), field_definition_payload)
+
+    def create(self, request: Request) -> Response:
+        given = CustomerFieldInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            field = services.customer_field_create(**given.service_kwargs())
+        except DjangoValidationError as error:
+            raise _conflict_or_errors(error, self.paths) from None
+        return self.created(field_definition_payload(field))
+
+    def update(self, request: Request, pk: str) -> Response:
+        field = get_object_or_404(self.get_queryset(), pk=pk)
+        given = CustomerFieldInput(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        try:
+            services.customer_field_update(field=field, **given.service_kwargs())
+        except DjangoValidationError as error:
+            raise _conflict_or_errors(error, self.paths) from None
+        return self.no_content()
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.customer_field_delete(field=get_object_or_404(self.get_queryset(), pk=pk))
+        return self.no_content()

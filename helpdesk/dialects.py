@@ -1,0 +1,88 @@
+"""Which API dialect answers a request, chosen by its URL prefix.
+
+``settings.HELPDESK_API_DIALECTS`` maps a path prefix to the dotted path of a ``Dialect`` object, which each
+dialect app provides (``freescout.dialect``, ``liveagent.dialect``). What happens before a view runs, the
+request guards below and Django's 404 and 500 handlers, asks the dialect for its error shape; this module
+imports no app, so a third dialect is one more entry in that setting.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.module_loading import import_string
+from django.views import defaults
+
+logger = logging.getLogger(__name__)
+
+
+class Dialect(Protocol):
+    def error_response(
+        self, request: HttpRequest, status: int, *, message: str | None = None, parameter: str | None = None
+    ) -> HttpResponse:
+        """An error in the dialect's shape; ``parameter`` names the request parameter at fault."""
+        ...
+
+    def max_body_bytes(self, request: HttpRequest) -> int:
+        """The largest request body this request may carry."""
+        ...
+
+
+@functools.cache
+def _dialects(entries: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Dialect], ...]:
+    # Longest prefix first, so that a dialect may live under another's prefix.
+    return tuple((prefix, import_string(path)) for prefix, path in sorted(entries, key=lambda e: -len(e[0])))
+
+
+def dialect_for(path: str) -> Dialect | None:
+    for prefix, dialect in _dialects(tuple(settings.HELPDESK_API_DIALECTS.items())):
+        if path.startswith(prefix):
+            return dialect
+    return None
+
+
+class ApiRequestGuard:
+    """Refuses, before any view runs and in the dialect's error shape: a body larger than the dialect
+    allows for the request (413, OWASP API4), and a query string with a NUL character (400: PostgreSQL can
+    neither store nor compare such text, so a search with one would fail as a 500; found by fuzzing). Form
+    and JSON fields refuse NUL characters themselves (Django's and DRF's CharField validators)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        dialect = dialect_for(request.path)
+        if dialect is not None:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            limit = dialect.max_body_bytes(request)
+            if length > limit:
+                return dialect.error_response(request, 413, message=f"Request body larger than {limit} bytes.")
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                if dialect is None:
+                    return HttpResponseBadRequest("Null characters are not allowed in the query string.")
+                return dialect.error_response(
+                    request, 400, message="Null characters are not allowed.", parameter=name.replace("\x00", "")
+                )
+        return self.get_response(request)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    dialect = dialect_for(request.path)
+    if dialect is None:
+        return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return dialect.error_response(request, 404)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    dialect = dialect_for(request.path)
+    if dialect is None:
+        return defaults.server_error(request)
+    logger.error("Unhandled error on %s %s", request.method, request.path)
+    return dialect.error_response(request, 500)
