@@ -7,12 +7,12 @@ from helpdesk.models import ApiKey, User
 USER_SHORT_READ = IdsRead("id, first_name, last_name, photo, email", "FROM helpdesk_user WHERE id {ids}")
 
 
-def api_keys_live(*, prefix: str) -> list[ApiKey]:
-    """The unrevoked keys with this prefix, their users loaded. Every API request runs this: the statement
-    is written once rather than compiled by the ORM each time (0.4 ms of a request's ~0.8 ms)."""
+def api_keys_by_prefix(*, prefix: str) -> list[ApiKey]:
+    """The keys with this prefix (revoked ones too, so that a refusal can say why), their users loaded.
+    Every API request runs this: the statement is written once rather than compiled by the ORM each time."""
     sql = (
         f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM {ApiKey._meta.db_table} k"  # noqa: S608
-        f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s AND k.revoked_at IS NULL"
+        f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s"
     )
     keys = []
     for key, user in instances_from_rows(read_rows(sql, [prefix]), ApiKey, User):

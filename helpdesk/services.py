@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helpdesk.models import ApiKey, Counter, User
-from helpdesk.selectors import api_keys_live
+from helpdesk.selectors import api_keys_by_prefix
 
 API_KEY_BYTES = 32
 # A key's last use is recorded at most this often, so that reading the API is not a write per request.
@@ -213,18 +214,36 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
-    """The live key matching ``raw_key`` whose user is active, or None. Compares hashes in constant time."""
+class ApiKeyRefusal(StrEnum):
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    USER_DISABLED = "user disabled"
+
+
+class ApiKeyRefused(Exception):
+    """Why a key was refused: each dialect answers the reasons as its documents say (FreeScout: all 401;
+    LiveAgent: an unknown key 401, a recognised but unusable one 400)."""
+
+    def __init__(self, reason: ApiKeyRefusal) -> None:
+        super().__init__(f"API key refused: {reason}")
+        self.reason = reason
+
+
+def api_key_authenticate(*, raw_key: str) -> ApiKey:
+    """The live key matching ``raw_key`` whose user is active; otherwise ``ApiKeyRefused`` says why (a
+    deleted user's keys are revoked). Compares hashes in constant time."""
     raw_key = (raw_key or "").strip()
     if len(raw_key) < ApiKey.PREFIX_LENGTH or len(raw_key) > 256:
-        return None
+        raise ApiKeyRefused(ApiKeyRefusal.UNKNOWN)
     key_hash = _api_key_hash(raw_key)
-    match = next(
-        (c for c in api_keys_live(prefix=raw_key[: ApiKey.PREFIX_LENGTH]) if hmac.compare_digest(c.key_hash, key_hash)),
-        None,
-    )
-    if match is None or not match.user.is_active:
-        return None
+    candidates = api_keys_by_prefix(prefix=raw_key[: ApiKey.PREFIX_LENGTH])
+    match = next((c for c in candidates if hmac.compare_digest(c.key_hash, key_hash)), None)
+    if match is None:
+        raise ApiKeyRefused(ApiKeyRefusal.UNKNOWN)
+    if match.revoked_at is not None:
+        raise ApiKeyRefused(ApiKeyRefusal.REVOKED)
+    if not match.user.is_active:
+        raise ApiKeyRefused(ApiKeyRefusal.USER_DISABLED)
     now = timezone.now()
     if match.last_used_at is None or now - match.last_used_at > API_KEY_TOUCH_INTERVAL:
         ApiKey.objects.filter(pk=match.pk).update(last_used_at=now)

@@ -6,7 +6,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from helpdesk.models import ApiKey, User
-from helpdesk.services import api_key_authenticate
+from helpdesk.services import ApiKeyRefused, api_key_authenticate
 
 KEY_HEADERS = ("HTTP_X_FREESCOUT_API_KEY", "HTTP_X_SMARTICKS_API_KEY")
 
@@ -47,9 +47,11 @@ class ApiKeyAuthentication(BaseAuthentication):
         )
         if not raw_key:
             return None
-        api_key = api_key_authenticate(raw_key=raw_key)
-        if api_key is None:
-            raise AuthenticationFailed("Not Authorized")
+        try:
+            api_key = api_key_authenticate(raw_key=raw_key)
+        except ApiKeyRefused:
+            # FreeScout answers every refused key alike.
+            raise AuthenticationFailed("Not Authorized") from None
         return api_key.user, api_key
 
     def authenticate_header(self, request: Request) -> str:

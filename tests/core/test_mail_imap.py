@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.skipif(DOVECOT is None, reason="dovecot is not installed (apt-get install dovecot-imapd)"),
 ]
 
-CORPUS = Path(__file__).parent / "email_corpus"
+CORPUS = Path(__file__).parents[1] / "email_corpus"
 PASSWORD = "secret-password"
 
 

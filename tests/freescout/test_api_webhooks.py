@@ -23,7 +23,7 @@ PUBLIC_URL = "https://hooks.example.com/helpdesk"
 def dns(monkeypatch):
     """Simulated DNS answers ``{name: [ip, ...]}``: the real network is not consulted for these names, so
     the tests do not depend on what (or whether) the machine's resolver answers. Other names go to the real
-    resolver (``.invalid`` never resolves, RFC 6761). The same technique as tests/test_outbound.py."""
+    resolver (``.invalid`` never resolves, RFC 6761). The same technique as tests/core/test_outbound.py."""
     answers: dict[str, list[str]] = {"hooks.example.com": ["93.184.215.14"]}
     real_getaddrinfo = socket.getaddrinfo
 

@@ -36,7 +36,7 @@ from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, Web
 from webhooks.services import webhook_create
 from webhooks.signing import freescout_signature
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 LEASE_SECONDS = 4

@@ -14,7 +14,7 @@ from mailboxes.services import mailbox_user_grant
 from tests.factories import WebhookFactory
 from webhooks.models import WebhookEvent
 
-CORPUS = Path(__file__).parent / "email_corpus"
+CORPUS = Path(__file__).parents[1] / "email_corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text())
 NEW = [name for name, expected in EXPECTED.items() if expected["outcome"] == "created"]
 ANSWERS = [name for name, expected in EXPECTED.items() if expected["outcome"] != "created"]

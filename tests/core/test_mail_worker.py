@@ -9,11 +9,11 @@ from rest_framework.test import APIClient
 
 from conversations.models import Conversation, OutgoingEmail
 from helpdesk.services import api_key_create
+from tests.core.test_mail_imap import deliver, imap_mailbox
+from tests.core.test_webhook_worker import rig as webhook_rig
+from tests.core.test_webhook_worker import wait_until
 from tests.factories import AdminFactory, MailboxFactory
 from tests.mail_servers import DOVECOT, DovecotServer, SmtpServer
-from tests.test_mail_imap import deliver, imap_mailbox
-from tests.test_webhook_worker import rig as webhook_rig
-from tests.test_webhook_worker import wait_until
 
 rig = webhook_rig  # the fixture: a private Redis and a worker on the test database (PostgreSQL only)
 

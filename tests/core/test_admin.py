@@ -22,7 +22,7 @@ from conversations.services import (
 from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import customer_create, customer_field_values_set
 from helpdesk.models import ApiKey, User
-from helpdesk.services import api_key_authenticate, api_key_create, user_update
+from helpdesk.services import ApiKeyRefused, api_key_authenticate, api_key_create, user_update
 from mailboxes.models import Folder, Mailbox, MailboxFetchCursor, MailboxUser
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data, messages_text
@@ -155,7 +155,7 @@ def test_changelists_make_no_query_per_row(admin_client, admin, agent, mailbox, 
     assert len(more_rows) == len(one_row), [query["sql"] for query in more_rows]
 
 
-# The agent UI's models; tests/test_admin_permissions.py checks what agents see there.
+# The agent UI's models; tests/core/test_admin_permissions.py checks what agents see there.
 AGENT_MODELS = {"conversations.Conversation", "customers.Customer"}
 
 
@@ -312,7 +312,8 @@ def test_adding_an_api_key_shows_it_once(admin_client, agent):
         admin_url(ApiKey, "changelist"), {"action": "revoke_keys", "_selected_action": [api_key.pk]}
     )
     assert response.status_code == 302
-    assert api_key_authenticate(raw_key=raw_key) is None
+    with pytest.raises(ApiKeyRefused):
+        api_key_authenticate(raw_key=raw_key)
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
 

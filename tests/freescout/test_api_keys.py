@@ -8,7 +8,14 @@ import pytest
 from django.utils import timezone
 
 from helpdesk.models import ApiKey, User
-from helpdesk.services import api_key_authenticate, api_key_create, api_key_revoke, user_update
+from helpdesk.services import (
+    ApiKeyRefusal,
+    ApiKeyRefused,
+    api_key_authenticate,
+    api_key_create,
+    api_key_revoke,
+    user_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +36,9 @@ def test_lookup_accepts_the_key_and_nothing_near_it(agent):
     assert api_key_authenticate(raw_key=raw) == api_key
     assert api_key_authenticate(raw_key=f"  {raw}\n") == api_key
     for wrong in ["", raw[:8], raw[:-1], raw[:-1] + ("0" if raw[-1] != "0" else "1"), raw.upper(), raw + "0"]:
-        assert api_key_authenticate(raw_key=wrong) is None
+        with pytest.raises(ApiKeyRefused) as refused:
+            api_key_authenticate(raw_key=wrong)
+        assert refused.value.reason == ApiKeyRefusal.UNKNOWN
 
 
 def test_two_keys_with_the_same_prefix_are_told_apart(agent, admin):
@@ -46,10 +55,14 @@ def test_revoked_keys_and_keys_of_inactive_users_are_refused(agent):
     api_key, raw = api_key_create(user=agent)
     other, other_raw = api_key_create(user=agent)
     api_key_revoke(api_key=api_key)
-    assert api_key_authenticate(raw_key=raw) is None
+    with pytest.raises(ApiKeyRefused) as refused:
+        api_key_authenticate(raw_key=raw)
+    assert refused.value.reason == ApiKeyRefusal.REVOKED
     assert api_key_authenticate(raw_key=other_raw) == other
     user_update(user=agent, status=User.Status.DISABLED)
-    assert api_key_authenticate(raw_key=other_raw) is None
+    with pytest.raises(ApiKeyRefused) as refused:
+        api_key_authenticate(raw_key=other_raw)
+    assert refused.value.reason == ApiKeyRefusal.USER_DISABLED
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(agent):
