@@ -7,6 +7,7 @@ Redis. ``helpdesk.settings_production`` adds the hardening that a public deploym
 """
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "conversations",
     "webhooks",
     "freescout",
+    "liveagent",
     "demo",
 ]
 
@@ -169,6 +171,7 @@ HELPDESK_REDIS_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: Mapping[str, object]
 if CELERY_BROKER_URL == "filesystem://":
     # Embedded default: messages are files in the data directory, consumed by the one worker that
     # `make run` starts next to the web server (``celery worker --beat --pool solo``).
@@ -265,7 +268,13 @@ REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 # ``liveagent.plumbing.views``) and its error shape before views run (``helpdesk.dialects``), by prefix:
 HELPDESK_API_DIALECTS = {
     "/api/": "freescout.dialect.FREESCOUT",
+    "/liveagent/api/": "liveagent.dialect.LIVEAGENT",
 }
+
+# LiveAgent API v1 dates (``YYYY-MM-DD HH:MM:SS``, no offset) are written and read in this time zone.
+LIVEAGENT_TIME_ZONE = env.str("LIVEAGENT_TIME_ZONE", default="UTC")
+# The LiveAgent version ``GET /application/status`` claims (liveagent/application.py says why this one).
+LIVEAGENT_VERSION = env.str("LIVEAGENT_VERSION", default="4.47.0.0")
 
 
 # The public URL of this installation: absolute links in API responses, webhooks and emails.
@@ -273,10 +282,10 @@ HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000"
 HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 
 HELPDESK_CORS_ORIGINS = env.list("HELPDESK_CORS_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/(api|liveagent/api)/.*$"
 CORS_ALLOW_ALL_ORIGINS = HELPDESK_CORS_ORIGINS == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else HELPDESK_CORS_ORIGINS
-CORS_ALLOW_HEADERS = ["content-type", "authorization", "x-freescout-api-key", "x-smarticks-api-key"]
+CORS_ALLOW_HEADERS = ["content-type", "authorization", "x-freescout-api-key", "x-smarticks-api-key", "apikey"]
 CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
 
 # --- Logging ----------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""LiveAgent's dates: ``YYYY-MM-DD HH:MM:SS`` in the account's time zone (``settings.LIVEAGENT_TIME_ZONE``,
+UTC by default; LiveAgent's own default is GMT), with no offset written."""
+
+import functools
+import zoneinfo
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def time_zone() -> zoneinfo.ZoneInfo:
+    # Read on each call, so that a test's settings override applies.
+    return _zone(settings.LIVEAGENT_TIME_ZONE)
+
+
+def datetime_out(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # stored times are UTC (USE_TZ); a naive one can only be UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(time_zone()).strftime(DATETIME_FORMAT)
+
+
+def check_time_zone(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A misspelt zone would otherwise fail every LiveAgent request that writes a date, as a 500."""
+    name = settings.LIVEAGENT_TIME_ZONE
+    if name in zoneinfo.available_timezones():
+        return []
+    return [checks.Error(f"LIVEAGENT_TIME_ZONE {name!r} is not a known time zone.", id="liveagent.E001")]

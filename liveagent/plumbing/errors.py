@@ -1,0 +1,158 @@
+"""LiveAgent's error envelope, for every error, in the format the path asks for:
+
+{"response": {"status": "ERROR", "statuscode": <HTTP status>, "errormessage": "...", "debugmessage": ""}}
+
+``debugmessage`` carries at most the name of the parameter at fault (reference §1, "Errors"). Bad input is a
+400, never a 5xx: a 500 is left to Django (``helpdesk.dialects.handler500``) for real faults only."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from liveagent.plumbing.renderers import format_from_path, render
+
+logger = logging.getLogger(__name__)
+
+STATUS_MESSAGES = {
+    400: "Bad request.",
+    401: "Wrong or missing API key.",
+    403: "Not allowed for this API key.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "Request body too large.",
+    415: "Unsupported media type.",
+    429: "Too many requests.",
+    500: "Internal server error.",
+    503: "Service unavailable.",
+}
+
+
+def error_envelope(status: int, message: str | None = None, debug: str = "") -> dict[str, Any]:
+    return {
+        "response": {
+            "status": "ERROR",
+            "statuscode": status,
+            "errormessage": message or STATUS_MESSAGES.get(status, "Error."),
+            "debugmessage": debug,
+        }
+    }
+
+
+def error_http_response(path: str, status: int, message: str | None = None, debug: str = "") -> HttpResponse:
+    """The envelope outside DRF (request guards, unknown routes, 500s), in the format of ``path``."""
+    body, content_type = render(error_envelope(status, message, debug), format_from_path(path))
+    return HttpResponse(body, status=status, content_type=content_type)
+
+
+class InvalidParameter(exceptions.APIException):
+    """A request parameter the operation cannot take: 400, naming the parameter in ``debugmessage``."""
+
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class UnusableApiKey(exceptions.APIException):
+    """A key that exists but may not be used (revoked, its user disabled): LiveAgent's 400 "problem with the
+    API key", where a key that matches nothing is a 401."""
+
+    status_code = 400
+    default_code = "unusable_api_key"
+
+
+# --- The core's domain errors: the one place where they map ---------------------------------------------
+# helpdesk.errors (NotFound, NotAllowed, Conflict, Invalid) is being added to the core; until it exists only
+# Django's and DRF's exceptions map. A conflict (a duplicate name) is a 400 in LiveAgent (reference §1).
+_DOMAIN_STATUS = {"NotFound": 404, "NotAllowed": 403, "Conflict": 400, "Invalid": 400}
+try:
+    import helpdesk.errors as _domain_errors
+except ModuleNotFoundError as missing:
+    if missing.name != "helpdesk.errors":
+        raise
+    _domain_errors = None
+
+
+def _domain_status(exc: Exception) -> int | None:
+    for name, status in _DOMAIN_STATUS.items():
+        kind = getattr(_domain_errors, name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return status
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _first_error(detail: Any, path: str = "") -> tuple[str, str]:
+    """The first (parameter, message) of DRF's or Django's nested error detail."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            key = "" if key in ("non_field_errors", "__all__") else str(key)
+            return _first_error(value, f"{path}.{key}" if path and key else path or key)
+    if isinstance(detail, list):
+        for item in detail:
+            if item:
+                return _first_error(item, path)
+        return path, ""
+    return path, str(detail)
+
+
+def _invalid(detail: Any) -> tuple[str, str]:
+    parameter, message = _first_error(detail)
+    return (f"{parameter}: {message}" if parameter else message), parameter
+
+
+def _django_detail(exc: DjangoValidationError) -> Any:
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def _answer(status: int, message: str | None = None, debug: str = "", headers: dict | None = None) -> Response:
+    set_rollback()  # ATOMIC_REQUESTS: nothing a refused request did is kept
+    return Response(error_envelope(status, message, debug), status=status, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if (status := _domain_status(exc)) is not None:
+        return _answer(status, str(exc) or None, getattr(exc, "parameter", "") or "")
+    if isinstance(exc, DjangoValidationError):
+        message, parameter = _invalid(_django_detail(exc))
+        return _answer(400, message, parameter)
+    if isinstance(exc, Http404):
+        return _answer(404)
+    if isinstance(exc, DjangoPermissionDenied):
+        return _answer(403, str(exc) or None)
+    if isinstance(exc, RequestDataTooBig):
+        return _answer(413)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
+        return _answer(400, str(exc) or None)
+    if isinstance(exc, IntegrityError):
+        # Checks run first; what still reaches a unique constraint lost a race with another request.
+        logger.info("Integrity conflict answered 400: %s", exc)
+        return _answer(400, "Conflict with a concurrent change; nothing was written.")
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real fault: Django logs it and helpdesk.dialects.handler500 answers
+
+    headers = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait))
+    if isinstance(exc, InvalidParameter):
+        return _answer(400, str(exc.detail), exc.parameter, headers)
+    if isinstance(exc, exceptions.ValidationError):
+        message, parameter = _invalid(exc.detail)
+        return _answer(exc.status_code, message, parameter, headers)
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return _answer(exc.status_code, "Missing API key: send it as the apikey parameter or header.", "", headers)
+    return _answer(exc.status_code, str(exc.detail) if isinstance(exc.detail, str) else None, "", headers)
