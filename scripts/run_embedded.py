@@ -34,21 +34,32 @@ def remembered(name: str, make) -> str:
     return path.read_text().strip()
 
 
-def main() -> None:
+def first_run() -> tuple[str, str]:
+    """Migrates, creates the admin and the demo data once; returns the admin's password and API key. Values
+    are passed as ``--option=value`` (and the email after ``--``), so that none, whatever its first
+    character, is taken for an option."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
     password = remembered("admin-password", lambda: secrets.token_urlsafe(12))
-    manage("bootstrap", "--email", ADMIN_EMAIL, "--password", password, "--first-name", "Ada", "--last-name", "Admin")
+    manage("bootstrap", f"--email={ADMIN_EMAIL}", f"--password={password}", "--first-name=Ada", "--last-name=Admin")
     if not (DATA_DIR / "demo-loaded").exists():
         manage("seed_demo")
         (DATA_DIR / "demo-loaded").touch()
-    api_key = remembered("admin-api-key", lambda: manage("create_api_key", ADMIN_EMAIL, capture=True).splitlines()[-1])
+    api_key = remembered(
+        "admin-api-key", lambda: manage("create_api_key", "--", ADMIN_EMAIL, capture=True).splitlines()[-1]
+    )
+    return password, api_key
+
+
+def main() -> None:
+    password, api_key = first_run()
 
     print(
         f"\n  Helpdesk is starting on http://{ADDRESS}/\n"
         f"  Admin:   http://{ADDRESS}/admin/   login {ADMIN_EMAIL} / {password}\n"
         f"  API:     http://{ADDRESS}/api/     key   {api_key}\n"
-        f"  Try:     curl -H 'X-FreeScout-API-Key: {api_key}' http://{ADDRESS}/api/conversations\n",
+        f"  Try:     curl -H 'X-FreeScout-API-Key: {api_key}' http://{ADDRESS}/api/conversations\n"
+        f"  LiveAgent API v1: curl 'http://{ADDRESS}/liveagent/api/application/status?apikey={api_key}'\n",
         flush=True,
     )
     worker = subprocess.Popen(

@@ -71,3 +71,17 @@ def test_create_api_key_refuses_unknown_and_inactive_users(agent):
     with pytest.raises(CommandError):
         run("create_api_key", agent.email)
     assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize("password", ["-Hzg3cWweKbZeiBH", "--x", "with space", "qu'o\"te", "-", "--password"])
+def test_bootstrap_takes_any_password_even_as_a_separate_argument(password):
+    """Issue 21: a password starting with "-" was read by argparse as an option."""
+    run("bootstrap", "--email", "boss@example.com", "--password", password, "--first-name", "-Ada")
+    user = User.objects.get()
+    assert user.check_password(password)
+    assert user.first_name == "-Ada"
+
+
+def test_bootstrap_takes_the_joined_form():
+    run("bootstrap", "--email=boss@example.com", "--password=-a=b")
+    assert User.objects.get().check_password("-a=b")
