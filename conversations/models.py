@@ -1,4 +1,5 @@
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,9 @@ from django.utils import timezone
 from customers.models import Customer
 from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import CustomField, Folder, Mailbox
+
+if TYPE_CHECKING:
+    from helpdesk.models import User
 
 SUBJECT_SORT_LENGTH = 255
 
@@ -125,10 +129,12 @@ class Conversation(models.Model):
     # Published customer and agent messages; kept by the services that add and remove threads.
     threads_count = models.PositiveIntegerField(default=0)
     imported = models.BooleanField(default=False)
-    starred_by = models.ManyToManyField(
+    starred_by: "models.ManyToManyField[User, ConversationStar]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ConversationStar", related_name="starred_conversations", blank=True
     )
-    tags = models.ManyToManyField("Tag", through="ConversationTag", related_name="conversations", blank=True)
+    tags: "models.ManyToManyField[Tag, ConversationTag]" = models.ManyToManyField(
+        "Tag", through="ConversationTag", related_name="conversations", blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

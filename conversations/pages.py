@@ -87,6 +87,7 @@ TIMELOG_COLUMNS = (
     "updated_at",
 )
 ATTACHMENT_COLUMNS = ("id", "thread_id", "token", "file_name", "mime_type", "size")
+TAG_COLUMNS = ("conversation_id", "tag_id", "tag__name")
 
 
 class UserShort(NamedTuple):
@@ -132,7 +133,9 @@ class PageContext:
     now: datetime.datetime = field(default_factory=timezone.now)
 
     def author(self, user_id: int | None, customer_id: int | None) -> UserShort | CustomerShort | None:
-        return self.users.get(user_id) if user_id is not None else self.customers.get(customer_id)
+        if user_id is not None:
+            return self.users.get(user_id)
+        return self.customers.get(customer_id) if customer_id is not None else None
 
     def custom_field_values(self, conversation: dict) -> list[tuple[CustomField, str]]:
         """Every custom field of the conversation's mailbox with its newest value ("" when unset)."""
@@ -170,9 +173,7 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
         customer_ids |= {t[k] for t in threads for k in ("customer_id", "created_by_customer_id")}
     if "tags" in embed:
         context.tags = _group(
-            ConversationTag.objects.filter(conversation_id__in=ids)
-            .order_by("tag_id")
-            .values("conversation_id", "tag_id", "tag__name"),
+            ConversationTag.objects.filter(conversation_id__in=ids).order_by("tag_id").values(*TAG_COLUMNS),
             "conversation_id",
         )
     if "timelogs" in embed:
@@ -271,10 +272,10 @@ def line_item_text(thread: dict, context: PageContext) -> str:
     match thread["action_type"]:
         case Thread.Action.CHANGED_STATUS:
             return f"{who} marked as {str(data.get('status', thread['status'])).capitalize()}"
-        case Thread.Action.CHANGED_ASSIGNEE if assignee is None:
-            return f"{who} unassigned the conversation"
-        case Thread.Action.CHANGED_ASSIGNEE:
+        case Thread.Action.CHANGED_ASSIGNEE if assignee is not None:
             return f"{who} assigned to {assignee.full_name}"
+        case Thread.Action.CHANGED_ASSIGNEE:
+            return f"{who} unassigned the conversation"
         case Thread.Action.MOVED_FROM_MAILBOX:
             return f"{who} moved the conversation from {data.get('from_mailbox_name') or 'another mailbox'}"
         case Thread.Action.CHANGED_CUSTOMER:

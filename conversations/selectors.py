@@ -1,9 +1,10 @@
 """Reads of conversations, always scoped to what a user may see."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 
 from conversations.models import Conversation, ConversationStar
 from helpdesk.db import model_columns, read_rows, values_from_rows
@@ -25,20 +26,21 @@ def conversations_in_folder(*, queryset: QuerySet[Conversation], folder: Folder)
     if folder.type == Folder.Type.MINE:
         return queryset.filter(assignee_id=folder.user_id, state=Conversation.State.PUBLISHED)
     if folder.type == Folder.Type.STARRED:
-        starred = ConversationStar.objects.filter(user_id=folder.user_id).values("conversation_id")
+        starred = ConversationStar.objects.filter(user=folder.user_id).values("conversation_id")
         return queryset.filter(pk__in=starred)
     return queryset.filter(folder=folder)
 
 
 def _tallied_where(
     *, user: User, mailbox_ids: list[int] | None, statuses: list[str] | None, states: list[str] | None
-) -> tuple[str, list]:
+) -> tuple[str, list[object]]:
     """The conditions of a listing by mailbox, status and state (None: any) of what ``user`` may see, as
     SQL for the conversation table or the tally (same column names). Written out, one text per shape with
     arrays as parameters: the ORM would spend longer compiling these statements than PostgreSQL spends
     answering them. A single value is compared with ``=``, not ``= ANY``: PostgreSQL before 17 does not
     read an index in order past an array condition on one of its columns."""
-    sql, params = ["TRUE"], []
+    sql: list[str] = ["TRUE"]
+    params: list[object] = []
     if not user.is_admin:
         accessible, accessible_params = mailboxes_accessible_by(user=user).values("pk").query.sql_with_params()
         sql.append(f"mailbox_id IN ({accessible})")
@@ -87,12 +89,14 @@ class TalliedConversations:
     def page(self, offset: int, limit: int) -> tuple[int, list[dict]]:
         """``(total, rows)``: each row carries the total (the tally's sum, computed once); a page with no
         rows (past the last) asks the tally alone."""
-        scope = {"user": self.user, "mailbox_ids": self.mailbox_ids, "statuses": self.statuses, "states": self.states}
         if not self.user.is_active:
             return 0, []
-        where, params = _tallied_where(**scope)
+        where, params = _tallied_where(
+            user=self.user, mailbox_ids=self.mailbox_ids, statuses=self.statuses, states=self.states
+        )
         quote, direction = connection.ops.quote_name, "DESC" if self.descending else "ASC"
-        order = quote(Conversation._meta.get_field(self.order_by).column)
+        # ``order_by`` names a column of the conversation table (``conversation_listing``).
+        order = quote(cast(Field, Conversation._meta.get_field(self.order_by)).column)
         sql = (
             f"SELECT ({_TALLY_SUM.format(where=where)}), {model_columns(Conversation, 'c', self.columns)}"  # noqa: S608
             f" FROM {Conversation._meta.db_table} c WHERE {where}"
@@ -100,7 +104,7 @@ class TalliedConversations:
         )
         rows = read_rows(sql, [*params, *params, limit, offset])
         if not rows:
-            return conversations_tally(**scope), []
+            return read_rows(_TALLY_SUM.format(where=where), params)[0][0], []
         values = values_from_rows((row[1:] for row in rows), Conversation, self.columns)
         # The statement selects exactly these columns.
         return rows[0][0], [dict(zip(self.columns, row, strict=False)) for row in values]

@@ -1,8 +1,8 @@
 """Writes for customers. Callers pass plain values; lists are ``(value, type)`` pairs."""
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -19,8 +19,13 @@ from customers.models import (
     CustomerSocialProfile,
     CustomerWebsite,
 )
+from customers.selectors import customer_emails_taken
+from helpdesk.errors import Conflict, Invalid, fields_under
+from helpdesk.fields import FieldDefinition
 from webhooks.models import Event
 from webhooks.services import event_emit
+
+FieldT = TypeVar("FieldT", bound=FieldDefinition)
 
 CUSTOMER_FIELDS = frozenset(
     {
@@ -65,7 +70,7 @@ def company_get_or_create(*, name: str) -> Company | None:
 def company_update(*, company: Company, name: str) -> Company:
     name = (name or "").strip()
     if Company.objects.filter(name__iexact=name).exclude(pk=company.pk).exists():
-        raise ValidationError({"name": ValidationError(f"A company named {name!r} already exists.", code="conflict")})
+        raise Conflict({"name": f"A company named {name!r} already exists."})
     company.name = name
     company.updated_at = timezone.now()
     _row_clean(company, "name")
@@ -79,7 +84,7 @@ def _row_clean(row, argument: str) -> None:
         row.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         messages = [f"{field}: {text}" for field, texts in error.message_dict.items() for text in texts]
-        raise ValidationError({argument: messages}) from None
+        raise Invalid({argument: messages}) from None
 
 
 def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]], argument: str = "emails") -> None:
@@ -87,14 +92,12 @@ def _emails_add(*, customer: Customer, emails: Iterable[tuple[str, str]], argume
         try:
             email = email_normalise(value)
         except ValidationError:
-            raise ValidationError({f"{argument}[{index}]": "Enter a valid email address."}) from None
+            raise Invalid({f"{argument}[{index}]": "Enter a valid email address."}) from None
         owner_id = CustomerEmail.objects.filter(email=email).values_list("customer_id", flat=True).first()
         if owner_id == customer.pk:
             continue
         if owner_id is not None:
-            # The code goes on the message: a dict's own code is dropped by ValidationError.
-            conflict = ValidationError(f"{email} already belongs to another customer.", code="conflict")
-            raise ValidationError({f"{argument}[{index}]": conflict})
+            raise Conflict({f"{argument}[{index}]": f"{email} already belongs to another customer."})
         row = CustomerEmail(customer=customer, email=email, type=email_type or CustomerEmail.Type.WORK)
         _row_clean(row, f"{argument}[{index}]")
         row.save()
@@ -143,7 +146,7 @@ def customer_create(
     if created_at is not None:
         customer.created_at = customer.updated_at = created_at
     if not customer.first_name and not emails and not phones:
-        raise ValidationError({"first_name": "A customer needs a first name, an email or a phone number."})
+        raise Invalid({"first_name": "A customer needs a first name, an email or a phone number."})
     customer.full_clean(exclude=["company"])
     customer.save()
     _emails_add(customer=customer, emails=emails)
@@ -152,6 +155,20 @@ def customer_create(
     _websites_add(customer=customer, websites=websites)
     event_emit(event=Event.CUSTOMER_CREATED, customer=customer)
     return customer
+
+
+@transaction.atomic
+def customer_create_unless_known(*, emails: Sequence[tuple[str, str]] = (), **fields: Any) -> Customer:
+    """``customer_create`` for a client that may not know the customer exists yet: when every address
+    given already belongs to a customer, a ``Conflict`` and no new customer; among new addresses, one that
+    is taken stays with its owner and the new customer goes without it."""
+    given = {value.strip().lower() for value, _ in emails}
+    taken = customer_emails_taken(emails=sorted(given))
+    if given and taken == given:
+        raise Conflict({"emails": "A customer with " + ", ".join(sorted(taken)) + " already exists."})
+    return customer_create(
+        emails=[(value, kind) for value, kind in emails if value.strip().lower() not in taken], **fields
+    )
 
 
 def customer_find_by_email(*, email: str) -> Customer | None:
@@ -171,15 +188,39 @@ def customer_get_or_create_by_email(*, email: str, **fields: Any) -> tuple[Custo
     return customer_create(emails=[(email, CustomerEmail.Type.WORK)], **fields), True
 
 
+def field_values_clean(
+    *, fields: Mapping[int, FieldT], values: Sequence[tuple[int, object]], unknown: str
+) -> dict[FieldT, str]:
+    """The text to store for each value given as ``(field id, value)``, by field; a field given twice keeps
+    its last value. Every id is checked before any value: ``Invalid`` at ``[i].id`` for an id that is not in
+    ``fields`` (the message is ``unknown`` with ``{id}`` filled in), at ``[i].value`` for a value its field
+    refuses, ``i`` the value's position. Shared by customer fields and the mailboxes' custom fields."""
+    for index, (field_id, _) in enumerate(values):
+        if field_id not in fields:
+            raise Invalid({f"[{index}].id": unknown.format(id=field_id)})
+    last = {field_id: index for index, (field_id, _) in enumerate(values)}
+    cleaned = {}
+    for field_id, index in last.items():
+        with fields_under(f"[{index}].value"):
+            cleaned[fields[field_id]] = fields[field_id].value_clean(values[index][1])
+    return cleaned
+
+
 @transaction.atomic
-def customer_field_values_set(*, customer: Customer, values: dict[CustomerField, object]) -> None:
-    """Replaces the values of the given fields; an empty value clears the field."""
-    for field, value in values.items():
-        try:
-            text = field.value_clean(value)
-        except ValidationError as error:
-            # Keyed by field id, so that callers can name the value in their own terms.
-            raise ValidationError({str(field.pk): error.messages}) from None
+def customer_field_values_set(
+    *, customer: Customer, values: Mapping[CustomerField, object] | Sequence[tuple[int, object]]
+) -> None:
+    """Replaces the values of the given fields, given by field or as ``(field id, value)`` pairs; an empty
+    value clears the field. Errors are named ``customer_fields[i].id`` or ``customer_fields[i].value`` (see
+    ``field_values_clean``), and nothing is written then."""
+    if isinstance(values, Mapping):
+        fields, pairs = {field.pk: field for field in values}, [(field.pk, value) for field, value in values.items()]
+    else:
+        pairs = list(values)
+        fields = CustomerField.objects.in_bulk([field_id for field_id, _ in pairs])
+    with fields_under("customer_fields"):
+        cleaned = field_values_clean(fields=fields, values=pairs, unknown="No customer field {id}.")
+    for field, text in cleaned.items():
         CustomerFieldValue.objects.filter(customer=customer, field=field).delete()
         if text != "":
             CustomerFieldValue.objects.create(customer=customer, field=field, value=text)
@@ -202,18 +243,18 @@ def customer_resolve(
     if id is not None:
         customer = Customer.objects.filter(pk=id).first()
         if customer is None:
-            raise ValidationError({"id": f"No customer with id {id}."})
+            raise Invalid({"id": f"No customer with id {id}."})
         return customer, False
     if email:
         try:
             email = email_normalise(email)
         except ValidationError:
-            raise ValidationError({"email": "Enter a valid email address."}) from None
+            raise Invalid({"email": "Enter a valid email address."}) from None
         customer = customer_find_by_email(email=email)
         if customer is not None:
             return customer, False
     if not (email or first_name or phone):
-        raise ValidationError({"email": "A customer needs an id, an email, a first name or a phone number."})
+        raise Invalid({"email": "A customer needs an id, an email, a first name or a phone number."})
     customer = customer_create(
         first_name=first_name,
         last_name=last_name,
@@ -239,7 +280,7 @@ def customer_update(
     """Changes what is given and leaves the rest. A list (``emails``, ``phones``, ``social_profiles``,
     ``websites``) replaces the customer's; ``None`` keeps it. ``emails_add`` adds addresses and is ignored
     when ``emails`` is given. ``phone_add`` adds a work phone unless the customer has one with the same
-    digits. An address owned by another customer is a ``ValidationError`` with code ``conflict``.
+    digits. An address owned by another customer is a ``Conflict``.
     Emits one ``customer.updated``."""
     if unknown := set(fields) - CUSTOMER_FIELDS:
         raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
@@ -257,7 +298,7 @@ def customer_update(
             try:
                 kept[email_normalise(value)] = email_type or CustomerEmail.Type.WORK
             except ValidationError:
-                raise ValidationError({f"emails[{index}]": "Enter a valid email address."}) from None
+                raise Invalid({f"emails[{index}]": "Enter a valid email address."}) from None
         customer.emails.exclude(email__in=kept).delete()
         for email, email_type in kept.items():
             customer.emails.filter(email=email).exclude(type=email_type).update(type=email_type)
@@ -291,8 +332,7 @@ def _customer_field_save(field: CustomerField) -> None:
     if field.options in ("", None) or (field.type != CustomerField.Type.DROPDOWN and field.options == {}):
         field.options = {}
     if CustomerField.objects.filter(name__iexact=field.name).exclude(pk=field.pk).exists():
-        conflict = ValidationError(f"A customer field named {field.name!r} already exists.", code="conflict")
-        raise ValidationError({"name": conflict})
+        raise Conflict({"name": f"A customer field named {field.name!r} already exists."})
     field.full_clean(validate_unique=False, validate_constraints=False)
     field.save()
 

@@ -9,7 +9,7 @@ items end each timeline, as if the team had triaged the queue this morning.
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,8 +43,9 @@ DROPDOWN, DATE, NUMBER = CustomField.Type.DROPDOWN, CustomField.Type.DATE, Custo
 SINGLELINE, MULTILINE = CustomField.Type.SINGLELINE, CustomField.Type.MULTILINE
 FieldDefinitionT = TypeVar("FieldDefinitionT", CustomField, CustomerField)
 
-# Insertion order is creation order: Support is the first mailbox.
-MAILBOXES = {
+# Insertion order is creation order: Support is the first mailbox. Mailboxes, agents and customers are the
+# keyword arguments of the services that create them (an agent's "mailboxes" are the ones it is granted).
+MAILBOXES: dict[str, dict[str, Any]] = {
     "support": {
         "name": "Support",
         "email": SUPPORT_EMAIL,
@@ -63,7 +64,7 @@ MAILBOXES = {
     },
 }
 
-AGENTS = {
+AGENTS: dict[str, dict[str, Any]] = {
     "emma": {
         "email": "emma.clarke@example.com",
         "first_name": "Emma",
@@ -106,7 +107,7 @@ def _address(city: str, state: str, zip_code: str, country: str, street: str) ->
 NORTHWIND = _address("Chicago", "IL", "60606", "US", "233 S Wacker Dr, Suite 4100")
 # The tables below are laid out by hand, one customer or conversation per block, to be read as data.
 # fmt: off
-CUSTOMERS = {
+CUSTOMERS: dict[str, dict[str, Any]] = {
     "olivia": {
         "first_name": "Olivia", "last_name": "Bennett", "company": "Northwind Traders",
         "job_title": "Operations Manager",
@@ -196,7 +197,7 @@ CUSTOMER_FIELDS = [
     ("Seats", NUMBER, {}),
     ("Account notes", MULTILINE, {}),
 ]
-CUSTOMER_FIELD_VALUES = {
+CUSTOMER_FIELD_VALUES: dict[str, dict[str, object]] = {
     "olivia": {"Account ID": "NW-1042", "Plan": "3", "Customer since": "2021-03-15", "Seats": 40},
     "marcus": {"Account ID": "NW-1042", "Plan": "3"},
     "hannah": {"Account ID": "BS-2210", "Plan": "2", "Seats": 8, "Account notes": "Invoices in EUR.\nNeeds VAT ID."},

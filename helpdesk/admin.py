@@ -1,7 +1,8 @@
 """The admin for admins. It is one more client of the services: users and API keys are written through
 ``helpdesk.services``, never by saving the model form."""
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -28,6 +29,11 @@ USER_CHANGE_FIELDS = frozenset({"first_name", "last_name", "email", "role", "sta
 # Permissions follow the user's role (``helpdesk.permissions``); users have no groups to put in one.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
+
+
+def admin_user(request: HttpRequest) -> User:
+    """The signed-in user of an admin request: the admin site lets in only active staff, never anonymous."""
+    return cast(User, request.user)
 
 
 def adopt(obj: models.Model, saved: models.Model) -> None:
@@ -109,7 +115,8 @@ class UserAddForm(PasswordFieldsMixin, forms.ModelForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.password_validate(User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", "")))
         return cleaned
 
@@ -134,9 +141,10 @@ class UserChangeForm(PasswordFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Deleting users (which frees their email and reassigns their work) is not the admin's to do.
         if self.instance.status != User.Status.DELETED:
-            self.fields["status"].choices = [
-                choice for choice in self.fields["status"].choices if choice[0] != User.Status.DELETED
-            ]
+            # A model field with choices has a ChoiceField, whose choices Django keeps as (value, label) pairs.
+            status = cast(forms.ChoiceField, self.fields["status"])
+            choices = cast("Iterable[tuple[str, str]]", status.choices)
+            status.choices = [choice for choice in choices if choice[0] != User.Status.DELETED]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
@@ -145,7 +153,8 @@ class UserChangeForm(PasswordFieldsMixin, forms.ModelForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         is_self = self.current_user is not None and self.instance.pk == self.current_user.pk
         demoted = cleaned.get("role", User.Role.ADMIN) != User.Role.ADMIN
         disabled = cleaned.get("status", User.Status.ACTIVE) != User.Status.ACTIVE
@@ -188,7 +197,8 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = self.add_form
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.current_user = request.user
+        if issubclass(form, UserChangeForm):
+            form.current_user = admin_user(request)
         return form
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
@@ -257,7 +267,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["revoke_keys"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str | list[str] | tuple[str, ...]]:
         if obj is None:
             return ["user", "name"]
         return ["key_prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]

@@ -4,18 +4,23 @@ instances as the ORM would."""
 import functools
 import json
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import JSONField, Model
+
+if TYPE_CHECKING:
+    from helpdesk.postgresql.base import DatabaseWrapper as PostgreSQLDatabaseWrapper
 
 
 def read_rows(sql: str, params: Sequence = ()) -> list[tuple]:
     """All rows of a statement written out once (``%s`` parameters), through the PostgreSQL backend's
     ``binary_cursor``, elsewhere Django's cursor. Values come as a plain cursor gives them: convert them
     with ``values_from_rows`` or ``instances_from_rows``."""
-    with connection.binary_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    # On PostgreSQL the settings always use ``helpdesk.postgresql``'s backend, which has ``binary_cursor``.
+    postgresql = connection.vendor == "postgresql"
+    with cast("PostgreSQLDatabaseWrapper", connection).binary_cursor() if postgresql else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

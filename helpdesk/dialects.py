@@ -76,7 +76,7 @@ class ApiRequestGuard:
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     dialect = dialect_for(request.path)
     if dialect is None:
-        return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+        return defaults.page_not_found(request, exception)
     return dialect.error_response(request, 404)
 
 

@@ -112,7 +112,7 @@ def outbox_claim_next(queryset: QuerySet[Item]) -> Item | None:
         if item is None:
             return None
         item.locked_until = outbox_lease_until()
-        type(item).objects.filter(pk=item.pk).update(locked_until=item.locked_until)
+        type(item)._default_manager.filter(pk=item.pk).update(locked_until=item.locked_until)
         return item
 
 
@@ -133,7 +133,7 @@ def outbox_finish(
         changes.update(status=OutboxStatus.FAILED, finished_at=now)
     else:
         changes.update(next_attempt_at=now + delay)
-    updated = type(item).objects.filter(pk=item.pk, locked_until=item.locked_until).update(**changes)
+    updated = type(item)._default_manager.filter(pk=item.pk, locked_until=item.locked_until).update(**changes)
     if not updated:
         logger.warning("%s %s: lease lost before the outcome was recorded", type(item).__name__, item.pk)
         return None
@@ -144,7 +144,7 @@ def outbox_finish(
 
 def outbox_reset(item: OutboxItem) -> None:
     """Makes a finished row due again now (manual redelivery); its attempt history stays."""
-    type(item).objects.filter(pk=item.pk).update(
+    type(item)._default_manager.filter(pk=item.pk).update(
         status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), locked_until=None, finished_at=None
     )
     item.refresh_from_db()

@@ -1,5 +1,7 @@
 """Reads of users and API keys."""
 
+from typing import cast
+
 from helpdesk.db import IdsRead, instances_from_rows, model_columns, read_rows
 from helpdesk.models import ApiKey, User
 
@@ -14,8 +16,10 @@ def api_keys_by_prefix(*, prefix: str) -> list[ApiKey]:
         f"SELECT {model_columns(ApiKey, 'k')}, {model_columns(User, 'u')} FROM {ApiKey._meta.db_table} k"  # noqa: S608
         f" JOIN {User._meta.db_table} u ON u.id = k.user_id WHERE k.prefix = %s"
     )
-    keys = []
+    keys: list[ApiKey] = []
+    # One instance of each model asked for, in that order.
     for key, user in instances_from_rows(read_rows(sql, [prefix]), ApiKey, User):
-        key.user = user
-        keys.append(key)
+        api_key = cast(ApiKey, key)
+        api_key.user = cast(User, user)
+        keys.append(api_key)
     return keys

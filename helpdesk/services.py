@@ -7,10 +7,10 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk.errors import Conflict, Invalid
 from helpdesk.models import ApiKey, Counter, User
 from helpdesk.selectors import api_keys_by_prefix
 
@@ -23,9 +23,8 @@ USER_PROFILE_FIELDS = (
 )
 
 
-class UserEmailTaken(ValidationError):
-    """Another user (not deleted) has this address. A ``ValidationError`` keyed by ``email``, so callers
-    that only know ``ValidationError`` keep working; the API answers it with 409."""
+class UserEmailTaken(Conflict):
+    """Another user (not deleted) has this address."""
 
     def __init__(self) -> None:
         super().__init__({"email": "A user with this email already exists."})
@@ -112,7 +111,7 @@ def user_update(*, user: User, **fields: Any) -> User:
     )
     if leaves_admins and _is_last_active_admin(user):
         key = "role" if fields.get("role", User.Role.ADMIN) != User.Role.ADMIN else "status"
-        raise ValidationError({key: "The last active admin must stay an active admin."})
+        raise Invalid({key: "The last active admin must stay an active admin."})
     became_admin = fields.get("role") == User.Role.ADMIN and not user.is_admin
     for name, value in fields.items():
         setattr(user, name, value)
@@ -168,18 +167,18 @@ def user_delete(*, user: User, by_user: User | None, reassign: dict[int, User | 
     if user.status == User.Status.DELETED:
         return user
     if _is_last_active_admin(user):
-        raise ValidationError("The last active admin cannot be deleted.")
+        raise Invalid("The last active admin cannot be deleted.")
     mailboxes = Mailbox.objects.in_bulk(list(reassign))
     for mailbox_id, assignee in reassign.items():
         key = f"reassign[{mailbox_id}]"
         if mailbox_id not in mailboxes:
-            raise ValidationError({key: f"No mailbox with id {mailbox_id}."})
+            raise Invalid({key: f"No mailbox with id {mailbox_id}."})
         if assignee is None:
             continue
         if assignee.pk == user.pk:
-            raise ValidationError({key: "Cannot reassign to the user being deleted."})
+            raise Invalid({key: "Cannot reassign to the user being deleted."})
         if not mailbox_accessible_by(user=assignee, mailbox_id=mailbox_id):
-            raise ValidationError({key: f"{assignee.email} has no access to mailbox {mailboxes[mailbox_id].name}."})
+            raise Invalid({key: f"{assignee.email} has no access to mailbox {mailboxes[mailbox_id].name}."})
     for conversation in Conversation.objects.filter(assignee=user).order_by("pk"):
         conversation_assign(conversation=conversation, assignee=reassign.get(conversation.mailbox_id), by_user=by_user)
     for timelog in Timelog.objects.filter(user=user, finished=False):

@@ -16,7 +16,7 @@ from sqids import Sqids
 ALPHABET = "k3v8q1zjx5wr0tnp7yc2hfg6mbs9ldea4uio"
 MIN_LENGTH = 8
 
-_sqids = Sqids(alphabet=ALPHABET, min_length=MIN_LENGTH, blocklist=set())
+_sqids = Sqids(alphabet=ALPHABET, min_length=MIN_LENGTH, blocklist=[])
 
 
 class Kind(IntEnum):

@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from helpdesk.fields import FieldDefinition, FieldType
+
+if TYPE_CHECKING:
+    from helpdesk.models import User
 
 
 class Mailbox(models.Model):
@@ -49,7 +54,9 @@ class Mailbox(models.Model):
     in_validate_cert = models.BooleanField(default=True)
     in_imap_folders = models.TextField(default="INBOX", help_text="Comma-separated IMAP folders to fetch.")
 
-    users = models.ManyToManyField(settings.AUTH_USER_MODEL, through="MailboxUser", related_name="mailboxes")
+    users: "models.ManyToManyField[User, MailboxUser]" = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="MailboxUser", related_name="mailboxes"
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

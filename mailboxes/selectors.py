@@ -103,7 +103,7 @@ def folder_navigation(*, user: User) -> list[tuple[Mailbox, list[tuple[Folder, i
         .order_by("mailbox_id", "type", "id")
     )
     counts = folder_counts(folders=folders)
-    order = {Folder.Type.MINE: 0, Folder.Type.UNASSIGNED: 1}
+    order: dict[int, int] = {Folder.Type.MINE: 0, Folder.Type.UNASSIGNED: 1}
     by_mailbox: dict[int, list[tuple[Folder, int, int]]] = {mailbox.pk: [] for mailbox in mailboxes}
     for folder in sorted(folders, key=lambda f: (order.get(f.type, 2), f.type)):
         by_mailbox[folder.mailbox_id].append((folder, *counts[folder.pk]))

@@ -7,12 +7,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from helpdesk.errors import Conflict, Invalid
 from helpdesk.models import User
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
-
-# The code of a ValidationError that refuses a write because of what exists (a name or address taken, a
-# webhook depending on the mailbox): the API answers 409 rather than 400.
-CONFLICT = "conflict"
 
 MAILBOX_FIELDS = frozenset(
     f.name for f in Mailbox._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
@@ -46,7 +43,7 @@ def folders_ensure_for_user(*, user: User) -> None:
 def _mailbox_validate(mailbox: Mailbox) -> None:
     mailbox.full_clean(validate_unique=False, validate_constraints=False)
     if Mailbox.objects.filter(email__iexact=mailbox.email).exclude(pk=mailbox.pk).exists():
-        raise ValidationError({"email": ValidationError("Another mailbox already uses this address.", code=CONFLICT)})
+        raise Conflict({"email": "Another mailbox already uses this address."})
 
 
 @transaction.atomic
@@ -106,13 +103,7 @@ def mailbox_delete(*, mailbox: Mailbox) -> None:
     filtered = Webhook.objects.filter(pk__in=Webhook.objects.filter(mailboxes=mailbox).values("pk"))
     if only_here := list(filtered.annotate(count=Count("mailboxes")).filter(count=1).values_list("pk", flat=True)):
         ids = ", ".join(str(pk) for pk in only_here)
-        raise ValidationError(
-            {
-                "mailbox": ValidationError(
-                    f"Webhooks {ids} listen to this mailbox only: change or delete them first.", code=CONFLICT
-                )
-            }
-        )
+        raise Conflict({"mailbox": f"Webhooks {ids} listen to this mailbox only: change or delete them first."})
 
     # Fetched before the first delete: SQLite cannot delete from a table while a cursor reads it.
     for conversation in list(Conversation.objects.filter(mailbox=mailbox).order_by("id")):
@@ -130,9 +121,7 @@ def _custom_field_validate(field: CustomField) -> None:
     field.full_clean(exclude=["mailbox"], validate_unique=False, validate_constraints=False)
     duplicate = CustomField.objects.filter(mailbox_id=field.mailbox_id, name__iexact=field.name).exclude(pk=field.pk)
     if duplicate.exists():
-        raise ValidationError(
-            {"name": ValidationError("This mailbox already has a field of this name.", code=CONFLICT)}
-        )
+        raise Conflict({"name": "This mailbox already has a field of this name."})
 
 
 def _custom_field_values_check(field: CustomField, *, changed: set[str], previous_type: str) -> None:
@@ -143,13 +132,13 @@ def _custom_field_values_check(field: CustomField, *, changed: set[str], previou
         return
     values = field.values.values_list("value", flat=True).distinct()
     if previous_type == CustomField.Type.DROPDOWN and field.type != previous_type and values.exists():
-        raise ValidationError({"type": "Conversations hold values of this dropdown: its type cannot change."})
+        raise Invalid({"type": "Conversations hold values of this dropdown: its type cannot change."})
     for value in values:
         try:
             field.value_clean(value)
         except ValidationError:
             path = "options" if field.type == CustomField.Type.DROPDOWN and "options" in changed else "type"
-            raise ValidationError(
+            raise Invalid(
                 {path: f"Conversations hold the value {value!r}, which the changed field would not accept."}
             ) from None
 

@@ -1,6 +1,7 @@
 import contextlib
 import json
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,14 +12,29 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, admin_user, adopt
 from webhooks import services
 from webhooks.delivery import delivery_redeliver, webhook_ping
 from webhooks.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from webhooks.selectors import last_run_error, webhooks_for_output
 from webhooks.services import webhook_url_validate
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 RECENT_DELIVERIES = 20
+
+
+class LastRun(TypedDict):
+    """What ``webhooks_for_output`` annotates a webhook with: its latest attempt."""
+
+    last_run_time: datetime | None
+    last_run_status: int | None
+    last_run_error: str | None
+
+
+class DeliveriesTotal(TypedDict):
+    deliveries_total: int
 
 
 class WebhookForm(forms.ModelForm):
@@ -50,7 +66,7 @@ class RecentDeliveriesFormSet(BaseInlineFormSet):
 
 class DeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookDelivery
-    fields = ["event", "status", "attempts_count", "next_attempt_at", "created_at", "finished_at"]
+    fields = ("event", "status", "attempts_count", "next_attempt_at", "created_at", "finished_at")
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
     show_change_link = True
@@ -86,10 +102,10 @@ class WebhookAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         "updated_at",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str]:
-        fields = ["url", "events", "mailboxes", "enabled"]
+    def get_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str | list[str] | tuple[str, ...]]:
         # The secret is made when the row is saved, so the add page has none to show yet.
-        return fields if obj is None else [*fields, *self.readonly_fields]
+        readonly = () if obj is None else self.readonly_fields
+        return ["url", "events", "mailboxes", "enabled", *readonly]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Webhook | None = None) -> list[str]:
         return [] if obj is None else self.readonly_fields
@@ -110,7 +126,7 @@ class WebhookAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         return ", ".join(obj.events)
 
     @admin.display(description="Last attempt", ordering="last_run_time")
-    def last_attempt(self, obj: Webhook) -> str:
+    def last_attempt(self, obj: "WithAnnotations[Webhook, LastRun]") -> str:
         if obj.last_run_time is None:
             return "-"
         error = last_run_error(status_code=obj.last_run_status, error=obj.last_run_error)
@@ -126,14 +142,14 @@ class WebhookAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         if not change:
             adopt(obj, services.webhook_create(url=data["url"], events=data["events"], mailboxes=data["mailboxes"]))
             if not data["enabled"]:
-                services.webhook_disable(webhook=obj, reason=f"Disabled by {request.user.email}.")
+                services.webhook_disable(webhook=obj, reason=f"Disabled by {admin_user(request).email}.")
             return
         webhook = Webhook.objects.get(pk=obj.pk)
         services.webhook_update(webhook=webhook, url=data["url"], events=data["events"], mailboxes=data["mailboxes"])
         if data["enabled"] and not webhook.enabled:
             services.webhook_enable(webhook=webhook)
         elif not data["enabled"] and webhook.enabled:
-            services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user.email}.")
+            services.webhook_disable(webhook=webhook, reason=f"Disabled by {admin_user(request).email}.")
         adopt(obj, webhook)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
@@ -157,7 +173,7 @@ class WebhookAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
     @admin.action(description="Disable")
     def disable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
-        reason = f"Disabled by {request.user.email}."
+        reason = f"Disabled by {admin_user(request).email}."
         changed = sum(services.webhook_disable(webhook=webhook, reason=reason) for webhook in queryset)
         self.message_user(request, f"{changed} webhook(s) disabled.")
 
@@ -174,7 +190,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["name"]
     search_fields = ["name", "id__exact"]
     ordering = ["-created_at"]
-    fields = ["id", "name", "created_at", "payload_text"]
+    fields = ("id", "name", "created_at", "payload_text")
     readonly_fields = fields
     inlines = [DeliveryInline]
 
@@ -182,7 +198,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(deliveries_total=Count("deliveries"))
 
     @admin.display(description="Deliveries", ordering="deliveries_total")
-    def deliveries_count(self, obj: WebhookEvent) -> int:
+    def deliveries_count(self, obj: "WithAnnotations[WebhookEvent, DeliveriesTotal]") -> int:
         return obj.deliveries_total
 
     @admin.display(description="Payload")
@@ -195,7 +211,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
-    fields = ["started_at", "status_code", "duration_ms", "error", "response_body"]
+    fields = ("started_at", "status_code", "duration_ms", "error", "response_body")
     readonly_fields = fields
     extra = 0
 

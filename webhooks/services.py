@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 import orjson
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation
 from customers.models import Customer
+from helpdesk.errors import Invalid
 from helpdesk.outbound import UnresolvableHost, UnsafeUrl, url_check
 from helpdesk.outbox import outbox_enqueue_on_commit
 from mailboxes.models import Mailbox
@@ -87,13 +88,13 @@ def webhook_url_validate(url: str) -> None:
     """Refuses a URL that is not http(s), carries credentials, or names a non-public address (literally or
     through DNS). A name that does not resolve (yet) passes: delivery checks every URL again."""
     if len(url) > WEBHOOK_URL_MAX_LENGTH:
-        raise ValidationError({"url": f"Longer than {WEBHOOK_URL_MAX_LENGTH} characters."})
+        raise Invalid({"url": f"Longer than {WEBHOOK_URL_MAX_LENGTH} characters."})
     try:
         url_check(url, resolve=True)
     except UnresolvableHost:
         pass
     except UnsafeUrl as error:
-        raise ValidationError({"url": str(error)}) from None
+        raise Invalid({"url": str(error)}) from None
 
 
 def webhook_events_known(events: Iterable[str]) -> list[str]:
@@ -106,12 +107,12 @@ def webhook_events_known(events: Iterable[str]) -> list[str]:
 def _events_required(events: Iterable[str]) -> list[str]:
     known = webhook_events_known(events)
     if not known:
-        raise ValidationError({"events": "No known event. Expected some of: " + ", ".join(Event.values)})
+        raise Invalid({"events": "No known event. Expected some of: " + ", ".join(Event.values)})
     return known
 
 
 def webhook_create(*, url: str, events: Iterable[str], mailboxes: Iterable[Mailbox] = ()) -> Webhook:
-    """Creates an enabled webhook with a fresh secret. Raises ValidationError keyed ``url`` or ``events``
+    """Creates an enabled webhook with a fresh secret. Raises ``Invalid`` keyed ``url`` or ``events``
     (when no known event remains). ``mailboxes`` limits conversation events to those mailboxes."""
     webhook_url_validate(url)
     known = _events_required(events)

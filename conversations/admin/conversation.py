@@ -27,6 +27,7 @@ from conversations.services import (
     conversation_restore,
     conversation_tags_set,
 )
+from helpdesk.admin import admin_user
 from helpdesk.models import User
 from mailboxes.models import Folder, MailboxUser
 from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by
@@ -40,7 +41,7 @@ def request_folder(request: HttpRequest) -> Folder | None:
     """The folder the list shows (``?folder=``), if the user may open it; looked up once per request."""
     if not hasattr(request, "_helpdesk_folder"):
         value = request.GET.get(FOLDER_PARAMETER, "")
-        folder = folder_visible_to(user=request.user, folder_id=int(value)) if value.isdigit() else None
+        folder = folder_visible_to(user=admin_user(request), folder_id=int(value)) if value.isdigit() else None
         request._helpdesk_folder = folder  # type: ignore[attr-defined]
     return request._helpdesk_folder  # type: ignore[attr-defined]
 
@@ -67,7 +68,7 @@ class ScopedMailboxFilter(admin.RelatedFieldListFilter):
     """Only the mailboxes the user can access are offered."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [(mailbox.pk, mailbox.name) for mailbox in mailboxes_accessible_by(user=request.user)]
+        return [(mailbox.pk, mailbox.name) for mailbox in mailboxes_accessible_by(user=admin_user(request))]
 
 
 class BulkActionForm(ActionForm):
@@ -137,7 +138,7 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = ["assign", "change_status", "add_tags", "move", "move_to_deleted", "restore"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        return conversations_visible_to(user=request.user).prefetch_related("tags")
+        return conversations_visible_to(user=admin_user(request)).prefetch_related("tags")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Conversations come from email and the API.
@@ -154,17 +155,18 @@ class ConversationAdmin(admin.ModelAdmin):
             actions.pop("move_to_deleted", None)
         return actions
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
         # Inside a folder every row is of the folder's mailbox.
         if request_folder(request) is not None:
             return [name for name in self.list_display if name != "mailbox_name"]
-        return self.list_display
+        return list(self.list_display)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "current_folder": request_folder(request)}
         response = super().changelist_view(request, extra_context)
-        if isinstance(response, TemplateResponse) and response.context_data.get("action_form"):
-            bulk_choices(response.context_data["action_form"], request.user)
+        context = response.context_data if isinstance(response, TemplateResponse) else None
+        if context is not None and context.get("action_form"):
+            bulk_choices(context["action_form"], admin_user(request))
         return response
 
     def change_view(
@@ -242,14 +244,15 @@ class ConversationAdmin(admin.ModelAdmin):
         value = self._chosen(request, "assignee")
         if not value:
             return
-        assignee = None if value == UNASSIGN else assignees_for(request.user).filter(pk=value).first()
+        user = admin_user(request)
+        assignee = None if value == UNASSIGN else assignees_for(user).filter(pk=value).first()
         if value != UNASSIGN and assignee is None:
             self.message_user(request, "No such user.", messages.ERROR)
             return
         self._apply(
             request,
             queryset,
-            lambda c: conversation_assign(conversation=c, assignee=assignee, by_user=request.user),
+            lambda c: conversation_assign(conversation=c, assignee=assignee, by_user=user),
             f"Assigned to {assignee.get_full_name()}" if assignee else "Unassigned",
         )
 
@@ -258,10 +261,11 @@ class ConversationAdmin(admin.ModelAdmin):
         status = self._chosen(request, "status")
         if status not in Status.values:
             return
+        user = admin_user(request)
         self._apply(
             request,
             queryset,
-            lambda c: conversation_change_status(conversation=c, status=status, by_user=request.user),
+            lambda c: conversation_change_status(conversation=c, status=status, by_user=user),
             f"Marked as {Status(status).label}",
         )
 
@@ -280,7 +284,8 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.action(description="Move to mailbox…", permissions=["change"])
     def move(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         value = self._chosen(request, "mailbox")
-        mailbox = mailboxes_accessible_by(user=request.user).filter(pk=value).first() if value.isdigit() else None
+        user = admin_user(request)
+        mailbox = mailboxes_accessible_by(user=user).filter(pk=value).first() if value.isdigit() else None
         if mailbox is None:
             if value:
                 self.message_user(request, "No such mailbox.", messages.ERROR)
@@ -288,19 +293,19 @@ class ConversationAdmin(admin.ModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda c: conversation_move(conversation=c, mailbox=mailbox, by_user=request.user),
+            lambda c: conversation_move(conversation=c, mailbox=mailbox, by_user=user),
             f"Moved to {mailbox.name}",
         )
 
     @admin.action(description="Move to Deleted", permissions=["change"])
     def move_to_deleted(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
-        self._apply(
-            request, queryset, lambda c: conversation_delete(conversation=c, by_user=request.user), "Moved to Deleted"
-        )
+        user = admin_user(request)
+        self._apply(request, queryset, lambda c: conversation_delete(conversation=c, by_user=user), "Moved to Deleted")
 
     @admin.action(description="Restore", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
-        self._apply(request, queryset, lambda c: conversation_restore(conversation=c, by_user=request.user), "Restored")
+        user = admin_user(request)
+        self._apply(request, queryset, lambda c: conversation_restore(conversation=c, by_user=user), "Restored")
 
     # --- deleting forever (admins, from the Deleted folder)
 

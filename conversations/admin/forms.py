@@ -223,7 +223,7 @@ class CustomFieldsForm(PageForm):
         try:
             conversation_custom_fields_set(conversation=self.conversation, values=values)
         except ValidationError as error:
-            names = {str(field.pk): field.name for field in self.custom_fields}
+            names = {f"custom_fields[{index}].value": field.name for index, field in enumerate(self.custom_fields)}
             raise ValidationError(
                 [f"{names.get(key, key)}: {' '.join(texts)}" for key, texts in error.message_dict.items()]
             ) from None

@@ -24,6 +24,7 @@ from conversations.pages import (
 )
 from conversations.selectors import conversations_visible_to
 from customers.models import Customer
+from helpdesk.admin import admin_user
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -85,7 +86,7 @@ def _customer_sidebar(user: Any, conversation: Conversation) -> dict[str, Any]:
 
 
 def _forms(request: HttpRequest, conversation: Conversation, bound: PageForm | None) -> dict[str, PageForm]:
-    forms = {op: form(conversation=conversation, user=request.user) for op, form in PAGE_FORMS.items()}
+    forms = {op: form(conversation=conversation, user=admin_user(request)) for op, form in PAGE_FORMS.items()}
     if bound is not None:
         forms[bound.op] = bound
     return forms
@@ -96,7 +97,7 @@ def _submit(request: HttpRequest, conversation: Conversation) -> PageForm | Http
     form_class = PAGE_FORMS.get(request.POST.get("op", ""))
     if form_class is None:
         return HttpResponseBadRequest("Unknown operation.")
-    form = form_class(request.POST, request.FILES, conversation=conversation, user=request.user)
+    form = form_class(request.POST, request.FILES, conversation=conversation, user=admin_user(request))
     if not form.is_valid():
         return form
     try:
@@ -106,7 +107,7 @@ def _submit(request: HttpRequest, conversation: Conversation) -> PageForm | Http
         messages.error(request, " ".join(error.messages))
         return form
     messages.success(request, done)
-    if not conversations_visible_to(user=request.user).filter(pk=conversation.pk).exists():
+    if not conversations_visible_to(user=admin_user(request)).filter(pk=conversation.pk).exists():
         # Moved to a mailbox the agent cannot open.
         return HttpResponseRedirect(reverse("admin:conversations_conversation_changelist"))
     return HttpResponseRedirect(request.get_full_path())
@@ -124,7 +125,7 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
         conversation = Conversation.objects.select_related("mailbox", "assignee").get(pk=conversation.pk)
     row = Conversation.objects.filter(pk=conversation.pk).values(*CONVERSATION_COLUMNS).get()
     context = page_context([row], embed=frozenset({"threads", "tags"}))
-    user = request.user
+    user = admin_user(request)
     return TemplateResponse(
         request,
         "admin/conversations/conversation/page.html",

@@ -1,6 +1,8 @@
 """Admin-only pages: tags, and read-only lists of threads, attachments and timelogs (the services write
 them; agents see them on the conversation page)."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -12,6 +14,9 @@ from django.utils.html import format_html
 from conversations.models import Attachment, Conversation, Tag, Thread, Timelog
 from conversations.services import tag_create, tag_name_normalise, tag_update, text_preview
 from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 EXCERPT_LENGTH = 120
 
@@ -32,6 +37,10 @@ def thread_excerpt(thread: Thread) -> str:
 def thread_author(thread: Thread) -> str:
     author = thread.created_by_user or thread.created_by_customer
     return str(author) if author is not None else "—"
+
+
+class ConversationsTotal(TypedDict):
+    conversations_total: int
 
 
 class TagForm(forms.ModelForm):
@@ -63,7 +72,7 @@ class TagAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(conversations_total=Count("conversations"))
 
     @admin.display(description="Conversations", ordering="conversations_total")
-    def conversations_count(self, obj: Tag) -> int:
+    def conversations_count(self, obj: "WithAnnotations[Tag, ConversationsTotal]") -> int:
         return obj.conversations_total
 
     def save_model(self, request: HttpRequest, obj: Tag, form: forms.ModelForm, change: bool) -> None:
@@ -77,7 +86,7 @@ class TagAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
-    fields = ["file", "file_name", "mime_type", "size", "inline", "created_at"]
+    fields = ("file", "file_name", "mime_type", "size", "inline", "created_at")
     readonly_fields = fields
     extra = 0
 

@@ -11,6 +11,7 @@ import imaplib
 import logging
 import re
 import ssl
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,7 @@ from mailboxes.models import Mailbox, MailboxFetchCursor
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {Mailbox.Encryption.SSL: 993, Mailbox.Encryption.TLS: 143, Mailbox.Encryption.NONE: 143}
+DEFAULT_PORTS: dict[str, int] = {Mailbox.Encryption.SSL: 993, Mailbox.Encryption.TLS: 143, Mailbox.Encryption.NONE: 143}
 # Messages fetched per folder and run; the next run continues where this one stopped.
 BATCH_SIZE = 200
 
@@ -60,7 +61,8 @@ def _check(response: tuple[str, list], what: str) -> list:
 
 def _fetch_folder(client: imaplib.IMAP4, mailbox: Mailbox, folder: str) -> int:
     _check(client.select(_quoted(folder), readonly=True), f"SELECT {folder}")
-    uid_validity = int(client.untagged_responses.get("UIDVALIDITY", [b"0"])[-1])
+    # A UIDVALIDITY response is a number, never the (header, literal) pair of a FETCH.
+    uid_validity = int(cast(bytes, client.untagged_responses.get("UIDVALIDITY", [b"0"])[-1]))
     cursor, _ = MailboxFetchCursor.objects.get_or_create(
         mailbox=mailbox, folder=folder, defaults={"uid_validity": uid_validity}
     )
@@ -68,7 +70,7 @@ def _fetch_folder(client: imaplib.IMAP4, mailbox: Mailbox, folder: str) -> int:
         logger.warning("Mailbox %s folder %s: UIDVALIDITY changed, fetching it again", mailbox.pk, folder)
         cursor.uid_validity, cursor.last_uid = uid_validity, 0
         cursor.save(update_fields=["uid_validity", "last_uid"])
-    data = _check(client.uid("SEARCH", None, f"UID {cursor.last_uid + 1}:*"), "UID SEARCH")
+    data = _check(client.uid("SEARCH", f"UID {cursor.last_uid + 1}:*"), "UID SEARCH")
     # "n:*" always matches the last message, even when its UID is below n.
     uids = sorted(uid for uid in (int(u) for u in b" ".join(data).split()) if uid > cursor.last_uid)[:BATCH_SIZE]
     taken = 0

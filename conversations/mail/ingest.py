@@ -171,7 +171,7 @@ def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> ReceivedEmail | None:
     )
 
 
-def _take(mailbox: Mailbox, parsed: ParsedEmail, message_id: str) -> tuple[str, Thread]:
+def _take(mailbox: Mailbox, parsed: ParsedEmail, message_id: str) -> tuple[Outcome, Thread]:
     conversation = _conversation_for(mailbox, parsed)
     if conversation is not None:
         agent = _agent(mailbox, parsed.from_email)

@@ -7,13 +7,14 @@ import html
 import logging
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.errors import HeaderParseError
-from email.message import EmailMessage, Message
+from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -102,13 +103,13 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     return found
 
 
-def _decoded(part: EmailMessage) -> str:
+def _decoded(part: MIMEPart) -> str:
     try:
         return _readable(part.get_content())
     except (LookupError, UnicodeError, KeyError):
-        # An unknown or lying charset: keep what can be read.
-        payload = part.get_payload(decode=True) or b""
-        return _readable(payload.decode("utf-8", "replace"))
+        # An unknown or lying charset: keep what can be read (a leaf part's payload decodes to bytes).
+        payload = part.get_payload(decode=True)
+        return _readable(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else "")
 
 
 def _bounce_ids(message: EmailMessage) -> list[str]:
@@ -129,26 +130,31 @@ def _bounce_ids(message: EmailMessage) -> list[str]:
 
 def _is_bounce(message: EmailMessage, from_email: str) -> bool:
     if message.get_content_type() == "multipart/report":
-        return message.get_param("report-type", "").lower() == "delivery-status"
+        report_type = message.get_param("report-type", "")
+        if isinstance(report_type, tuple):  # an RFC 2231 value: (charset, language, value)
+            report_type = collapse_rfc2231_value(report_type)
+        return report_type.lower() == "delivery-status"
     local_part = from_email.partition("@")[0]
     return local_part in ("mailer-daemon", "postmaster") and bool(_bounce_ids(message))
 
 
-def _leaf_parts(message: EmailMessage, *, into_messages: bool):
+def _leaf_parts(message: MIMEPart, *, into_messages: bool) -> Iterator[MIMEPart]:
     """Leaf parts, not descending into attached messages unless asked (a forwarded mail stays one file)."""
     if message.is_multipart():
         for part in message.iter_parts():
             yield from _leaf_parts(part, into_messages=into_messages)
     elif message.get_content_type() == "message/rfc822" and into_messages:
         for inner in message.get_payload():
-            yield from _leaf_parts(inner, into_messages=into_messages)
+            if isinstance(inner, MIMEPart):
+                yield from _leaf_parts(inner, into_messages=into_messages)
     else:
         yield message
 
 
-def _attachments(message: EmailMessage, body_parts: list[EmailMessage]) -> tuple[list[NewAttachment], dict[str, str]]:
+def _attachments(message: MIMEPart, body_parts: list[MIMEPart]) -> tuple[list[NewAttachment], dict[str, str]]:
     """The attachments, and ``cid`` → download URL for the inline ones."""
-    attachments, cid_urls = [], {}
+    attachments: list[NewAttachment] = []
+    cid_urls: dict[str, str] = {}
     for part in _leaf_parts(message, into_messages=False):
         if any(part is body for body in body_parts):
             continue
@@ -156,7 +162,8 @@ def _attachments(message: EmailMessage, body_parts: list[EmailMessage]) -> tuple
             content = part.as_bytes(policy=policy.SMTP)
             name = _readable(part.get_filename() or "message.eml")
         else:
-            content = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # a leaf part's payload decodes to bytes
+            content = payload if isinstance(payload, bytes) else b""
             name = _readable(part.get_filename() or f"attachment.{part.get_content_subtype()}")
         if not content:
             continue
@@ -200,6 +207,8 @@ def email_parse(raw: bytes) -> ParsedEmail:
     text_part = message.get_body(preferencelist=("plain",))
     html_body = _decoded(html_part) if html_part is not None else ""
     text_body = _decoded(text_part) if text_part is not None else ""
+    attachments: list[NewAttachment]
+    cid_urls: dict[str, str]
     if is_bounce:
         # The human-readable explanation; the report and the returned original are not the customer's.
         attachments, cid_urls = [], {}

@@ -17,7 +17,7 @@ from mailboxes.models import Mailbox
 logger = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 15
-DEFAULT_PORTS = {Mailbox.Encryption.SSL: 465, Mailbox.Encryption.TLS: 587, Mailbox.Encryption.NONE: 25}
+DEFAULT_PORTS: dict[str, int] = {Mailbox.Encryption.SSL: 465, Mailbox.Encryption.TLS: 587, Mailbox.Encryption.NONE: 25}
 
 
 class _StoredBytes:
@@ -43,7 +43,7 @@ class StoredEmailMessage(DjangoEmailMessage):
         super().__init__(from_email=sender, to=recipients)
         self.raw = raw
 
-    def message(self, *, policy=None) -> _StoredBytes:  # type: ignore[override]
+    def message(self, *, policy=None) -> _StoredBytes:
         return _StoredBytes(self.raw)
 
 

@@ -2,14 +2,25 @@
 
 The API, the admin, email ingestion and the commands all call these functions. Each validates, writes,
 keeps the derived columns (folder, preview, threads_count, last reply) right, and records a line item for
-changes an agent makes, all in one transaction. Validation errors are ``ValidationError``s keyed by the
-name of the argument at fault.
+changes an agent makes, all in one transaction. Errors are the kinds of ``helpdesk.errors``: ``Invalid``
+keyed by the name of the argument at fault, ``Conflict`` when what exists stands in the way. What an API
+client sends (references, downloads, ids) is taken in by ``intake``, for every dialect alike.
 """
 
 from conversations.services.common import body_sanitise, folder_type_for, text_preview
+from conversations.services.intake import (
+    AttachmentSource,
+    CustomerRef,
+    ThreadIntake,
+    attachment_base64_decode,
+    attachments_fetch,
+    conversation_intake,
+    thread_intake,
+)
 from conversations.services.labels import (
     conversation_custom_fields_set,
     conversation_tags_set,
+    custom_field_values_clean,
     tag_create,
     tag_name_normalise,
     tag_update,
@@ -32,8 +43,13 @@ from conversations.services.threads import NewAttachment, NewThread, thread_crea
 from conversations.services.timelogs import timelog_record, timelog_start, timelog_stop
 
 __all__ = [
+    "AttachmentSource",
+    "CustomerRef",
     "NewAttachment",
     "NewThread",
+    "ThreadIntake",
+    "attachment_base64_decode",
+    "attachments_fetch",
     "body_sanitise",
     "conversation_assign",
     "conversation_change_customer",
@@ -43,18 +59,21 @@ __all__ = [
     "conversation_custom_fields_set",
     "conversation_delete",
     "conversation_delete_forever",
+    "conversation_intake",
     "conversation_move",
     "conversation_restore",
     "conversation_star",
     "conversation_tags_set",
     "conversation_tally_compact",
     "conversation_update",
+    "custom_field_values_clean",
     "folder_type_for",
     "tag_create",
     "tag_name_normalise",
     "tag_update",
     "text_preview",
     "thread_create",
+    "thread_intake",
     "timelog_record",
     "timelog_start",
     "timelog_stop",

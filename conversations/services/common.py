@@ -16,6 +16,7 @@ from conversations.models import (
     Status,
     Thread,
 )
+from helpdesk.errors import Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder, Mailbox
 from mailboxes.selectors import folder_get, mailbox_accessible_by
@@ -76,13 +77,13 @@ def _addresses(values: Iterable[str], argument: str) -> list[str]:
         try:
             cleaned.append(email_normalise(value))
         except ValidationError:
-            raise ValidationError({argument: f"{value!r} is not a valid email address."}) from None
+            raise Invalid({argument: f"{value!r} is not a valid email address."}) from None
     return cleaned
 
 
 def _check_access(*, user: User, mailbox: Mailbox, argument: str) -> None:
     if not user.is_active or not mailbox_accessible_by(user=user, mailbox_id=mailbox.pk):
-        raise ValidationError({argument: f"{user.email} has no access to mailbox {mailbox.name}."})
+        raise Invalid({argument: f"{user.email} has no access to mailbox {mailbox.name}."})
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -93,7 +94,7 @@ def _locked(conversation: Conversation) -> Conversation:
 
 def _set_status(conversation: Conversation, *, status: str, by_user: User | None, at: datetime) -> None:
     if status not in Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise Invalid({"status": f"Unknown status {status!r}."})
     conversation.status = status
     if status == Status.CLOSED:
         conversation.closed_at, conversation.closed_by = at, by_user

@@ -1,8 +1,7 @@
 """Tags and custom field values of a conversation."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +11,8 @@ from conversations.models import (
     CustomFieldValue,
     Tag,
 )
+from customers.services import field_values_clean
+from helpdesk.errors import Conflict, Invalid, fields_under
 from mailboxes.models import CustomField
 
 
@@ -35,30 +36,37 @@ def conversation_tags_set(*, conversation: Conversation, names: Iterable[str]) -
     return tags
 
 
+def custom_field_values_clean(*, mailbox_id: int, values: Sequence[tuple[int, object]]) -> dict[CustomField, str]:
+    """The text to store for each ``(field id, value)`` given, by field, when every id is a custom field of
+    the mailbox and every value fits its field; else ``Invalid`` at ``custom_fields[i].id`` or
+    ``custom_fields[i].value`` (``customers.services.field_values_clean``)."""
+    fields = CustomField.objects.filter(mailbox_id=mailbox_id).in_bulk([field_id for field_id, _ in values])
+    with fields_under("custom_fields"):
+        return field_values_clean(fields=fields, values=values, unknown="No custom field {id} in this mailbox.")
+
+
 @transaction.atomic
-def conversation_custom_fields_set(*, conversation: Conversation, values: dict[int, object]) -> None:
-    """``{field id: value}``; an empty value clears the field. Fields must belong to the conversation's mailbox."""
-    fields = {f.pk: f for f in CustomField.objects.filter(mailbox_id=conversation.mailbox_id, pk__in=list(values))}
-    for field_id, value in values.items():
-        custom_field = fields.get(field_id)
-        if custom_field is None:
-            raise ValidationError({str(field_id): "No such custom field in this mailbox."})
-        try:
-            text = custom_field.value_clean(value)
-        except ValidationError as error:
-            raise ValidationError({str(field_id): error.messages}) from None
-        CustomFieldValue.objects.filter(conversation=conversation, field=custom_field).delete()
+def conversation_custom_fields_set(
+    *, conversation: Conversation, values: Mapping[int, object] | Sequence[tuple[int, object]]
+) -> None:
+    """Sets the values, ``{field id: value}`` or ``(field id, value)`` pairs; an empty value clears the
+    field. Refused as a whole (``custom_field_values_clean``) unless every field belongs to the
+    conversation's mailbox and every value fits."""
+    pairs = list(values.items()) if isinstance(values, Mapping) else list(values)
+    cleaned = custom_field_values_clean(mailbox_id=conversation.mailbox_id, values=pairs)
+    for field, text in cleaned.items():
+        CustomFieldValue.objects.filter(conversation=conversation, field=field).delete()
         if text != "":
-            CustomFieldValue.objects.create(conversation=conversation, field=custom_field, value=text)
+            CustomFieldValue.objects.create(conversation=conversation, field=field, value=text)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
 
 
 def _tag_save(tag: Tag) -> Tag:
     tag.name = tag_name_normalise(tag.name)
     if not tag.name:
-        raise ValidationError({"name": "Enter a name."})
+        raise Invalid({"name": "Enter a name."})
     if Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
-        raise ValidationError({"name": ValidationError("A tag with this name already exists.", code="conflict")})
+        raise Conflict({"name": "A tag with this name already exists."})
     tag.full_clean(validate_unique=False, validate_constraints=False)
     tag.save()
     return tag

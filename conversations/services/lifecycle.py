@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from conversations.models import (
 from conversations.services.common import _addresses, _check_access, _line_item, _locked, _save, _set_status
 from conversations.services.threads import NewThread, _thread_author, _thread_insert
 from customers.models import Customer
+from helpdesk.errors import Invalid, fields_under
 from helpdesk.models import User
 from helpdesk.services import counter_next
 from mailboxes.models import Mailbox
@@ -45,17 +45,19 @@ def conversation_create(
     closed_at: datetime | None = None,
 ) -> Conversation:
     """Creates a conversation with its threads, given oldest first. The first thread decides who
-    created it (an agent for message/note threads, else the customer)."""
+    created it (an agent for message/note threads, else the customer). A thread's errors are named
+    under its index here, ``threads[1].user``."""
     if not threads:
-        raise ValidationError({"threads": "A conversation needs at least one thread."})
+        raise Invalid({"threads": "A conversation needs at least one thread."})
     if type not in Conversation.Type.values:
-        raise ValidationError({"type": f"Unknown conversation type {type!r}."})
+        raise Invalid({"type": f"Unknown conversation type {type!r}."})
     if state not in (Conversation.State.DRAFT, Conversation.State.PUBLISHED):
-        raise ValidationError({"state": f"Unknown state {state!r}."})
+        raise Invalid({"state": f"Unknown state {state!r}."})
     if assignee is not None:
         _check_access(user=assignee, mailbox=mailbox, argument="assignee")
-    for new in threads:
-        _thread_author(Conversation(customer=customer), new)
+    for index, new in enumerate(threads):
+        with fields_under(f"threads[{index}]"):
+            _thread_author(Conversation(customer=customer), new)
     at = created_at or timezone.now()
     first = threads[0]
     by_user = first.user if first.type != Thread.Type.CUSTOMER else None

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from conversations.models import (
 )
 from conversations.services.common import _addresses, _locked, _save, _set_status, body_sanitise, text_preview
 from customers.models import Customer
+from helpdesk.errors import Invalid
 from helpdesk.models import User
 from webhooks.models import Event
 from webhooks.services import event_emit
@@ -56,17 +56,17 @@ class NewThread:
 def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Customer | None]:
     """Validates ``new`` and returns (written by the customer?, its customer)."""
     if new.type not in (Thread.Type.CUSTOMER, Thread.Type.MESSAGE, Thread.Type.NOTE, Thread.Type.CHAT):
-        raise ValidationError({"type": f"Unknown thread type {new.type!r}."})
+        raise Invalid({"type": f"Unknown thread type {new.type!r}."})
     if new.state not in (Thread.State.DRAFT, Thread.State.PUBLISHED):
-        raise ValidationError({"state": f"Unknown thread state {new.state!r}."})
+        raise Invalid({"state": f"Unknown thread state {new.state!r}."})
     from_customer = new.type == Thread.Type.CUSTOMER or (new.type == Thread.Type.CHAT and new.user is None)
     customer = new.customer or conversation.customer
     if from_customer and customer is None:
-        raise ValidationError({"customer": "A customer thread needs a customer."})
+        raise Invalid({"customer": "A customer thread needs a customer."})
     if not from_customer and new.user is None:
-        raise ValidationError({"user": "An agent reply or note needs a user."})
+        raise Invalid({"user": "An agent reply or note needs a user."})
     if not (new.body or "").strip() and not new.attachments:
-        raise ValidationError({"text": "A thread needs text."})
+        raise Invalid({"text": "A thread needs text."})
     for argument in ("to", "cc", "bcc"):
         _addresses(getattr(new, argument), argument)
     return from_customer, customer

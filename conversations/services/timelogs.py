@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,6 +9,7 @@ from conversations.models import (
     Conversation,
     Timelog,
 )
+from helpdesk.errors import Invalid
 from helpdesk.models import User
 
 
@@ -43,7 +43,7 @@ def timelog_start(*, conversation: Conversation, user: User) -> Timelog:
 def timelog_record(*, conversation: Conversation, user: User, seconds: int, at: datetime | None = None) -> Timelog:
     """Records time already spent, as a finished timelog."""
     if seconds < 0:
-        raise ValidationError({"seconds": "Time spent cannot be negative."})
+        raise Invalid({"seconds": "Time spent cannot be negative."})
     at = at or timezone.now()
     return Timelog.objects.create(
         conversation=conversation,

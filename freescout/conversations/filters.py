@@ -160,10 +160,12 @@ def conversation_listing(data, *, user: User, columns: tuple[str, ...]) -> Talli
         return None
     values = {name: data.get(name, "").strip() for name in TALLIED}
     mailboxes = _id_list("mailboxId", values["mailboxId"]) if values["mailboxId"] else None
+    statuses: list[str] | None
     if _active_by_default(data):
         statuses = [Conversation.Status.ACTIVE.value]
     else:
         statuses = _statuses(values["status"]) if values["status"] else None
+    states: list[str] | None
     if _deleted_hidden_by_default(data):
         states = [state for state in Conversation.State.values if state != Conversation.State.DELETED]
     else:

@@ -3,15 +3,19 @@
 Field names are the API's (camelCase) so that error paths name what the client sent. Ids are checked
 against what the key's user may see: an unknown or invisible id in a body is a 400 at its path."""
 
-import base64
-import binascii
-
-from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from conversations.models import Conversation, Thread
+from conversations.services import (
+    AttachmentSource,
+    CustomerRef,
+    NewThread,
+    ThreadIntake,
+    attachment_base64_decode,
+)
 from freescout.plumbing.fields import DateTimeInField, EmailListField, EnumField, FlexibleBooleanField, IdField
+from helpdesk.errors import Invalid, field_under
 from helpdesk.models import User
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_accessible_by, mailboxes_accessible_by
@@ -44,15 +48,6 @@ class CustomerRefInput(serializers.Serializer):
             )
         return data
 
-    def as_kwargs(self, data: dict) -> dict:
-        return {
-            "id": data.get("id"),
-            "email": data.get("email", ""),
-            "first_name": data.get("firstName", ""),
-            "last_name": data.get("lastName", ""),
-            "phone": data.get("phone", ""),
-        }
-
 
 class AttachmentInput(serializers.Serializer):
     fileName = serializers.CharField(max_length=255)
@@ -63,14 +58,11 @@ class AttachmentInput(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if ("data" in attrs) == ("fileUrl" in attrs):
             raise serializers.ValidationError({"data": "Give the content either as base64 'data' or as a 'fileUrl'."})
-        limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
         if "data" in attrs:
             try:
-                attrs["content"] = base64.b64decode(attrs["data"], validate=True)
-            except (binascii.Error, ValueError):
-                raise serializers.ValidationError({"data": "Not valid base64."}, code="invalid") from None
-            if len(attrs["content"]) > limit:
-                raise serializers.ValidationError({"data": f"Larger than {limit} bytes."}, code="invalid")
+                attrs["content"] = attachment_base64_decode(data=attrs["data"])
+            except Invalid as error:
+                raise serializers.ValidationError({"data": error.messages}, code="invalid") from None
         return attrs
 
 
@@ -97,6 +89,54 @@ class ThreadInput(serializers.Serializer):
         if not data["text"].strip():
             raise serializers.ValidationError({"text": "May not be empty."}, code="blank")
         return data
+
+
+def as_customer_ref(data: dict) -> CustomerRef:
+    """A validated ``CustomerRefInput``."""
+    return CustomerRef(
+        id=data.get("id"),
+        email=data.get("email", ""),
+        first_name=data.get("firstName", ""),
+        last_name=data.get("lastName", ""),
+        phone=data.get("phone", ""),
+    )
+
+
+def as_thread_intake(data: dict) -> ThreadIntake:
+    """A validated ``ThreadInput``."""
+    return ThreadIntake(
+        thread=NewThread(
+            type=data["type"],
+            body=data["text"],
+            user=data.get("user"),
+            state=data.get("state", Thread.State.PUBLISHED),
+            to=data["to"],
+            cc=data["cc"],
+            bcc=data["bcc"],
+            created_at=data.get("createdAt"),
+        ),
+        customer=as_customer_ref(data["customer"]) if "customer" in data else None,
+        attachments=[
+            AttachmentSource(
+                file_name=item["fileName"],
+                content=item.get("content"),
+                url=item.get("fileUrl", ""),
+                mime_type=item.get("mimeType") or "",
+            )
+            for item in data["attachments"]
+        ],
+    )
+
+
+def thread_error_paths(data: dict, *, domain: str = "", request: str = "") -> dict[str, str]:
+    """Where the errors of a thread (``ThreadInput``) go in the request: ``domain``, the thread's name in
+    the services' errors (``threads[0]``), becomes ``request``, its place in the body (``threads[2]``), and
+    an attachment's ``url`` its ``fileUrl``."""
+    paths = {domain: request} if domain else {}
+    for index in range(len(data["attachments"])):
+        attachment = f"attachments[{index}]"
+        paths[field_under(domain, attachment) + ".url"] = field_under(request, attachment) + ".fileUrl"
+    return paths
 
 
 class CustomFieldValueInput(serializers.Serializer):

@@ -38,7 +38,9 @@ class _Shapes:
         )
 
     def author(self, user_id: int | None, customer_id: int | None) -> dict | None:
-        return self.users.get(user_id) if user_id is not None else self.customers.get(customer_id)
+        if user_id is not None:
+            return self.users.get(user_id)
+        return self.customers.get(customer_id) if customer_id is not None else None
 
 
 def attachment_payload(attachment: dict) -> dict:

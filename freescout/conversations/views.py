@@ -1,10 +1,5 @@
 """The FreeScout API's conversation endpoints: parse, call the services, answer with the payloads."""
 
-import mimetypes
-
-from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,20 +11,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations import services
-from conversations.models import Conversation, ConversationTag, SourceType, Tag, Thread, Timelog
+from conversations.models import Conversation, ConversationTag, SourceType, Tag, Timelog
 from conversations.pages import CONVERSATION_COLUMNS, EMBEDDABLE, TIMELOG_COLUMNS
 from conversations.selectors import conversations_visible_to
-from customers.services import customer_resolve
 from freescout.conversations.filters import ConversationFilter, conversation_listing
 from freescout.conversations.inputs import (
     ConversationCreateInput,
     ConversationUpdateInput,
-    CustomerRefInput,
     CustomFieldsInput,
     TagsInput,
     ThreadInput,
     TimelogCreateInput,
     TimelogUpdateInput,
+    as_customer_ref,
+    as_thread_intake,
+    thread_error_paths,
 )
 from freescout.conversations.payloads import (
     conversation_payload_by_id,
@@ -37,11 +33,9 @@ from freescout.conversations.payloads import (
     thread_payload_by_id,
     timelog_payload,
 )
-from freescout.plumbing.errors import service_errors
+from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
 from freescout.plumbing.views import ApiViewSet, NonAtomicApiViewSet
-from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
-from mailboxes.models import CustomField
 
 
 def embed_param(request: Request, default: frozenset[str]) -> frozenset[str]:
@@ -49,64 +43,6 @@ def embed_param(request: Request, default: frozenset[str]) -> frozenset[str]:
     if raw is None:
         return default
     return frozenset(part.strip() for part in raw.split(",")) & EMBEDDABLE
-
-
-def _attachments(items: list[dict], path: str) -> list[services.NewAttachment]:
-    """Decoded or downloaded attachments. Downloads run before any transaction opens."""
-    attachments = []
-    for index, item in enumerate(items):
-        content = item.get("content")
-        mime_type = item.get("mimeType") or ""
-        if content is None:
-            try:
-                content, fetched_type, _ = url_fetch(item["fileUrl"], max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES)
-            except (UnsafeUrl, FetchError) as error:
-                raise serializers.ValidationError({f"{path}[{index}].fileUrl": [str(error)]}, code="invalid") from None
-            mime_type = mime_type or (fetched_type or "").split(";")[0].strip()
-        mime_type = mime_type or mimetypes.guess_type(item["fileName"])[0] or "application/octet-stream"
-        attachments.append(services.NewAttachment(file_name=item["fileName"], content=content, mime_type=mime_type))
-    return attachments
-
-
-def _new_thread(data: dict, attachments: list[services.NewAttachment], customer=None) -> services.NewThread:
-    return services.NewThread(
-        type=data["type"],
-        body=data["text"],
-        user=data.get("user"),
-        customer=customer,
-        state=data.get("state", Thread.State.PUBLISHED),
-        to=data["to"],
-        cc=data["cc"],
-        bcc=data["bcc"],
-        created_at=data.get("createdAt"),
-        attachments=attachments,
-    )
-
-
-def _thread_customer(data: dict, prefix: str = ""):
-    """The thread's own customer, when it names one (``prefix`` locates the thread in the request)."""
-    if "customer" not in data:
-        return None
-    try:
-        return customer_resolve(**CustomerRefInput().as_kwargs(data["customer"]))[0]
-    except DjangoValidationError as error:
-        raise service_errors(error, {"id": f"{prefix}customer.id", "email": f"{prefix}customer.email"}) from None
-
-
-def _custom_field_values(mailbox_id: int, items: list[dict]) -> tuple[dict[int, object], dict[str, str]]:
-    """``{field id: value}`` for the service and the request path of each value; unknown ids are a 400."""
-    known = set(
-        CustomField.objects.filter(mailbox_id=mailbox_id, pk__in=[item["id"] for item in items]).values_list(
-            "pk", flat=True
-        )
-    )
-    for index, item in enumerate(items):
-        if item["id"] not in known:
-            raise serializers.ValidationError(
-                {f"customFields[{index}].id": [f"No custom field {item['id']} in this mailbox."]}, code="invalid"
-            )
-    paths = {str(item["id"]): f"customFields[{index}].value" for index, item in enumerate(items)}
-    return {item["id"]: item["value"] for item in items}, paths
 
 
 class ConversationViewSet(NonAtomicApiViewSet):
@@ -140,38 +76,28 @@ class ConversationViewSet(NonAtomicApiViewSet):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         # Threads arrive newest first; they are stored oldest first.
-        indexed = list(enumerate(data["threads"]))[::-1]
-        downloads = {
-            index: _attachments(thread["attachments"], f"threads[{index}].attachments") for index, thread in indexed
-        }
-        field_values, field_paths = _custom_field_values(data["mailboxId"].pk, data["customFields"])
-        try:
-            with transaction.atomic():
-                customer, _ = customer_resolve(**CustomerRefInput().as_kwargs(data["customer"]))
-                threads = [
-                    _new_thread(thread, downloads[index], _thread_customer(thread, f"threads[{index}]."))
-                    for index, thread in indexed
-                ]
-                conversation = services.conversation_create(
-                    mailbox=data["mailboxId"],
-                    subject=data["subject"],
-                    customer=customer,
-                    threads=threads,
-                    type=data["type"],
-                    status=data["status"],
-                    state=data["state"],
-                    assignee=data.get("assignTo"),
-                    source_type=SourceType.API,
-                    imported=data["imported"],
-                    created_at=data.get("createdAt"),
-                    closed_at=data.get("closedAt"),
-                )
-                if field_values:
-                    services.conversation_custom_fields_set(conversation=conversation, values=field_values)
-        except DjangoValidationError as error:
-            raise service_errors(
-                error, {"assignee": "assignTo", "id": "customer.id", "email": "customer.email", **field_paths}
-            ) from None
+        threads = data["threads"][::-1]
+        paths = {"assignee": "assignTo", "custom_fields": "customFields"}
+        for index, thread in enumerate(threads):
+            paths |= thread_error_paths(
+                thread, domain=f"threads[{index}]", request=f"threads[{len(threads) - 1 - index}]"
+            )
+        with service_errors_at(paths):
+            conversation = services.conversation_intake(
+                mailbox=data["mailboxId"],
+                subject=data["subject"],
+                customer=as_customer_ref(data["customer"]),
+                threads=[as_thread_intake(thread) for thread in threads],
+                custom_fields=[(item["id"], item["value"]) for item in data["customFields"]],
+                type=data["type"],
+                status=data["status"],
+                state=data["state"],
+                assignee=data.get("assignTo"),
+                source_type=SourceType.API,
+                imported=data["imported"],
+                created_at=data.get("createdAt"),
+                closed_at=data.get("closedAt"),
+            )
         return self.created(conversation_payload_by_id(conversation.pk))
 
     def update(self, request: Request, pk: str) -> Response:
@@ -188,10 +114,8 @@ class ConversationViewSet(NonAtomicApiViewSet):
         }
         # Applied in the order the client sent them (a JSON object keeps its order).
         changes = [(names[key], data[key]) for key in request.data if key in names and key in data]
-        try:
+        with service_errors_at({name: key for key, name in names.items()}):
             services.conversation_update(conversation=conversation, by_user=data.get("byUser"), changes=changes)
-        except DjangoValidationError as error:
-            raise service_errors(error, {v: k for k, v in names.items()}) from None
         return self.no_content()
 
     def destroy(self, request: Request, pk: str) -> Response:
@@ -211,11 +135,9 @@ class ConversationViewSet(NonAtomicApiViewSet):
         conversation = self.get_conversation()
         given = CustomFieldsInput(data=request.data)
         given.is_valid(raise_exception=True)
-        values, paths = _custom_field_values(conversation.mailbox_id, given.validated_data["customFields"])
-        try:
+        values = [(item["id"], item["value"]) for item in given.validated_data["customFields"]]
+        with service_errors_at({"custom_fields": "customFields"}):
             services.conversation_custom_fields_set(conversation=conversation, values=values)
-        except DjangoValidationError as error:
-            raise service_errors(error, paths) from None
         return self.no_content()
 
     @action(detail=True, methods=["post"])
@@ -224,17 +146,13 @@ class ConversationViewSet(NonAtomicApiViewSet):
         given = ThreadInput(data=request.data, context={"request": request})
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        attachments = _attachments(data["attachments"], "attachments")
-        try:
-            with transaction.atomic():
-                thread = services.thread_create(
-                    conversation=conversation,
-                    thread=_new_thread(data, attachments, _thread_customer(data)),
-                    status=data.get("status"),
-                    imported=data["imported"],
-                )
-        except DjangoValidationError as error:
-            raise service_errors(error) from None
+        with service_errors_at(thread_error_paths(data)):
+            thread = services.thread_intake(
+                conversation=conversation,
+                thread=as_thread_intake(data),
+                status=data.get("status"),
+                imported=data["imported"],
+            )
         return self.created(thread_payload_by_id(thread.pk))
 
     @action(detail=True, methods=["get", "post"])
@@ -252,13 +170,11 @@ class ConversationViewSet(NonAtomicApiViewSet):
         given = TimelogCreateInput(data=request.data, context={"request": request, "conversation": conversation})
         given.is_valid(raise_exception=True)
         user, seconds = given.validated_data["user"], given.validated_data.get("timeSpent")
-        try:
+        with service_errors_at({"seconds": "timeSpent"}):
             if seconds is None:
                 timelog = services.timelog_start(conversation=conversation, user=user)
             else:
                 timelog = services.timelog_record(conversation=conversation, user=user, seconds=seconds)
-        except DjangoValidationError as error:
-            raise service_errors(error, {"seconds": "timeSpent", "user": "user"}) from None
         return self.created(timelog_payload(Timelog.objects.values(*TIMELOG_COLUMNS).get(pk=timelog.pk)))
 
     @action(detail=True, methods=["put"], url_path=rf"timelogs/(?P<timelog_id>{ID_PATTERN})")

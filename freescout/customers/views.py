@@ -2,18 +2,16 @@
 
 Customers are global in FreeScout: any key may read and write them."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers import services
 from customers.models import Customer, CustomerField
-from customers.selectors import customer_emails_taken, customer_fields_all, customers_for_output
+from customers.selectors import customer_fields_all, customers_for_output
 from freescout.customers.filters import CustomerFilter
 from freescout.customers.inputs import (
     ERROR_PATHS,
@@ -24,21 +22,9 @@ from freescout.customers.inputs import (
 )
 from freescout.customers.payloads import customer_payload, customer_payload_by_id
 from freescout.payloads import field_definition_payload
-from freescout.plumbing.errors import Conflict, service_errors
+from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.permissions import IsAdmin, IsAuthenticatedOrPreflight
 from freescout.plumbing.views import ApiViewSet
-
-
-def _conflict_or_errors(error: DjangoValidationError, paths: dict[str, str]) -> Exception:
-    """A 409 when the service refused a duplicate, else a 400 keyed by request paths."""
-    if not hasattr(error, "error_dict"):
-        return service_errors(error, paths)
-    for key, errors in error.error_dict.items():
-        if any(e.code == "conflict" for e in errors):
-            return Conflict(" ".join(error.message_dict[key]))
-    # List entries are reported as "social_profiles[2]": the request calls the list "socialProfiles".
-    paths = {**{key: key.replace("social_profiles[", "socialProfiles[", 1) for key in error.error_dict}, **paths}
-    return service_errors(error, paths)
 
 
 def _customer_payloads(customers: list[Customer]) -> list[dict]:
@@ -68,28 +54,16 @@ class CustomerViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         given = CustomerCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        kwargs = given.service_kwargs()
-        # Documented: a customer is not created when every address given already belongs to one; an
-        # address that does, among new ones, stays with its owner.
-        emails = kwargs.get("emails", [])
-        taken = customer_emails_taken(emails=[value for value, _ in emails])
-        if emails and len(taken) == len({value for value, _ in emails}):
-            raise Conflict("A customer with " + ", ".join(sorted(taken)) + " already exists.")
-        kwargs["emails"] = [(value, kind) for value, kind in emails if value not in taken]
-        try:
-            customer = services.customer_create(**kwargs)
-        except DjangoValidationError as error:
-            raise _conflict_or_errors(error, ERROR_PATHS) from None
+        with service_errors_at(ERROR_PATHS):
+            customer = services.customer_create_unless_known(**given.service_kwargs())
         return self.created(customer_payload_by_id(customer.pk))
 
     def update(self, request: Request, pk: str) -> Response:
         customer = self.get_customer()
         given = CustomerUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
+        with service_errors_at(ERROR_PATHS):
             services.customer_update(customer=customer, **given.service_kwargs())
-        except DjangoValidationError as error:
-            raise _conflict_or_errors(error, ERROR_PATHS) from None
         return self.no_content()
 
     @action(detail=True, methods=["put"], url_path="customer_fields")
@@ -97,20 +71,9 @@ class CustomerViewSet(ApiViewSet):
         customer = self.get_customer()
         given = CustomerFieldValuesInput(data=request.data)
         given.is_valid(raise_exception=True)
-        items = given.validated_data["customerFields"]
-        fields = CustomerField.objects.in_bulk([item["id"] for item in items])
-        for index, item in enumerate(items):
-            if item["id"] not in fields:
-                raise serializers.ValidationError(
-                    {f"customerFields[{index}].id": [f"No customer field {item['id']}."]}, code="invalid"
-                )
-        paths = {str(item["id"]): f"customerFields[{index}].value" for index, item in enumerate(items)}
-        try:
-            services.customer_field_values_set(
-                customer=customer, values={fields[item["id"]]: item["value"] for item in items}
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error, paths) from None
+        values = [(item["id"], item["value"]) for item in given.validated_data["customerFields"]]
+        with service_errors_at({"customer_fields": "customerFields"}):
+            services.customer_field_values_set(customer=customer, values=values)
         return self.no_content()
 
 
@@ -130,20 +93,16 @@ class CustomerFieldViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         given = CustomerFieldInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
+        with service_errors_at(self.paths):
             field = services.customer_field_create(**given.service_kwargs())
-        except DjangoValidationError as error:
-            raise _conflict_or_errors(error, self.paths) from None
         return self.created(field_definition_payload(field))
 
     def update(self, request: Request, pk: str) -> Response:
         field = get_object_or_404(self.get_queryset(), pk=pk)
         given = CustomerFieldInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        try:
+        with service_errors_at(self.paths):
             services.customer_field_update(field=field, **given.service_kwargs())
-        except DjangoValidationError as error:
-            raise _conflict_or_errors(error, self.paths) from None
         return self.no_content()
 
     def destroy(self, request: Request, pk: str) -> Response:

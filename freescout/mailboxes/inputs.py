@@ -44,6 +44,10 @@ CUSTOM_FIELD_PATHS = {
     "sortOrder": "sort_order",
 }
 
+# Service argument (as the services' errors name it) → request path.
+MAILBOX_ERROR_PATHS = {field: name for name, field in MAILBOX_PATHS.items()}
+CUSTOM_FIELD_ERROR_PATHS = {field: name for name, field in CUSTOM_FIELD_PATHS.items()}
+
 
 def _text(max_length: int | None = None, **kwargs) -> serializers.CharField:
     # null clears an optional text setting, like "".

@@ -2,7 +2,6 @@
 mailboxes the key's user can access; and the admin-only extensions that set an installation up by script
 (create, change and delete mailboxes and their custom fields, grant and revoke access)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
@@ -10,10 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from freescout.mailboxes.inputs import CUSTOM_FIELD_PATHS, MAILBOX_PATHS, CustomFieldInput, MailboxInput
+from freescout.mailboxes.inputs import CUSTOM_FIELD_ERROR_PATHS, MAILBOX_ERROR_PATHS, CustomFieldInput, MailboxInput
 from freescout.mailboxes.payloads import folder_payload, mailbox_payload
 from freescout.payloads import field_definition_payload
-from freescout.plumbing.errors import Conflict, service_errors
+from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
 from freescout.plumbing.permissions import IsAdmin
 from freescout.plumbing.views import ApiViewSet
@@ -31,20 +30,6 @@ def _user_param(request: Request, name: str) -> User | None:
     if user is None:
         raise serializers.ValidationError({name: [f"No user with id {user_id}."]}, code="invalid")
     return user
-
-
-def _service_call(paths: dict[str, str], service, **kwargs):
-    """Runs a mailboxes service; a conflict with what exists (a duplicate name or address) is a 409, other
-    refusals a 400 at the request's path (``paths`` maps API names to the service's)."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            for messages in error.error_dict.values():
-                for message in messages:
-                    if message.code == services.CONFLICT:
-                        raise Conflict(message.messages[0]) from None
-        raise service_errors(error, {field: path for path, field in paths.items()}) from None
 
 
 class MailboxViewSet(ApiViewSet):
@@ -72,18 +57,20 @@ class MailboxViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         given = MailboxInput(data=request.data)
         given.is_valid(raise_exception=True)
-        mailbox = _service_call(MAILBOX_PATHS, services.mailbox_create, **given.mailbox_kwargs())
+        with service_errors_at(MAILBOX_ERROR_PATHS):
+            mailbox = services.mailbox_create(**given.mailbox_kwargs())
         return self.created(mailbox_payload(mailbox))
 
     def update(self, request: Request, pk: str) -> Response:
         mailbox = self.get_mailbox()
         given = MailboxInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        _service_call(MAILBOX_PATHS, services.mailbox_update, mailbox=mailbox, **given.mailbox_kwargs())
+        with service_errors_at(MAILBOX_ERROR_PATHS):
+            services.mailbox_update(mailbox=mailbox, **given.mailbox_kwargs())
         return self.no_content()
 
     def destroy(self, request: Request, pk: str) -> Response:
-        _service_call({}, services.mailbox_delete, mailbox=self.get_mailbox())
+        services.mailbox_delete(mailbox=self.get_mailbox())
         return self.no_content()
 
     @action(detail=True, methods=["put", "delete"], url_path=rf"users/(?P<user_id>{ID_PATTERN})")
@@ -102,9 +89,8 @@ class MailboxViewSet(ApiViewSet):
         if request.method == "POST":
             given = CustomFieldInput(data=request.data)
             given.is_valid(raise_exception=True)
-            field = _service_call(
-                CUSTOM_FIELD_PATHS, services.custom_field_create, mailbox=mailbox, **given.custom_field_kwargs()
-            )
+            with service_errors_at(CUSTOM_FIELD_ERROR_PATHS):
+                field = services.custom_field_create(mailbox=mailbox, **given.custom_field_kwargs())
             return self.created(field_definition_payload(field))
         self.hal_name = "custom_fields"
         fields = CustomField.objects.filter(mailbox=mailbox).order_by("sort_order", "id")
@@ -118,7 +104,8 @@ class MailboxViewSet(ApiViewSet):
             return self.no_content()
         given = CustomFieldInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        _service_call(CUSTOM_FIELD_PATHS, services.custom_field_update, field=field, **given.custom_field_kwargs())
+        with service_errors_at(CUSTOM_FIELD_ERROR_PATHS):
+            services.custom_field_update(field=field, **given.custom_field_kwargs())
         return self.no_content()
 
     @action(detail=True, methods=["get"])

@@ -5,6 +5,8 @@
 
 import logging
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,6 +17,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from helpdesk.errors import Conflict, NotAllowed, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ _STATUS_TEXT = {
 }
 
 
-class Conflict(exceptions.APIException):
+class _Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict"
     default_code = "conflict"
@@ -113,21 +117,53 @@ def _rejected_value(request, path: str) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else _MISSING
 
 
-def service_errors(error: DjangoValidationError, paths: dict[str, str] | None = None) -> exceptions.ValidationError:
-    """A service's ``ValidationError`` (keyed by argument names) as an API error keyed by request paths."""
-    paths = paths or {}
+_SEGMENT_ENDS = re.compile(r"[.\[]")
+
+
+def request_path(field: str, paths: Mapping[str, str]) -> str:
+    """The request's path for a field a domain error names: the longest key of ``paths`` that is the field,
+    or the start of it up to a ``.`` or ``[``, replaced by its value; the field itself when none is. So
+    ``{"threads[0]": "threads[2]"}`` turns ``threads[0].customer.email`` into ``threads[2].customer.email``."""
+    for end in [len(field), *reversed([match.start() for match in _SEGMENT_ENDS.finditer(field)])]:
+        if field[:end] in paths:
+            return paths[field[:end]] + field[end:]
+    return field
+
+
+DomainError = DjangoValidationError | NotFound | NotAllowed
+
+
+def service_errors(error: DomainError, paths: Mapping[str, str] | None = None) -> exceptions.APIException:
+    """FreeScout's answer to a domain error (``helpdesk.errors``), the one place that decides it: a
+    ``Conflict`` is a 409 with its message, ``NotFound`` a 404, ``NotAllowed`` a 403, any other
+    ``ValidationError`` a 400 with its fields at the request's paths (``request_path``; ``paths`` maps the
+    domain's names to the request's where they differ)."""
+    if isinstance(error, Conflict):
+        return _Conflict(" ".join(error.messages))
+    if isinstance(error, NotFound):
+        return exceptions.NotFound()
+    if isinstance(error, NotAllowed):
+        return exceptions.PermissionDenied(str(error) or None)
     if not hasattr(error, "error_dict"):
         return exceptions.ValidationError(error.messages)
-    return exceptions.ValidationError({paths.get(key, key): messages for key, messages in error.message_dict.items()})
+    return exceptions.ValidationError(
+        {request_path(field, paths or {}): messages for field, messages in error.message_dict.items()}
+    )
 
 
-def _django_validation_detail(exc: DjangoValidationError) -> Any:
-    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+@contextmanager
+def service_errors_at(paths: Mapping[str, str]) -> Iterator[None]:
+    """Answers a domain error raised inside with ``service_errors(error, paths)``; where a view needs no
+    paths, the exception handler answers it alike."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise service_errors(error, paths) from None
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(_django_validation_detail(exc))
+    if isinstance(exc, DjangoValidationError | NotFound | NotAllowed):
+        exc = service_errors(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

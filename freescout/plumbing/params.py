@@ -1,5 +1,6 @@
 """Query-string parameters shared by the list endpoints."""
 
+from django.db.models.expressions import BaseExpression
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -33,7 +34,7 @@ def param_error(name: str, message: str) -> ValidationError:
     return ValidationError({name: [message]}, code="invalid")
 
 
-def sort_param(params, fields: dict, *, default: str = "createdAt") -> tuple[object, bool]:
+def sort_param(params, fields: dict, *, default: str = "createdAt") -> tuple[str | BaseExpression, bool]:
     """``sortField``/``sortOrder`` (desc by default): ``(fields[sortField], descending)``, ``fields``
     mapping API names to a column name or an expression."""
     field = params.get("sortField") or default

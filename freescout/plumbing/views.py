@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
@@ -26,7 +27,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticatedOrPreflight]
     renderer_classes = [OrjsonRenderer]
     parser_classes = [JSONParser]
-    metadata_class = ApiMetadata
+    metadata_class = ApiMetadata  # type: ignore[assignment]  # a class, as DRF takes it; the stubs say an instance
     filter_backends = [DjangoFilterBackend]
     pagination_class = HalPagination
     schema = ApiAutoSchema()
@@ -37,13 +38,15 @@ class ApiViewSet(viewsets.GenericViewSet):
     def get_exception_handler(self):
         return exception_handler
 
-    def paginated(self, queryset, to_payload: Callable[[object], dict]) -> Response:
+    def paginated(self, queryset, to_payload: Callable[[Any], dict]) -> Response:
         page = self.paginate_queryset(queryset)
+        assert page is not None  # HalPagination (``pagination_class``) always gives a page
         return self.get_paginated_response([to_payload(item) for item in page])
 
     def paginated_batch(self, queryset, to_payloads: Callable[[list], list[dict]]) -> Response:
         """Like ``paginated``, for payloads built a page at a time (related rows loaded once per page)."""
         page = self.paginate_queryset(queryset)
+        assert page is not None  # HalPagination (``pagination_class``) always gives a page
         return self.get_paginated_response(to_payloads(page))
 
     @staticmethod

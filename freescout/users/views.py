@@ -6,7 +6,6 @@ needs an admin's key."""
 import re
 import zoneinfo
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 
 from freescout.conversations.inputs import acting_user
 from freescout.payloads import date_out, user_payload
-from freescout.plumbing.errors import Conflict, service_errors
+from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.fields import EmailListField, EnumField
 from freescout.plumbing.params import ID_PATTERN, param_error, positive_id
 from freescout.plumbing.permissions import IsAdmin
@@ -167,24 +166,16 @@ class UserViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         given = UserCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
+        with service_errors_at(SERVICE_PATHS):
             user = services.user_create(**given.as_kwargs())
-        except services.UserEmailTaken:
-            raise Conflict("A user with this email already exists.") from None
-        except DjangoValidationError as error:
-            raise service_errors(error, SERVICE_PATHS) from None
         return self.created(user_payload(user))
 
     def update(self, request: Request, pk: str) -> Response:
         user = self.get_user()
         given = UserUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
+        with service_errors_at(SERVICE_PATHS):
             services.user_update(user=user, **given.as_kwargs())
-        except services.UserEmailTaken:
-            raise Conflict("A user with this email already exists.") from None
-        except DjangoValidationError as error:
-            raise service_errors(error, SERVICE_PATHS) from None
         return self.no_content()
 
     def destroy(self, request: Request, pk: str) -> Response:
@@ -198,10 +189,8 @@ class UserViewSet(ApiViewSet):
             detail = error.detail.get("byUserId", error.detail) if isinstance(error.detail, dict) else error.detail
             raise ValidationError({"byUserId": detail}) from None
         reassign = _reassign_param(request, user)
-        try:
+        with service_errors_at({"reassign": "assignTo"}):
             services.user_delete(user=user, by_user=by_user, reassign=reassign)
-        except DjangoValidationError as error:
-            raise service_errors(error, {f"reassign[{m}]": f"assignTo[{m}]" for m in reassign}) from None
         return self.no_content()
 
     @action(detail=True, methods=["get", "post"], url_path="api_keys")

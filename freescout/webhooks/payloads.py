@@ -3,20 +3,35 @@
 The documented keys come first (``id, url, events, lastRunTime, lastRunError``), this project's after.
 The last run is the webhook's latest delivery attempt, read with the webhooks (``webhooks_for_output``)."""
 
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from freescout.payloads import date_out
 from helpdesk.outbox import OutboxStatus
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from webhooks.selectors import deliveries_for_output, last_run_error, webhooks_for_output
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LastRun(TypedDict):
+    """What ``webhooks_for_output`` annotates a webhook with: its latest attempt."""
+
+    last_run_time: datetime | None
+    last_run_status: int | None
+    last_run_error: str | None
+
 
 def webhook_payload(webhook: Webhook) -> dict:
     """``webhook`` comes from ``webhooks_for_output``."""
+    last_run = cast("WithAnnotations[Webhook, LastRun]", webhook)
     return {
         "id": webhook.pk,
         "url": webhook.url,
         "events": list(webhook.events),
-        "lastRunTime": date_out(webhook.last_run_time),
-        "lastRunError": last_run_error(status_code=webhook.last_run_status, error=webhook.last_run_error),
+        "lastRunTime": date_out(last_run.last_run_time),
+        "lastRunError": last_run_error(status_code=last_run.last_run_status, error=last_run.last_run_error),
         "mailboxes": sorted(mailbox.pk for mailbox in webhook.mailboxes.all()),
         "secret": webhook.secret,
         "enabled": webhook.enabled,

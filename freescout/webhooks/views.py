@@ -1,14 +1,12 @@
 """The FreeScout API's webhook endpoints: create, list, show, delete; and, as extensions, a test ping, the
 delivery log and redelivery. Admin keys only, for every method: a webhook shows its secret."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from freescout.plumbing.errors import service_errors
 from freescout.plumbing.params import ID_PATTERN
 from freescout.plumbing.permissions import IsAdmin
 from freescout.plumbing.views import NonAtomicApiViewSet
@@ -45,10 +43,7 @@ class WebhookViewSet(NonAtomicApiViewSet):
         given = WebhookCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        try:
-            webhook = services.webhook_create(url=data["url"], events=data["events"], mailboxes=data["mailboxes"])
-        except DjangoValidationError as error:
-            raise service_errors(error) from None
+        webhook = services.webhook_create(url=data["url"], events=data["events"], mailboxes=data["mailboxes"])
         return self.created(webhook_payload_by_id(webhook.pk))
 
     def destroy(self, request: Request, pk: str) -> Response:

@@ -19,12 +19,16 @@ written out once go through a cursor bound by the server, read in binary and, wi
 import datetime
 import select
 import time
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.db.backends.postgresql import base, operations
 from django.utils.asyncio import async_unsafe
 from psycopg.adapt import Loader
 from psycopg.pq import Format, TransactionStatus
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 _TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 # psycopg's compiled loader (psycopg-binary); it cannot be subclassed.
@@ -56,6 +60,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
 
     QUERY_CHECK_AFTER_IDLE = 30.0
+
+    if TYPE_CHECKING:
+        # What Django's backends set and define, and django-stubs leaves out.
+        health_check_enabled: bool
+        health_check_done: bool
+        pool: Any  # a property: the psycopg_pool.ConnectionPool of the "pool" option, else None
+
+        def _prepare_cursor(self, cursor: Any) -> CursorWrapper: ...
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

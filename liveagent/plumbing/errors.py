@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from helpdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from liveagent.plumbing.renderers import format_from_path, render
 
 logger = logging.getLogger(__name__)
@@ -71,27 +72,18 @@ class UnusableApiKey(exceptions.APIException):
     default_code = "unusable_api_key"
 
 
-# --- The core's domain errors: the one place where they map ---------------------------------------------
-# helpdesk.errors (NotFound, NotAllowed, Conflict, Invalid) is being added to the core; until it exists only
-# Django's and DRF's exceptions map. A conflict (a duplicate name) is a 400 in LiveAgent (reference §1).
-_DOMAIN_STATUS = {"NotFound": 404, "NotAllowed": 403, "Conflict": 400, "Invalid": 400}
-try:
-    import helpdesk.errors as _domain_errors
-except ModuleNotFoundError as missing:
-    if missing.name != "helpdesk.errors":
-        raise
-    _domain_errors = None
+# The core's error kinds (helpdesk.errors), mapped here once. A conflict (a duplicate name) is a 400 in
+# LiveAgent, like any other bad input (reference §1).
+_DOMAIN_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (Conflict, 400),
+    (Invalid, 400),
+)
 
 
 def _domain_status(exc: Exception) -> int | None:
-    for name, status in _DOMAIN_STATUS.items():
-        kind = getattr(_domain_errors, name, None)
-        if isinstance(kind, type) and isinstance(exc, kind):
-            return status
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------------
+    return next((status for kind, status in _DOMAIN_STATUS if isinstance(exc, kind)), None)
 
 
 def _first_error(detail: Any, path: str = "") -> tuple[str, str]:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from rest_framework.test import APIRequestFactory
 
+from helpdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from helpdesk.services import api_key_create
 from liveagent.plumbing.dates import check_time_zone, datetime_out
 from liveagent.plumbing.errors import InvalidParameter
@@ -154,13 +155,12 @@ def test_exceptions_map_onto_the_envelope(key, error, status, message, debug):
 
 
 def test_domain_errors_map_onto_statuses(key):
-    domain = pytest.importorskip("helpdesk.errors")
-    for name, status in {"NotFound": 404, "NotAllowed": 403, "Conflict": 400, "Invalid": 400}.items():
+    for kind, status in {NotFound: 404, NotAllowed: 403, Conflict: 400, Invalid: 400}.items():
 
         class View(Raises):
             pass
 
-        View.error = getattr(domain, name)("Tag with name urgent already exists.")
+        View.error = kind("Tag with name urgent already exists.")
         assert_error(call(View, factory.get(f"/la/x?apikey={key}")), status)
 
 

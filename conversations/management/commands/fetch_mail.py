@@ -11,6 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("mailbox_ids", nargs="*", type=int)
 
     def handle(self, *args, mailbox_ids: list[int], **options) -> None:
+        results: dict[int, int | str]
         if mailbox_ids:
             mailboxes = list(Mailbox.objects.filter(pk__in=mailbox_ids).order_by("pk"))
             missing = set(mailbox_ids) - {m.pk for m in mailboxes}

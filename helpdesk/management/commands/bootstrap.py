@@ -36,7 +36,8 @@ class Command(BaseCommand):
         # Both ways in, ``manage.py bootstrap …`` and ``call_command("bootstrap", …)``, parse through here.
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parse_args = parser.parse_args
-        parser.parse_args = lambda args=None, namespace=None: parse_args(  # type: ignore[method-assign]
+        # Patched on this parser instance, which Django creates; typeshed's parse_args is overloaded.
+        parser.parse_args = lambda args=None, namespace=None: parse_args(  # type: ignore[method-assign, assignment]
             options_joined(list(args)) if args is not None else None, namespace
         )
         return parser

@@ -1,0 +1,172 @@
+"""What an API client sends to open a conversation or add a thread, taken in the same way for every API
+dialect: customers named by reference, attachments given as content (``attachment_base64_decode``) or as a
+URL to download, custom field values given by field id. Each function checks all of it, then calls the
+conversation services in one transaction.
+
+Errors are ``helpdesk.errors`` kinds whose fields are named after the arguments here, in domain terms, with
+``.`` into an object and ``[i]`` into a list (``helpdesk.errors.fields_under``):
+- ``customer.id``, ``customer.email``: the conversation's customer reference;
+- ``custom_fields[i].id``, ``custom_fields[i].value``: the i-th ``(field id, value)`` given;
+- in a thread: ``user``, ``text``, ``to``… (``NewThread``'s checks), ``customer.id``, ``customer.email``,
+  and ``attachments[k].url`` for a download that failed;
+- in a conversation, each thread's under ``threads[i]``, ``i`` its position in the ``threads`` given (oldest
+  first), as in ``threads[2].attachments[0].url``.
+A dialect maps these to its request's names, and to its own order of threads, in one place.
+
+Downloads run before any transaction opens, so call these outside one (the API views that call them are
+not atomic): a slow server must not keep the database's locks held.
+"""
+
+import base64
+import binascii
+import dataclasses
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict, Unpack
+
+from django.conf import settings
+from django.db import transaction
+
+from conversations.models import Conversation, Thread
+from conversations.services.labels import conversation_custom_fields_set, custom_field_values_clean
+from conversations.services.lifecycle import conversation_create
+from conversations.services.threads import NewAttachment, NewThread, thread_create
+from customers.models import Customer
+from customers.services import customer_resolve
+from helpdesk.errors import Invalid, fields_under
+from helpdesk.models import User
+from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
+from mailboxes.models import Mailbox
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer as a client names one: by id, else by any of its emails, else (phone conversations) a
+    new customer with this name or phone (``customer_resolve``)."""
+
+    id: int | None = None
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentSource:
+    """An attachment given with its ``content``, or with the ``url`` to download it from."""
+
+    file_name: str
+    content: bytes | None = None
+    url: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True)
+class ThreadIntake:
+    """A thread as a client gives it: ``thread`` without customer and attachments, which come from
+    ``customer`` (the conversation's when None) and ``attachments``."""
+
+    thread: NewThread
+    customer: CustomerRef | None = None
+    attachments: Sequence[AttachmentSource] = ()
+
+
+class ConversationOptions(TypedDict, total=False):
+    """``conversation_create``'s arguments that ``conversation_intake`` passes on as they are."""
+
+    type: str
+    status: str
+    state: str
+    assignee: User | None
+    source_type: str
+    imported: bool
+    created_at: datetime | None
+    closed_at: datetime | None
+
+
+def attachment_base64_decode(*, data: str) -> bytes:
+    """The content of an attachment given in base64, within the size limit; ``Invalid`` (no field) else."""
+    limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
+    try:
+        content = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("Not valid base64.") from None
+    if len(content) > limit:
+        raise Invalid(f"Larger than {limit} bytes.")
+    return content
+
+
+def attachments_fetch(*, attachments: Sequence[AttachmentSource]) -> list[NewAttachment]:
+    """The attachments with their content, those given by URL downloaded through the guard against
+    server-side request forgery. The type is the one given, else the download's, else the file name's."""
+    fetched = []
+    for index, source in enumerate(attachments):
+        content, fetched_type = source.content, None
+        if content is None:
+            try:
+                content, fetched_type, _ = url_fetch(source.url, max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES)
+            except (UnsafeUrl, FetchError) as error:
+                raise Invalid({f"attachments[{index}].url": str(error)}) from None
+        mime_type = source.mime_type or fetched_type or mimetypes.guess_type(source.file_name)[0]
+        fetched.append(
+            NewAttachment(
+                file_name=source.file_name, content=content, mime_type=mime_type or "application/octet-stream"
+            )
+        )
+    return fetched
+
+
+def _customer(ref: CustomerRef) -> Customer:
+    """The customer ``ref`` names, errors named under ``customer``. Call it inside the caller's
+    transaction: a customer it creates must go if the rest is refused."""
+    with fields_under("customer"):
+        return customer_resolve(**dataclasses.asdict(ref))[0]
+
+
+def _thread(given: ThreadIntake, attachments: list[NewAttachment]) -> NewThread:
+    customer = None if given.customer is None else _customer(given.customer)
+    return dataclasses.replace(given.thread, customer=customer, attachments=attachments)
+
+
+def conversation_intake(
+    *,
+    mailbox: Mailbox,
+    subject: str,
+    customer: CustomerRef,
+    threads: Sequence[ThreadIntake],
+    custom_fields: Sequence[tuple[int, object]] = (),
+    **options: Unpack[ConversationOptions],
+) -> Conversation:
+    """Opens a conversation with its threads (oldest first) and custom field values, all or nothing.
+
+    Everything that can be checked before a write is, first: the downloads, then the custom fields; so a
+    refused request leaves no customer, conversation or attachment file behind."""
+    attachments = []
+    for index, given in enumerate(threads):
+        with fields_under(f"threads[{index}]"):
+            attachments.append(attachments_fetch(attachments=given.attachments))
+    custom_field_values_clean(mailbox_id=mailbox.pk, values=custom_fields)
+    with transaction.atomic():
+        conversation_customer = _customer(customer)
+        new_threads = []
+        for index, given in enumerate(threads):
+            with fields_under(f"threads[{index}]"):
+                new_threads.append(_thread(given, attachments[index]))
+        conversation = conversation_create(
+            mailbox=mailbox, subject=subject, customer=conversation_customer, threads=new_threads, **options
+        )
+        if custom_fields:
+            conversation_custom_fields_set(conversation=conversation, values=custom_fields)
+    return conversation
+
+
+def thread_intake(
+    *, conversation: Conversation, thread: ThreadIntake, status: str | None = None, imported: bool = False
+) -> Thread:
+    """Adds ``thread`` (``thread_create``) once its attachments are fetched and its customer found."""
+    attachments = attachments_fetch(attachments=thread.attachments)
+    with transaction.atomic():
+        new = _thread(thread, attachments)
+        return thread_create(conversation=conversation, thread=new, status=status, imported=imported)
