@@ -2,8 +2,15 @@
 under ``/api/``). Unknown paths get the dialect's 404 from ``helpdesk.dialects.handler404``."""
 
 from liveagent.application import ApplicationStatusView
+from liveagent.departments import DepartmentListView, DepartmentView
+from liveagent.overview import CallsOverviewView, ChatsOverviewView
 from liveagent.plumbing.routes import endpoint
 
+# A path value ends lazily ("[^/]+?") so that it leaves a format suffix to the route.
 urlpatterns = [
     endpoint(r"application/status", ApplicationStatusView.as_view(), name="liveagent-application-status"),
+    endpoint(r"departments", DepartmentListView.as_view(), name="liveagent-departments"),
+    endpoint(r"departments/(?P<departmentid>[^/]+?)", DepartmentView.as_view(), name="liveagent-department"),
+    endpoint(r"chats/overview", ChatsOverviewView.as_view(), name="liveagent-chats-overview"),
+    endpoint(r"calls/overview", CallsOverviewView.as_view(), name="liveagent-calls-overview"),
 ]
