@@ -46,9 +46,9 @@ def _departments(user: User) -> QuerySet[Mailbox]:
 
 class DepartmentListView(LiveAgentView):
     def get(self, request: Request) -> Response:
-        return self.answer({"departments": [department_payload(m) for m in _departments(request.user)]})
+        return self.answer({"departments": [department_payload(m) for m in _departments(self.user)]})
 
 
 class DepartmentView(LiveAgentView):
     def get(self, request: Request, departmentid: str) -> Response:
-        return self.answer(department_payload(department_visible(user=request.user, departmentid=departmentid)))
+        return self.answer(department_payload(department_visible(user=self.user, departmentid=departmentid)))

@@ -15,7 +15,7 @@ class _OverviewView(LiveAgentView):
 
     def get(self, request: Request) -> Response:
         if department := self.params().get("department"):
-            department_visible(user=request.user, departmentid=department)
+            department_visible(user=self.user, departmentid=department)
         return self.answer({self.name: [dict.fromkeys(self.counters, 0)]})
 
 

@@ -67,18 +67,21 @@ def admin_api(admin_key):
 
 @pytest.fixture(autouse=True)
 def _responses_match_openapi_schema(monkeypatch):
-    """Every FreeScout API response a test produces, whichever test calls the API, must match the FreeScout
-    OpenAPI schema (see tests/freescout/openapi_validation.py); other paths, the LiveAgent API's included,
-    are not checked against it."""
+    """Every API response a test produces, whichever test calls the API, must match its dialect's schema:
+    FreeScout's (``/api/``) the OpenAPI schema (tests/freescout/openapi_validation.py), LiveAgent's
+    (``/liveagent/api/``) the per-operation schemas of liveagent.schema (tests/liveagent/schema_validation.py).
+    Each check ignores the other's paths."""
     from django.test import Client
 
-    from tests.freescout.openapi_validation import check_response
+    from tests.freescout.openapi_validation import check_response as check_freescout
+    from tests.liveagent.schema_validation import check_response as check_liveagent
 
     original = Client.request
 
     def request(self, **kwargs):
         response = original(self, **kwargs)
-        check_response(response)
+        check_freescout(response)
+        check_liveagent(response)
         return response
 
     monkeypatch.setattr(Client, "request", request)

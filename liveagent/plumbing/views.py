@@ -1,9 +1,10 @@
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.models import User
 from liveagent.plumbing.authentication import ApiKeyAuthentication
 from liveagent.plumbing.errors import exception_handler
 from liveagent.plumbing.paging import Page, page_from
@@ -37,6 +38,11 @@ class LiveAgentView(APIView):
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler
+
+    @property
+    def user(self) -> User:
+        """The key's user: every view but the public ones requires a key (``HasApiKey``)."""
+        return cast(User, self.request.user)
 
     def params(self) -> dict[str, str]:
         """The query string and the body's fields, merged (the body wins), as strings."""
