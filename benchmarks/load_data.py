@@ -12,9 +12,9 @@ that holds anything else is dropped and loaded again (only a database whose name
 Users, mailboxes, folders and access go through the services. Conversations, threads, customers and tags
 are bulk-inserted, because 100k ``conversation_create`` calls would take hours; every derived column is
 computed as the services compute it (``folder_type_for``, ``body_sanitise``, ``text_preview``, the
-status each reply leaves, ``threads_count``, last reply, ``first``), as if each conversation had been made
-by ``conversation_create`` with the customer's message and then four ``thread_create`` calls, the last
-one an agent reply that sets the final status.
+status each reply leaves, ``threads_count``, last reply, ``first``, ``acknowledged_at``), as if each
+conversation had been made by ``conversation_create`` with the customer's message and then four
+``thread_create`` calls, the last one an agent reply that sets the final status.
 """
 
 import argparse
@@ -343,6 +343,9 @@ def _conversation_batch(
                 updated_at=t4,
                 last_reply_at=messages[-1][3],
                 last_reply_from="user",
+                # The first agent reply took it up (LiveAgent's Open, not New); ``code`` and
+                # ``public_url_code`` come from their defaults, as for any new conversation.
+                acknowledged_at=t1,
                 threads_count=len(messages),
                 created_at=t0,
             )

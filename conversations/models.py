@@ -1,4 +1,5 @@
 import secrets
+import string
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models.functions import Left, Lower
 from django.utils import timezone
 
 from customers.models import Customer
+from helpdesk.fields import HEX_COLOR_REGEX
 from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import CustomField, Folder, Mailbox
 
@@ -83,6 +85,25 @@ class SendStatus(models.TextChoices):
     BOUNCED = "bounced"
 
 
+# A conversation's code as LiveAgent writes it ("ABC-DEFGH-123"): stored upper-case, so that the unique index
+# also serves the case-insensitive lookup (``conversation_by_reference``).
+CONVERSATION_CODE_REGEX = r"^[A-Z0-9]{3}-[A-Z0-9]{5}-[A-Z0-9]{3}$"
+CONVERSATION_CODE_ALPHABET = string.ascii_uppercase + string.digits
+# The code of a conversation's public page: 16 random letters and digits (95 bits), case-sensitive.
+PUBLIC_URL_CODE_REGEX = r"^[A-Za-z0-9]{16}$"
+PUBLIC_URL_CODE_ALPHABET = string.ascii_letters + string.digits
+
+
+def conversation_code_new() -> str:
+    """A random code in the ``CONVERSATION_CODE_REGEX`` format (36¹¹ of them; the unique index refuses a repeat)."""
+    chars = "".join(secrets.choice(CONVERSATION_CODE_ALPHABET) for _ in range(11))
+    return f"{chars[:3]}-{chars[3:8]}-{chars[8:]}"
+
+
+def public_url_code_new() -> str:
+    return "".join(secrets.choice(PUBLIC_URL_CODE_ALPHABET) for _ in range(16))
+
+
 class Conversation(models.Model):
     Type = ConversationType
 
@@ -96,6 +117,10 @@ class Conversation(models.Model):
     Status = Status
 
     number = models.BigIntegerField(unique=True, editable=False)
+    # Given to every new conversation by its default, whoever makes it (the services, a bulk insert). Unique by
+    # constraints rather than ``unique=True``, which ``full_clean`` would check with a query on every save.
+    code = models.CharField(max_length=13, default=conversation_code_new, editable=False)
+    public_url_code = models.CharField(max_length=16, default=public_url_code_new, editable=False)
     type = models.CharField(max_length=5, choices=Type.choices, default=Type.EMAIL)
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.ACTIVE)
     state = models.CharField(max_length=9, choices=State.choices, default=State.PUBLISHED)
@@ -124,6 +149,9 @@ class Conversation(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     user_updated_at = models.DateTimeField(null=True, blank=True)
+    # When an agent first took the conversation up: their first published reply, or a status set to "open"
+    # through the LiveAgent API. None while nobody has (LiveAgent's New, against its Open).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_reply_at = models.DateTimeField(null=True, blank=True)
     last_reply_from = models.CharField(max_length=8, choices=LastReplyFrom.choices, blank=True, default="")
     # Published customer and agent messages; kept by the services that add and remove threads.
@@ -175,6 +203,15 @@ class Conversation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status="closed") | models.Q(closed_at__isnull=True, closed_by__isnull=True),
                 name="conversation_closed_fields_only_when_closed",
+            ),
+            models.UniqueConstraint(fields=["code"], name="conversation_code_unique"),
+            models.UniqueConstraint(fields=["public_url_code"], name="conversation_public_url_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=CONVERSATION_CODE_REGEX), name="conversation_code_format"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(public_url_code__regex=PUBLIC_URL_CODE_REGEX),
+                name="conversation_public_url_code_format",
             ),
         ]
 
@@ -296,6 +333,9 @@ def _attachment_path(instance: "Attachment", filename: str) -> str:
 
 
 class Attachment(models.Model):
+    """A file of a thread; without a thread, a file uploaded to be attached to a message later (LiveAgent's
+    ``POST /files``), purged when still unattached after ``HELPDESK_UNATTACHED_FILE_DAYS``."""
+
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
     token = models.CharField(max_length=32, unique=True, default=_attachment_token, editable=False)
     file = models.FileField(upload_to=_attachment_path, max_length=255)
@@ -305,10 +345,20 @@ class Attachment(models.Model):
     # Inline images of an HTML body are referenced as cid:<content_id>.
     content_id = models.CharField(max_length=255, blank=True)
     inline = models.BooleanField(default=False)
+    # Downloads through the LiveAgent API's file URL (``attachment_download_count``).
+    downloads = models.PositiveIntegerField(default=0)
+    # Who uploaded a file on its own (``attachment_upload``): until a message takes it, only they and admins may
+    # see it. None for files that came with their thread (and once the uploader's row is gone).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(thread__isnull=True), name="attachment_unattached"),
+        ]
 
     def __str__(self) -> str:
         return self.file_name
@@ -382,10 +432,17 @@ class ReceivedEmail(models.Model):
 
 
 class Tag(models.Model):
-    """Names are unique case-insensitively; the FreeScout API stores them trimmed and lower-cased."""
+    """Names are unique case-insensitively; the FreeScout API stores them trimmed and lower-cased. FreeScout
+    colours a tag by an index into its palette (``color``), LiveAgent by two hexadecimal colours."""
 
     name = models.CharField(max_length=100)
     color = models.PositiveSmallIntegerField(default=0, help_text="FreeScout's colour index (0 = none).")
+    text_color = models.CharField(
+        max_length=6, blank=True, default="", help_text="LiveAgent's title colour, six hexadecimal digits (FFFFFF)."
+    )
+    background_color = models.CharField(
+        max_length=6, blank=True, default="", help_text="LiveAgent's background colour, six hexadecimal digits."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -393,6 +450,10 @@ class Tag(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci"),
             models.CheckConstraint(condition=~models.Q(name=""), name="tag_name_not_empty"),
+            models.CheckConstraint(condition=models.Q(text_color__regex=HEX_COLOR_REGEX), name="tag_text_color_hex"),
+            models.CheckConstraint(
+                condition=models.Q(background_color__regex=HEX_COLOR_REGEX), name="tag_background_color_hex"
+            ),
         ]
 
     def __str__(self) -> str:

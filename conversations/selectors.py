@@ -1,12 +1,19 @@
 """Reads of conversations, always scoped to what a user may see."""
 
+import re
 from dataclasses import dataclass
 from typing import cast
 
 from django.db import connection
 from django.db.models import Field, QuerySet
 
-from conversations.models import Conversation, ConversationStar
+from conversations.models import (
+    CONVERSATION_CODE_REGEX,
+    PUBLIC_URL_CODE_REGEX,
+    Attachment,
+    Conversation,
+    ConversationStar,
+)
 from helpdesk.db import model_columns, read_rows, values_from_rows
 from helpdesk.models import User
 from mailboxes.models import Folder
@@ -108,3 +115,23 @@ class TalliedConversations:
         values = values_from_rows((row[1:] for row in rows), Conversation, self.columns)
         # The statement selects exactly these columns.
         return rows[0][0], [dict(zip(self.columns, row, strict=False)) for row in values]
+
+
+def conversation_by_reference(*, reference: str, queryset: QuerySet[Conversation]) -> Conversation | None:
+    """The conversation of ``queryset`` with this code (``ABC-DEFGH-123``, any case) or public URL code (exact
+    case), or None. Ids are each API dialect's own business: look them up before calling this."""
+    reference = (reference or "").strip()
+    if re.fullmatch(CONVERSATION_CODE_REGEX, reference.upper()):
+        return queryset.filter(code=reference.upper()).first()
+    if re.fullmatch(PUBLIC_URL_CODE_REGEX, reference):
+        return queryset.filter(public_url_code=reference).first()
+    return None
+
+
+def attachment_by_token(*, token: str, conversations: QuerySet[Conversation]) -> Attachment | None:
+    """The attachment with this token, when it is on a thread of one of ``conversations`` (those a user may
+    see) or on no thread yet (uploaded to be attached; its unguessable token is its only key)."""
+    attachment = Attachment.objects.select_related("thread").filter(token=(token or "").strip().lower()).first()
+    if attachment is None or attachment.thread is None:
+        return attachment
+    return attachment if conversations.filter(pk=attachment.thread.conversation_id).exists() else None

@@ -1,11 +1,13 @@
 """Celery tasks of conversations: thin, taking ids; the work is in ``conversations.mail``."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 
 from conversations.mail.sending import outgoing_email_deliver
 from conversations.models import OutgoingEmail
-from conversations.services import conversation_tally_compact
+from conversations.services import attachments_unattached_purge, conversation_tally_compact
 from helpdesk.outbox import outbox_claim, outbox_retry_soon, outbox_sweep
 
 
@@ -43,3 +45,9 @@ def mail_fetch() -> None:
 def tally_compact() -> int:
     """Folds the conversation tally's rows (Celery beat); the counts are exact whether it runs or not."""
     return conversation_tally_compact()
+
+
+@shared_task(name="conversations.attachments_purge", ignore_result=True)
+def attachments_purge() -> int:
+    """Deletes files uploaded for a message that never got one, with their stored content (Celery beat)."""
+    return attachments_unattached_purge(older_than=timedelta(days=settings.HELPDESK_UNATTACHED_FILE_DAYS))

@@ -10,7 +10,8 @@ INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", 
 
 @require_safe
 def attachment_download(request: HttpRequest, token: str, file_name: str) -> FileResponse:
-    """``fileUrl`` of the API: the 128-bit random token in the path is the authorisation, as in FreeScout."""
+    """An attachment's download link, as the APIs give it: the 128-bit random token in the path is the
+    authorisation."""
     attachment = get_object_or_404(Attachment, token=token)
     if attachment.file_name != file_name:
         raise Http404

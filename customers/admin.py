@@ -1,20 +1,23 @@
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
+from customers.group_services import customer_group_create, customer_group_delete, customer_group_update
 from customers.models import (
     Company,
     Customer,
     CustomerEmail,
     CustomerField,
     CustomerFieldValue,
+    CustomerGroup,
     CustomerPhone,
     CustomerSocialProfile,
     CustomerWebsite,
@@ -23,7 +26,7 @@ from customers.selectors import customers_visible_to
 from customers.services import (
     CUSTOMER_FIELD_ATTRIBUTES,
     CUSTOMER_FIELDS,
-    company_get_or_create,
+    company_create,
     company_update,
     customer_create,
     customer_field_create,
@@ -33,7 +36,11 @@ from customers.services import (
     email_normalise,
     phone_digits,
 )
-from helpdesk.admin import ServiceErrorsAsMessagesMixin, adopt
+from helpdesk.admin import HexColorField, ServiceErrorsAsMessagesMixin, admin_user, adopt
+from helpdesk.fields import FIELD_CODE_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Which argument of ``customer_create`` / ``customer_update`` each inline's rows become.
 INLINE_ARGUMENTS: dict[type[models.Model], tuple[str, Callable[[dict], Any]]] = {
@@ -86,7 +93,8 @@ class CustomerFieldValueForm(forms.ModelForm):
         fields = ["field", "value"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         field, value = cleaned.get("field"), cleaned.get("value")
         if field is not None and value is not None:
             try:
@@ -148,10 +156,10 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "company_name", "job_title"]}),
+        (None, {"fields": ["first_name", "last_name", "gender", "company_name", "job_title"]}),
         ("Photo", {"fields": ["photo_type", "photo_url"]}),
         ("Address", {"fields": ["address", "address_city", "address_state", "address_zip", "address_country"]}),
-        ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
+        ("Notes", {"fields": ["notes", "ip", "created_at", "updated_at"]}),
     ]
     inlines = [
         CustomerEmailInline,
@@ -162,7 +170,7 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
-        return customers_visible_to(user=request.user).prefetch_related("emails")
+        return customers_visible_to(user=admin_user(request)).prefetch_related("emails")
 
     @admin.display(description="Email")
     def primary_email(self, obj: Customer) -> str:
@@ -173,7 +181,7 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         """Written with its inlines in ``save_related``, by one service call."""
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
-        lists: dict[str, list] = {}
+        lists: dict[str, Any] = {}  # keyword arguments of the service, as INLINE_ARGUMENTS names them
         field_values, field_values_changed = {}, False
         for formset in formsets:
             formset.save(commit=False)  # only for the history's change message; nothing is written here
@@ -198,10 +206,27 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         adopt(form.instance, customer)
 
 
+class CustomersTotal(TypedDict):
+    customers_total: int
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class CompanyForm(forms.ModelForm):
+    # Lists of text on the model; one per line here (``company_create`` / ``company_update`` check them).
+    email_lines = forms.CharField(label="Emails", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    phone_lines = forms.CharField(label="Phones", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
     class Meta:
         model = Company
-        fields = ["name"]
+        fields = ["name", "language", "ip"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["email_lines"] = "\n".join(self.instance.emails or [])
+        self.initial["phone_lines"] = "\n".join(self.instance.phones or [])
 
 
 @admin.register(Company)
@@ -210,32 +235,53 @@ class CompanyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["name", "customers_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name", "id"]
-    fields = ["name", "created_at", "updated_at"]
+    fields = ["name", "language", "ip", "email_lines", "phone_lines", "created_at", "updated_at"]
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
         return super().get_queryset(request).annotate(customers_total=Count("customers"))
 
     @admin.display(description="Customers", ordering="customers_total")
-    def customers_count(self, obj: Company) -> int:
+    def customers_count(self, obj: "WithAnnotations[Company, CustomersTotal]") -> int:
         return obj.customers_total
 
     def save_model(self, request: HttpRequest, obj: Company, form: forms.ModelForm, change: bool) -> None:
-        name = form.cleaned_data["name"]
+        data = form.cleaned_data
+        details = {
+            "name": data["name"],
+            "language": data["language"],
+            "ip": data["ip"] or "",
+            "emails": _lines(data["email_lines"]),
+            "phones": _lines(data["phone_lines"]),
+        }
         if change:
-            company = company_update(company=Company.objects.get(pk=obj.pk), name=name)
+            company = company_update(company=Company.objects.get(pk=obj.pk), **details)
         else:
-            company = company_get_or_create(name=name)
+            company = company_create(**details)
         adopt(obj, company)
+
+
+class CustomerFieldForm(forms.ModelForm):
+    # Optional here: the services make a code from the name when none is given.
+    code = forms.SlugField(
+        max_length=FIELD_CODE_MAX_LENGTH,
+        required=False,
+        help_text="How the LiveAgent API names the field; made from the name when empty.",
+    )
+
+    class Meta:
+        model = CustomerField
+        fields = sorted(CUSTOMER_FIELD_ATTRIBUTES)
 
 
 @admin.register(CustomerField)
 class CustomerFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
-    list_display = ["name", "type", "required", "sort_order", "created_at"]
+    form = CustomerFieldForm
+    list_display = ["name", "code", "type", "required", "sort_order", "created_at"]
     list_filter = ["type", "required"]
-    search_fields = ["name"]
+    search_fields = ["name", "code"]
     ordering = ["sort_order", "id"]
-    fields = ["name", "type", "options", "required", "sort_order", "created_at"]
+    fields = ["name", "code", "type", "options", "required", "sort_order", "created_at"]
     readonly_fields = ["created_at"]
 
     def save_model(self, request: HttpRequest, obj: CustomerField, form: forms.ModelForm, change: bool) -> None:
@@ -246,3 +292,71 @@ class CustomerFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         else:
             saved = customer_field_create(**{name: data[name] for name in CUSTOMER_FIELD_ATTRIBUTES})
         adopt(obj, saved)
+
+
+class CustomerGroupForm(forms.ModelForm):
+    text_color = HexColorField(label="Text colour", help_text="Six hexadecimal digits, such as FFFFFF.")
+    background_color = HexColorField(label="Background colour", help_text="Six hexadecimal digits, such as 0000FF.")
+
+    class Meta:
+        model = CustomerGroup
+        fields = ["name", "text_color", "background_color"]
+
+
+class GroupMembersTotal(TypedDict):
+    customers_total: int
+    companies_total: int
+
+
+def _members_total(through: type[models.Model]) -> Coalesce:
+    """How many rows of an M2M table of groups name the group: a subquery per row, as a join of both tables
+    would multiply a group's customers by its companies."""
+    rows = through._default_manager.filter(customergroup_id=OuterRef("pk")).order_by().values("customergroup_id")
+    return Coalesce(Subquery(rows.annotate(total=Count("pk")).values("total")), 0)
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Admins only (``helpdesk.permissions``). Customers join and leave groups through the APIs (the
+    LiveAgent API by group name), which the ``customer_add_to_group`` services serve."""
+
+    form = CustomerGroupForm
+    list_display = ["name", "text_color", "background_color", "customers_count", "companies_count", "created_at"]
+    search_fields = ["name"]
+    ordering = ["name", "id"]
+    fields = ["name", "text_color", "background_color", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CustomerGroup]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                customers_total=_members_total(CustomerGroup.customers.through),
+                companies_total=_members_total(CustomerGroup.companies.through),
+            )
+        )
+
+    @admin.display(description="Customers", ordering="customers_total")
+    def customers_count(self, obj: "WithAnnotations[CustomerGroup, GroupMembersTotal]") -> int:
+        return obj.customers_total
+
+    @admin.display(description="Companies", ordering="companies_total")
+    def companies_count(self, obj: "WithAnnotations[CustomerGroup, GroupMembersTotal]") -> int:
+        return obj.companies_total
+
+    def save_model(self, request: HttpRequest, obj: CustomerGroup, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        values = {name: data[name] for name in ("name", "text_color", "background_color")}
+        if change:
+            group = customer_group_update(group=CustomerGroup.objects.get(pk=obj.pk), **values)
+        else:
+            group = customer_group_create(**values)
+        adopt(obj, group)
+
+    def delete_model(self, request: HttpRequest, obj: CustomerGroup) -> None:
+        customer_group_delete(group=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CustomerGroup]) -> None:
+        for group in queryset:
+            customer_group_delete(group=group)

@@ -2,7 +2,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from helpdesk.fields import FieldDefinition, FieldType
+from helpdesk.fields import HEX_COLOR_REGEX, FieldDefinition, FieldType
+from helpdesk.models import Gender
 
 
 class CustomerPhotoType(models.TextChoices):
@@ -53,6 +54,11 @@ class Company(models.Model):
     LiveAgent API manages companies as entities of their own."""
 
     name = models.CharField(max_length=60)
+    language = models.CharField(max_length=12, blank=True, help_text="A language code, such as en or pt-BR.")
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name="IP address")
+    # Lists of text, kept valid by the services: addresses lower-cased, each once; phones as written.
+    emails = models.JSONField(default=list, blank=True)
+    phones = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -83,6 +89,10 @@ class Customer(models.Model):
     address_zip = models.CharField(max_length=12, blank=True)
     address_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
     address = models.TextField(blank=True, help_text="Street address.")
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, default=Gender.NONE)
+    ip = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name="IP address", help_text="As the LiveAgent API shows it."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -99,6 +109,7 @@ class Customer(models.Model):
                 condition=models.Q(photo_type__in=CustomerPhotoType.values),
                 name="customer_photo_type_valid",
             ),
+            models.CheckConstraint(condition=models.Q(gender__in=Gender.values), name="customer_gender_valid"),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +206,8 @@ class CustomerField(FieldDefinition):
                 condition=models.Q(type__in=FieldType.values),
                 name="customer_field_type_valid",
             ),
+            models.UniqueConstraint(Lower("code"), name="customer_field_code_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(code=""), name="customer_field_code_not_empty"),
         ]
 
 
@@ -213,3 +226,36 @@ class CustomerFieldValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field.name}={self.value}"
+
+
+class CustomerGroup(models.Model):
+    """A named group of customers and companies (LiveAgent's customer groups), coloured like a tag."""
+
+    name = models.CharField(max_length=100)
+    text_color = models.CharField(
+        max_length=6, blank=True, default="", help_text="Title colour, six hexadecimal digits (FFFFFF)."
+    )
+    background_color = models.CharField(
+        max_length=6, blank=True, default="", help_text="Background colour, six hexadecimal digits."
+    )
+    customers = models.ManyToManyField(Customer, blank=True, related_name="groups")
+    companies = models.ManyToManyField(Company, blank=True, related_name="groups")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="customer_group_name_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="customer_group_name_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(text_color__regex=HEX_COLOR_REGEX), name="customer_group_text_color_hex"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(background_color__regex=HEX_COLOR_REGEX),
+                name="customer_group_background_color_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,9 +1,10 @@
 """Reads of customers."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from customers.models import Customer, CustomerEmail, CustomerField
+from customers.models import Company, Customer, CustomerEmail, CustomerField
 from helpdesk.db import IdsRead
+from helpdesk.models import User
 
 # A customer as pages show them (``email``: the first address added), by customer id (``rows_by_ids``;
 # ``conversations.pages.CustomerShort``).
@@ -41,3 +42,29 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
     if user.is_active and user.is_admin:
         return Customer.objects.all()
     return Customer.objects.filter(pk__in=conversations_visible_to(user=user).values("customer_id"))
+
+
+def customers_visible_through_api(*, user: User) -> QuerySet[Customer]:
+    """The customers an API key of ``user`` may see (issue 15): an admin's every customer; a regular user's
+    those with a conversation in a mailbox it can access, and those with no conversation at all (nobody's
+    yet, such as one just created through an API). Wider than ``customers_visible_to`` (the admin site's)."""
+    from conversations.models import Conversation
+    from conversations.selectors import conversations_visible_to
+
+    if user.is_active and user.is_admin:
+        return Customer.objects.all()
+    return Customer.objects.filter(
+        Q(pk__in=conversations_visible_to(user=user).values("customer_id"))
+        | ~Exists(Conversation.objects.filter(customer_id=OuterRef("pk")))
+    )
+
+
+def companies_visible_through_api(*, user: User) -> QuerySet[Company]:
+    """The companies an API key of ``user`` may see: an admin's every company; a regular user's those of the
+    customers it may see (``customers_visible_through_api``) and those no customer belongs to."""
+    if user.is_active and user.is_admin:
+        return Company.objects.all()
+    return Company.objects.filter(
+        Q(pk__in=customers_visible_through_api(user=user).filter(company__isnull=False).values("company_id"))
+        | ~Exists(Customer.objects.filter(company_id=OuterRef("pk")))
+    )

@@ -2,10 +2,10 @@
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import validate_email, validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,11 +21,9 @@ from customers.models import (
 )
 from customers.selectors import customer_emails_taken
 from helpdesk.errors import Conflict, Invalid, fields_under
-from helpdesk.fields import FieldDefinition
+from helpdesk.fields import field_code_from_name, field_values_clean
 from webhooks.models import Event
 from webhooks.services import event_emit
-
-FieldT = TypeVar("FieldT", bound=FieldDefinition)
 
 CUSTOMER_FIELDS = frozenset(
     {
@@ -40,6 +38,8 @@ CUSTOMER_FIELDS = frozenset(
         "address_zip",
         "address_country",
         "address",
+        "gender",
+        "ip",
     }
 )
 
@@ -67,11 +67,22 @@ def company_get_or_create(*, name: str) -> Company | None:
 
 
 @transaction.atomic
-def company_update(*, company: Company, name: str) -> Company:
-    name = (name or "").strip()
-    if Company.objects.filter(name__iexact=name).exclude(pk=company.pk).exists():
-        raise Conflict({"name": f"A company named {name!r} already exists."})
-    company.name = name
+def company_update(
+    *,
+    company: Company,
+    name: str | None = None,
+    language: str | None = None,
+    ip: str | None = None,
+    emails: Iterable[str] | None = None,
+    phones: Iterable[str] | None = None,
+) -> Company:
+    """Changes what is given (``company_create`` says how each is checked); a list replaces the company's."""
+    if name is not None:
+        name = (name or "").strip()
+        if Company.objects.filter(name__iexact=name).exclude(pk=company.pk).exists():
+            raise Conflict({"name": f"A company named {name!r} already exists."})
+        company.name = name
+    _company_details_set(company, language=language, ip=ip, emails=emails, phones=phones)
     company.updated_at = timezone.now()
     _row_clean(company, "name")
     company.save()
@@ -142,6 +153,8 @@ def customer_create(
     if unknown := set(fields) - CUSTOMER_FIELDS:
         raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
     emails, phones = list(emails), list(phones)
+    if "ip" in fields:
+        fields["ip"] = _ip_clean(fields["ip"])
     customer = Customer(company=company_get_or_create(name=company), **fields)
     if created_at is not None:
         customer.created_at = customer.updated_at = created_at
@@ -186,24 +199,6 @@ def customer_get_or_create_by_email(*, email: str, **fields: Any) -> tuple[Custo
     if customer is not None:
         return customer, False
     return customer_create(emails=[(email, CustomerEmail.Type.WORK)], **fields), True
-
-
-def field_values_clean(
-    *, fields: Mapping[int, FieldT], values: Sequence[tuple[int, object]], unknown: str
-) -> dict[FieldT, str]:
-    """The text to store for each value given as ``(field id, value)``, by field; a field given twice keeps
-    its last value. Every id is checked before any value: ``Invalid`` at ``[i].id`` for an id that is not in
-    ``fields`` (the message is ``unknown`` with ``{id}`` filled in), at ``[i].value`` for a value its field
-    refuses, ``i`` the value's position. Shared by customer fields and the mailboxes' custom fields."""
-    for index, (field_id, _) in enumerate(values):
-        if field_id not in fields:
-            raise Invalid({f"[{index}].id": unknown.format(id=field_id)})
-    last = {field_id: index for index, (field_id, _) in enumerate(values)}
-    cleaned = {}
-    for field_id, index in last.items():
-        with fields_under(f"[{index}].value"):
-            cleaned[fields[field_id]] = fields[field_id].value_clean(values[index][1])
-    return cleaned
 
 
 @transaction.atomic
@@ -284,6 +279,8 @@ def customer_update(
     Emits one ``customer.updated``."""
     if unknown := set(fields) - CUSTOMER_FIELDS:
         raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
+    if "ip" in fields:
+        fields["ip"] = _ip_clean(fields["ip"])
     for name, value in fields.items():
         setattr(customer, name, value)
     if company is not None:
@@ -324,7 +321,7 @@ def customer_update(
     return customer
 
 
-CUSTOMER_FIELD_ATTRIBUTES = frozenset({"name", "type", "options", "required", "sort_order"})
+CUSTOMER_FIELD_ATTRIBUTES = frozenset({"name", "code", "type", "options", "required", "sort_order"})
 
 
 def _customer_field_save(field: CustomerField) -> None:
@@ -333,15 +330,29 @@ def _customer_field_save(field: CustomerField) -> None:
         field.options = {}
     if CustomerField.objects.filter(name__iexact=field.name).exclude(pk=field.pk).exists():
         raise Conflict({"name": f"A customer field named {field.name!r} already exists."})
+    others = CustomerField.objects.exclude(pk=field.pk)
+    field.code = (field.code or "").strip()
+    if not field.code:
+        field.code = field_code_from_name(field.name, taken=others.values_list("code", flat=True))
+    elif others.filter(code__iexact=field.code).exists():
+        raise Conflict({"code": f"A customer field with code {field.code!r} already exists."})
     field.full_clean(validate_unique=False, validate_constraints=False)
     field.save()
 
 
 @transaction.atomic
 def customer_field_create(
-    *, name: str, type: str, options: dict | None = None, required: bool = False, sort_order: int = 0
+    *,
+    name: str,
+    type: str,
+    options: dict | None = None,
+    required: bool = False,
+    sort_order: int = 0,
+    code: str = "",
 ) -> CustomerField:
-    field = CustomerField(name=name, type=type, options=options, required=required, sort_order=sort_order)
+    """``code`` (unique case-insensitively) is made from the name when not given, and kept when the name
+    changes later; an update with an empty code makes one again."""
+    field = CustomerField(name=name, code=code, type=type, options=options, required=required, sort_order=sort_order)
     _customer_field_save(field)
     return field
 
@@ -364,3 +375,128 @@ def customer_field_update(*, field: CustomerField, **changes: Any) -> CustomerFi
 def customer_field_delete(*, field: CustomerField) -> None:
     """Deletes the field and every customer's value for it."""
     field.delete()
+
+
+def _ip_clean(value: str | None, *, field: str = "ip") -> str | None:
+    """An IPv4 or IPv6 address as given, None for none; ``Invalid`` at ``field`` for anything else."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        validate_ipv46_address(value)
+    except ValidationError:
+        raise Invalid({field: "Enter a valid IPv4 or IPv6 address."}) from None
+    return value
+
+
+def _company_details_set(
+    company: Company,
+    *,
+    language: str | None,
+    ip: str | None,
+    emails: Iterable[str] | None,
+    phones: Iterable[str] | None,
+) -> None:
+    """Sets what is given (None keeps it): addresses lower-cased and each once (``Invalid`` at ``emails[i]``),
+    phones trimmed, empty ones dropped, at most 60 characters (``phones[i]``)."""
+    if language is not None:
+        language = language.strip()
+        if len(language) > Company._meta.get_field("language").max_length:  # type: ignore[operator]
+            raise Invalid({"language": "Expected a language code, such as en or pt-BR."})
+        company.language = language
+    if ip is not None:
+        company.ip = _ip_clean(ip)
+    if emails is not None:
+        cleaned: list[str] = []
+        for index, value in enumerate(emails):
+            try:
+                email = email_normalise(value)
+            except ValidationError:
+                raise Invalid({f"emails[{index}]": "Enter a valid email address."}) from None
+            if email not in cleaned:
+                cleaned.append(email)
+        company.emails = cleaned
+    if phones is not None:
+        kept: list[str] = []
+        for index, value in enumerate(phones):
+            phone = (value or "").strip()
+            if len(phone) > CustomerPhone._meta.get_field("value").max_length:  # type: ignore[operator]
+                raise Invalid({f"phones[{index}]": "Expected at most 60 characters."})
+            if phone:
+                kept.append(phone)
+        company.phones = kept
+
+
+@transaction.atomic
+def company_create(
+    *,
+    name: str,
+    language: str = "",
+    ip: str | None = None,
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+) -> Company:
+    """A new company; a name taken case-insensitively is a ``Conflict`` (``company_get_or_create`` is the
+    FreeScout API's find-or-create by name). ``ip`` is an IPv4 or IPv6 address or empty."""
+    name = (name or "").strip()
+    if Company.objects.filter(name__iexact=name).exists():
+        raise Conflict({"name": f"A company named {name!r} already exists."})
+    company = Company(name=name)
+    _company_details_set(company, language=language, ip=ip, emails=emails, phones=phones)
+    _row_clean(company, "name")
+    company.save()
+    return company
+
+
+def _customer_fields_by_code() -> dict[str, CustomerField]:
+    """Every customer field by lower-cased code (codes are unique case-insensitively)."""
+    return {field.code.lower(): field for field in CustomerField.objects.all()}
+
+
+def _customer_changed(customer: Customer) -> None:
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    event_emit(event=Event.CUSTOMER_UPDATED, customer=customer)
+
+
+@transaction.atomic
+def customer_field_values_add(*, customer: Customer, values: Sequence[tuple[str, object]]) -> list[CustomerFieldValue]:
+    """Adds a value for each ``(field code, value)`` given, in order, after the values the fields hold (the
+    LiveAgent API keeps every value of a field; the FreeScout API shows the newest, and its
+    ``customer_field_values_set`` replaces them all). Codes compare case-insensitively; an empty value adds
+    nothing. All or nothing: every code is checked before any value, ``Invalid`` at ``customer_fields[i].code``
+    for a code of no customer field, then at ``customer_fields[i].value`` for a value its field refuses.
+    Emits one ``customer.updated`` when a value was added."""
+    by_code = _customer_fields_by_code()
+    fields = []
+    for index, (code, _) in enumerate(values):
+        field = by_code.get(str(code).strip().lower())
+        if field is None:
+            raise Invalid({f"customer_fields[{index}].code": f"No customer field with code {code!r}."})
+        fields.append(field)
+    rows = []
+    for index, (field, (_, value)) in enumerate(zip(fields, values, strict=True)):
+        with fields_under(f"customer_fields[{index}].value"):
+            text = field.value_clean(value)
+        if text != "":
+            rows.append(CustomerFieldValue(customer=customer, field=field, value=text))
+    if rows:
+        CustomerFieldValue.objects.bulk_create(rows)
+        _customer_changed(customer)
+    return rows
+
+
+@transaction.atomic
+def customer_field_values_delete(*, customer: Customer, code: str | None = None) -> int:
+    """Deletes every value of the customer field with this ``code`` (case-insensitive; ``Invalid`` at
+    ``code`` when there is none), or of every field when ``code`` is None. Returns how many values went;
+    emits one ``customer.updated`` when any did."""
+    values = CustomerFieldValue.objects.filter(customer=customer)
+    if code is not None:
+        field = _customer_fields_by_code().get(code.strip().lower())
+        if field is None:
+            raise Invalid({"code": f"No customer field with code {code!r}."})
+        values = values.filter(field=field)
+    deleted, _ = values.delete()
+    if deleted:
+        _customer_changed(customer)
+    return deleted

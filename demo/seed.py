@@ -9,7 +9,7 @@ items end each timeline, as if the team had triaged the queue this morning.
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,17 +31,16 @@ from conversations.services import (
     timelog_start,
 )
 from customers.models import Customer, CustomerEmail, CustomerField
-from customers.services import customer_create, customer_field_values_set
+from customers.services import customer_create, customer_field_create, customer_field_values_set
 from helpdesk.models import User
 from helpdesk.services import user_create, user_email_taken
 from mailboxes.models import CustomField, Mailbox
-from mailboxes.services import mailbox_create, mailbox_user_grant
+from mailboxes.services import custom_field_create, mailbox_create, mailbox_user_grant
 
 SUPPORT_EMAIL = "support@example.com"
 SALES_EMAIL = "sales@example.com"
 DROPDOWN, DATE, NUMBER = CustomField.Type.DROPDOWN, CustomField.Type.DATE, CustomField.Type.NUMBER
 SINGLELINE, MULTILINE = CustomField.Type.SINGLELINE, CustomField.Type.MULTILINE
-FieldDefinitionT = TypeVar("FieldDefinitionT", CustomField, CustomerField)
 
 # Insertion order is creation order: Support is the first mailbox. Mailboxes, agents and customers are the
 # keyword arguments of the services that create them (an agent's "mailboxes" are the ones it is granted).
@@ -401,18 +400,16 @@ def demo_seed() -> dict[str, int]:
         for mailbox_key in access:
             mailbox_user_grant(mailbox=mailboxes[mailbox_key], user=agents[key])
     for position, (mailbox_key, name, field_type, options, required) in enumerate(CUSTOM_FIELDS):
-        _definition_create(
-            CustomField(
-                mailbox=mailboxes[mailbox_key],
-                name=name,
-                type=field_type,
-                options=options,
-                required=required,
-                sort_order=position + 1,
-            )
+        custom_field_create(
+            mailbox=mailboxes[mailbox_key],
+            name=name,
+            type=field_type,
+            options=options,
+            required=required,
+            sort_order=position + 1,
         )
     customer_fields = {
-        name: _definition_create(CustomerField(name=name, type=field_type, options=options, sort_order=position + 1))
+        name: customer_field_create(name=name, type=field_type, options=options, sort_order=position + 1)
         for position, (name, field_type, options) in enumerate(CUSTOMER_FIELDS)
     }
     customers = {}
@@ -435,13 +432,6 @@ def demo_seed() -> dict[str, int]:
         "tags": len({tag for spec in CONVERSATIONS for tag in spec.tags}),
         "timelogs": sum(len(spec.time_spent) + bool(spec.timer) for spec in CONVERSATIONS),
     }
-
-
-def _definition_create(definition: FieldDefinitionT) -> FieldDefinitionT:
-    # Field definitions have no service yet; full_clean runs the same checks one would.
-    definition.full_clean()
-    definition.save()
-    return definition
 
 
 def _new_thread(say: Say, *, start: datetime, cast: _Cast, draft: bool) -> NewThread:

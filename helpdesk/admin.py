@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from helpdesk.errors import Invalid
+from helpdesk.fields import hex_color_clean
 from helpdesk.models import ApiKey, Counter, User
 from helpdesk.services import (
     USER_PROFILE_FIELDS,
@@ -183,7 +185,7 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     readonly_fields = ["password_state", "last_login", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "role", "status"]}),
-        ("Profile", {"fields": ["job_title", "phone", "alternate_emails", "timezone", "language"]}),
+        ("Profile", {"fields": ["job_title", "phone", "alternate_emails", "timezone", "language", "gender"]}),
         ("Email notifications", {"fields": ["notify_assigned", "notify_customer_reply", "notify_new_conversation"]}),
         ("Password", {"fields": ["password_state", "password1", "password2"]}),
         ("History", {"fields": ["last_login", "created_at", "updated_at"]}),
@@ -255,7 +257,7 @@ class RevokedFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """Only the key's prefix is ever shown after creation; keys are revoked, never edited or deleted."""
 
     add_form = ApiKeyAddForm
@@ -325,3 +327,18 @@ class CounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "value"]
     search_fields = ["name"]
     ordering = ["name"]
+
+
+class HexColorField(forms.CharField):
+    """A colour as six hexadecimal digits, upper-cased, or empty (``helpdesk.fields.hex_color_clean``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 6)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        try:
+            return hex_color_clean(super().clean(value), field="color")
+        except Invalid as error:
+            raise ValidationError(error.messages) from None

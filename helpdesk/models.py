@@ -30,6 +30,15 @@ class UserRole(models.TextChoices):
     USER = "user"
 
 
+class Gender(models.TextChoices):
+    """As LiveAgent records agents and customers; "" when not given."""
+
+    NONE = "", "Not given"
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    OTHER = "O", "Other"
+
+
 class UserStatus(models.TextChoices):
     ACTIVE = "active"
     DISABLED = "disabled"
@@ -54,6 +63,7 @@ class User(AbstractBaseUser):
     phone = models.CharField(max_length=60, blank=True)
     timezone = models.CharField(max_length=60, default="UTC", validators=[validate_timezone])
     language = models.CharField(max_length=12, default="en")
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, default=Gender.NONE)
     photo = models.FileField(upload_to="users/", blank=True)
     # Email notifications the user subscribes to (never about their own actions).
     notify_assigned = models.BooleanField(default=True, help_text="Email me when a conversation is assigned to me.")
@@ -79,6 +89,7 @@ class User(AbstractBaseUser):
             ),
             models.CheckConstraint(condition=models.Q(role__in=UserRole.values), name="user_role_valid"),
             models.CheckConstraint(condition=models.Q(status__in=UserStatus.values), name="user_status_valid"),
+            models.CheckConstraint(condition=models.Q(gender__in=Gender.values), name="user_gender_valid"),
             models.CheckConstraint(condition=~models.Q(first_name=""), name="user_first_name_not_empty"),
         ]
 

@@ -1,7 +1,7 @@
 """The one way the server makes HTTP requests to URLs that users supply (SSRF guard).
 
-Attachment `fileUrl` and customer `photoUrl` downloads use `url_fetch`, webhook delivery uses `url_post`,
-and the webhook create endpoint uses `url_check`. Every request goes to an address that `url_check` has just
+Downloads of attachments and customer photos given by URL use `url_fetch`, webhook delivery uses `url_post`,
+and webhook URLs are checked with `url_check` when set. Every request goes to an address that `url_check` has just
 judged: the host name is resolved once, and the connection is opened to that address (with the original name
 in the Host header, in SNI and in certificate verification), so a DNS answer that changes between the check
 and the connection (DNS rebinding) cannot point the request elsewhere.

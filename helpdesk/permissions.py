@@ -2,8 +2,8 @@
 
 Admins may do everything. Regular users (agents) get admin permissions only for the models whose admin
 scopes every queryset, choice and action to the agent's mailboxes (``conversations.admin``,
-``customers.admin``); configuration (mailboxes, users, API keys, custom fields, tags, webhooks) stays
-with admins. Deleting is never an agent's: conversations go to the Deleted folder through an action.
+``customers.admin``); configuration (mailboxes, users, API keys, custom fields, tags, customer groups,
+webhooks) stays with admins. Deleting is never an agent's: conversations go to the Deleted folder through an action.
 """
 
 # "app_label.model_name" -> actions an agent may take on that model in the admin

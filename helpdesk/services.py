@@ -1,4 +1,5 @@
-"""Writes for users and API keys. Every caller (API, admin, commands) goes through these."""
+"""Writes for users and API keys, and the rule of whom a user may act as. Every caller (API, admin,
+commands) goes through these."""
 
 import hashlib
 import hmac
@@ -10,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk.errors import Conflict, Invalid
+from helpdesk.errors import Conflict, Invalid, NotAllowed
 from helpdesk.models import ApiKey, Counter, User
 from helpdesk.selectors import api_keys_by_prefix
 
@@ -19,7 +20,7 @@ API_KEY_BYTES = 32
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 USER_NOTIFICATION_FIELDS = frozenset({"notify_assigned", "notify_customer_reply", "notify_new_conversation"})
 USER_PROFILE_FIELDS = (
-    frozenset({"alternate_emails", "job_title", "phone", "timezone", "language"}) | USER_NOTIFICATION_FIELDS
+    frozenset({"alternate_emails", "job_title", "phone", "timezone", "language", "gender"}) | USER_NOTIFICATION_FIELDS
 )
 
 
@@ -193,12 +194,21 @@ def user_delete(*, user: User, by_user: User | None, reassign: dict[int, User | 
     return user
 
 
+def user_act_as_check(*, actor: User, user: User) -> None:
+    """Refuses ``actor`` (an API key's user) acting as ``user`` (named as the author of a change, the owner
+    of a timer): an admin may act as anyone, a regular user only as itself."""
+    if not actor.is_admin and user.pk != actor.pk:
+        raise NotAllowed("A regular user's API key can only act as that user.")
+
+
 def _api_key_hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
     """Returns the key row and the key itself, which is shown once and never stored."""
+    if user.status == User.Status.DELETED:
+        raise Invalid({"user": "A deleted user cannot have API keys."})
     raw_key = secrets.token_hex(API_KEY_BYTES)
     api_key = ApiKey.objects.create(
         user=user, name=name, prefix=raw_key[: ApiKey.PREFIX_LENGTH], key_hash=_api_key_hash(raw_key)

@@ -247,6 +247,15 @@ CELERY_BEAT_SCHEDULE["mail-fetch"] = {
     "options": {"expires": HELPDESK_MAIL_FETCH_SECONDS},
 }
 
+# Files uploaded on their own (the LiveAgent API's POST /files) and attached to no message after this many
+# days are deleted, hourly; LiveAgent documents two weeks.
+HELPDESK_UNATTACHED_FILE_DAYS = env.int("HELPDESK_UNATTACHED_FILE_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["attachments-purge"] = {
+    "task": "conversations.attachments_purge",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+
 # --- API --------------------------------------------------------------------------------------------
 
 # drf-spectacular serves the API documentation's scripts from this host (the sidecar package); what each

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from helpdesk.fields import FIELD_CODE_MAX_LENGTH
 from mailboxes.connections import mailbox_connections_check
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 from mailboxes.selectors import folder_counts
@@ -23,6 +24,9 @@ from mailboxes.services import (
     mailbox_user_grant,
     mailbox_user_revoke,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 class KeptPasswordField(forms.CharField):
@@ -75,9 +79,27 @@ class MailboxUserInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
+# The inline's fields, which are also ``custom_field_create``'s arguments.
+CUSTOM_FIELD_INLINE_FIELDS = ("name", "code", "type", "options", "required", "sort_order")
+
+
+class CustomFieldForm(forms.ModelForm):
+    # Optional here: the services make a code from the name when none is given.
+    code = forms.SlugField(
+        max_length=FIELD_CODE_MAX_LENGTH,
+        required=False,
+        help_text="How the LiveAgent API names the field; made from the name when empty.",
+    )
+
+    class Meta:
+        model = CustomField
+        fields = ["mailbox", *CUSTOM_FIELD_INLINE_FIELDS]
+
+
 class CustomFieldInline(admin.TabularInline):
     model = CustomField
-    fields = ["name", "type", "options", "required", "sort_order"]
+    form = CustomFieldForm
+    fields = CUSTOM_FIELD_INLINE_FIELDS
     extra = 0
 
 
@@ -201,10 +223,17 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 if field.pk:
                     custom_field_delete(field=CustomField.objects.get(pk=field.pk))
             elif field.pk is None:
-                custom_field_create(mailbox=mailbox, **{name: data[name] for name in CustomFieldInline.fields})
+                custom_field_create(mailbox=mailbox, **{name: data[name] for name in CUSTOM_FIELD_INLINE_FIELDS})
             elif row.has_changed():
                 changes = {name: data[name] for name in row.changed_data if name in CUSTOM_FIELD_FIELDS}
                 custom_field_update(field=CustomField.objects.get(pk=field.pk), **changes)
+
+
+class FolderCounts(TypedDict):
+    """What the folder list puts on each folder: ``folder_counts``, counted once for the page."""
+
+    total_count: int
+    active_count: int
 
 
 class FolderChangeList(ChangeList):
@@ -233,9 +262,11 @@ class FolderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return FolderChangeList
 
     def _counts(self, obj: Folder) -> tuple[int, int]:
-        if not hasattr(obj, "total_count"):
-            obj.total_count, obj.active_count = folder_counts(folders=[obj])[obj.pk]
-        return obj.total_count, obj.active_count
+        # A folder of the list has its counts (``FolderChangeList``); the one of a change page gets them here.
+        counted = cast("WithAnnotations[Folder, FolderCounts]", obj)
+        if not hasattr(counted, "total_count"):
+            counted.total_count, counted.active_count = folder_counts(folders=[obj])[obj.pk]
+        return counted.total_count, counted.active_count
 
     @admin.display(description="Folder", ordering="type")
     def name(self, obj: Folder) -> str:
@@ -252,12 +283,13 @@ class FolderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(CustomField)
 class CustomFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
-    list_display = ["name", "mailbox", "type", "required", "sort_order", "created_at"]
+    form = CustomFieldForm
+    list_display = ["name", "code", "mailbox", "type", "required", "sort_order", "created_at"]
     list_filter = ["type", "required", "mailbox"]
     list_select_related = ["mailbox"]
-    search_fields = ["name", "mailbox__name"]
+    search_fields = ["name", "code", "mailbox__name"]
     ordering = ["mailbox__name", "sort_order", "id"]
-    fields = ["mailbox", "name", "type", "options", "required", "sort_order", "created_at"]
+    fields = ["mailbox", "name", "code", "type", "options", "required", "sort_order", "created_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: CustomField | None = None) -> list[str]:
         # A field belongs to its mailbox for good: its values are conversations' of that mailbox.
@@ -271,6 +303,6 @@ class CustomFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         else:
             saved = custom_field_create(
                 mailbox=data["mailbox"],
-                **{name: data[name] for name in ("name", "type", "options", "required", "sort_order")},
+                **{name: data[name] for name in CUSTOM_FIELD_INLINE_FIELDS},
             )
         adopt(obj, saved)

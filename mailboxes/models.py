@@ -2,6 +2,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from helpdesk.fields import FieldDefinition, FieldType
@@ -191,6 +193,8 @@ class CustomField(FieldDefinition):
                 condition=models.Q(type__in=FieldType.values),
                 name="custom_field_type_valid",
             ),
+            models.UniqueConstraint(F("mailbox"), Lower("code"), name="custom_field_code_unique_per_mailbox"),
+            models.CheckConstraint(condition=~models.Q(code=""), name="custom_field_code_not_empty"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from helpdesk.errors import Conflict, Invalid
+from helpdesk.fields import field_code_from_name
 from helpdesk.models import User
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 
@@ -111,17 +112,22 @@ def mailbox_delete(*, mailbox: Mailbox) -> None:
     mailbox.delete()
 
 
-CUSTOM_FIELD_FIELDS = frozenset({"name", "type", "options", "required", "sort_order"})
+CUSTOM_FIELD_FIELDS = frozenset({"name", "code", "type", "options", "required", "sort_order"})
 
 
 def _custom_field_validate(field: CustomField) -> None:
     field.name = (field.name or "").strip()
     if field.options in (None, ""):
         field.options = {}
+    others = CustomField.objects.filter(mailbox_id=field.mailbox_id).exclude(pk=field.pk)
+    field.code = (field.code or "").strip()
+    if not field.code:
+        field.code = field_code_from_name(field.name, taken=others.values_list("code", flat=True))
     field.full_clean(exclude=["mailbox"], validate_unique=False, validate_constraints=False)
-    duplicate = CustomField.objects.filter(mailbox_id=field.mailbox_id, name__iexact=field.name).exclude(pk=field.pk)
-    if duplicate.exists():
+    if others.filter(name__iexact=field.name).exists():
         raise Conflict({"name": "This mailbox already has a field of this name."})
+    if others.filter(code__iexact=field.code).exists():
+        raise Conflict({"code": "This mailbox already has a field with this code."})
 
 
 def _custom_field_values_check(field: CustomField, *, changed: set[str], previous_type: str) -> None:
@@ -152,9 +158,18 @@ def custom_field_create(
     options: dict | None = None,
     required: bool = False,
     sort_order: int = 0,
+    code: str = "",
 ) -> CustomField:
+    """``code`` (unique in the mailbox case-insensitively) is made from the name when not given, and kept
+    when the name changes later; an update with an empty code makes one again."""
     field = CustomField(
-        mailbox=mailbox, name=name, type=type, options=options or {}, required=required, sort_order=sort_order
+        mailbox=mailbox,
+        name=name,
+        code=code,
+        type=type,
+        options=options or {},
+        required=required,
+        sort_order=sort_order,
     )
     _custom_field_validate(field)
     field.save()
@@ -163,7 +178,7 @@ def custom_field_create(
 
 @transaction.atomic
 def custom_field_update(*, field: CustomField, **changes: Any) -> CustomField:
-    """Changes any of name, type, options, required, sort_order. Turning a dropdown into another type
+    """Changes any of name, code, type, options, required, sort_order. Turning a dropdown into another type
     drops its options unless new ones are given (and refused)."""
     if unknown := set(changes) - CUSTOM_FIELD_FIELDS:
         raise TypeError(f"Unknown custom field fields: {', '.join(sorted(unknown))}")

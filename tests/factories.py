@@ -76,19 +76,21 @@ class ConversationFactory(ServiceFactory):
     )
 
 
-class CustomFieldFactory(factory.django.DjangoModelFactory):
+class CustomFieldFactory(ServiceFactory):
     class Meta:
         model = CustomField
 
+    _service = staticmethod(mailbox_services.custom_field_create)
     mailbox = factory.SubFactory(MailboxFactory)
     name = factory.Sequence(lambda n: f"Field {n}")
     type = CustomField.Type.SINGLELINE
 
 
-class CustomerFieldFactory(factory.django.DjangoModelFactory):
+class CustomerFieldFactory(ServiceFactory):
     class Meta:
         model = CustomerField
 
+    _service = staticmethod(customer_services.customer_field_create)
     name = factory.Sequence(lambda n: f"Customer field {n}")
     type = CustomerField.Type.SINGLELINE
 

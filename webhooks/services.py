@@ -10,6 +10,7 @@ Webhooks themselves are configured by ``webhook_create``, ``webhook_update``, ``
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import cast
 
 import orjson
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +25,7 @@ from helpdesk.outbox import outbox_enqueue_on_commit
 from mailboxes.models import Mailbox
 from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent, webhook_secret_generate
 
-WEBHOOK_URL_MAX_LENGTH = Webhook._meta.get_field("url").max_length
+WEBHOOK_URL_MAX_LENGTH = cast(int, Webhook._meta.get_field("url").max_length)  # the model sets one
 
 
 def _subscribers(event: str, *, mailbox_id: int | None) -> list[Webhook]:
@@ -72,7 +73,12 @@ def event_emit(
     webhooks = _subscribers(event, mailbox_id=conversation.mailbox_id if conversation is not None else None)
     if not webhooks:
         return None
-    body = _body("conversation", conversation.pk) if conversation is not None else _body("customer", customer.pk)
+    if conversation is not None:
+        body = _body("conversation", conversation.pk)
+    elif customer is not None:
+        body = _body("customer", customer.pk)
+    else:
+        raise TypeError("event_emit needs a conversation or a customer.")
     from webhooks.tasks import webhook_deliver
 
     recorded = WebhookEvent.objects.create(name=event, payload=orjson.dumps(body))

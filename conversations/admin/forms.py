@@ -1,7 +1,7 @@
 """The forms of the conversation page. Each parses one kind of change and hands it to its service;
 ``save`` returns the message to show."""
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
@@ -118,8 +118,11 @@ class PropertiesForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         conversation = self.conversation
-        self.fields["assignee"].queryset = users_with_access(mailbox=conversation.mailbox).order_by("first_name")
-        self.fields["mailbox"].queryset = mailboxes_accessible_by(user=self.user).order_by("name")
+        # The fields declared above; ``self.fields`` is typed as holding any kind.
+        assignee = cast(forms.ModelChoiceField, self.fields["assignee"])
+        mailbox = cast(forms.ModelChoiceField, self.fields["mailbox"])
+        assignee.queryset = users_with_access(mailbox=conversation.mailbox).order_by("first_name")
+        mailbox.queryset = mailboxes_accessible_by(user=self.user).order_by("name")
         self.initial.update(
             status=conversation.status, assignee=conversation.assignee_id, mailbox=conversation.mailbox_id
         )
@@ -137,7 +140,8 @@ class PropertiesForm(PageForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "status" in self.data and not cleaned.get("status"):
             self.add_error("status", "Choose a status.")
         if "mailbox" in self.data and cleaned.get("mailbox") is None:
@@ -192,7 +196,7 @@ class TagsForm(PageForm):
 
 
 def custom_field_formfield(field: CustomField) -> forms.Field:
-    common = {"label": field.name, "required": False}
+    common: dict[str, Any] = {"label": field.name, "required": False}
     if field.type == FieldType.DROPDOWN:
         options = sorted((field.options or {}).items(), key=lambda item: (not item[0].isdigit(), item[0].zfill(12)))
         return forms.ChoiceField(choices=[("", "—"), *options], **common)

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from conversations.models import Attachment, Conversation, Tag, Thread, Timelog
 from conversations.services import tag_create, tag_name_normalise, tag_update, text_preview
-from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from helpdesk.admin import HexColorField, ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -44,9 +44,12 @@ class ConversationsTotal(TypedDict):
 
 
 class TagForm(forms.ModelForm):
+    text_color = HexColorField(label="Text colour", help_text="LiveAgent's title colour, such as FFFFFF.")
+    background_color = HexColorField(label="Background colour", help_text="LiveAgent's, such as 0000FF.")
+
     class Meta:
         model = Tag
-        fields = ["name", "color"]
+        fields = ["name", "color", "text_color", "background_color"]
 
     def clean_name(self) -> str:
         # Checked here too, so that a taken name is a form error rather than a message after the save.
@@ -63,7 +66,7 @@ class TagAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     """Admins only; agents tag conversations on the conversation page, which creates unknown tags."""
 
     form = TagForm
-    list_display = ["name", "color", "conversations_count", "created_at"]
+    list_display = ["name", "color", "text_color", "background_color", "conversations_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]
     readonly_fields = ["created_at"]
@@ -77,16 +80,17 @@ class TagAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Tag, form: forms.ModelForm, change: bool) -> None:
         data = form.cleaned_data
+        colors = {"text_color": data["text_color"], "background_color": data["background_color"]}
         if change:
-            saved = tag_update(tag=Tag.objects.get(pk=obj.pk), name=data["name"], color=data["color"])
+            saved = tag_update(tag=Tag.objects.get(pk=obj.pk), name=data["name"], color=data["color"], **colors)
         else:
-            saved = tag_create(name=data["name"], color=data["color"])
+            saved = tag_create(name=data["name"], color=data["color"], **colors)
         adopt(obj, saved)
 
 
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attachment
-    fields = ("file", "file_name", "mime_type", "size", "inline", "created_at")
+    fields = ("file", "file_name", "mime_type", "size", "inline", "downloads", "created_at")
     readonly_fields = fields
     extra = 0
 
@@ -115,8 +119,8 @@ class ThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["file_name", "mime_type", "size", "inline", "conversation_number", "created_at"]
-    list_filter = ["inline", "mime_type"]
+    list_display = ["file_name", "mime_type", "size", "inline", "conversation_number", "downloads", "created_at"]
+    list_filter = ["inline", "mime_type", ("thread", admin.EmptyFieldListFilter)]
     list_select_related = ["thread__conversation"]
     search_fields = ["file_name", "token", "content_id"]
     ordering = ["-created_at", "-id"]

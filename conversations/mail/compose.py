@@ -128,9 +128,9 @@ def reply_recipients(thread: Thread, conversation: Conversation) -> list[str]:
     return list(thread.to) or ([conversation.customer_email] if conversation.customer_email else [])
 
 
-def reply_compose(*, thread: Thread, conversation: Conversation) -> EmailMessage:
+def reply_compose(*, thread: Thread, conversation: Conversation, signature: bool = True) -> EmailMessage:
     """The email of an agent reply: to the customer or the thread's ``to`` (and its cc/bcc), with the mailbox's
-    signature and the thread's attachments."""
+    signature (unless ``signature`` is False) and the thread's attachments."""
     mailbox = conversation.mailbox
     in_reply_to, references = _thread_references(conversation, before=thread)
     message = _new_message(
@@ -142,8 +142,8 @@ def reply_compose(*, thread: Thread, conversation: Conversation) -> EmailMessage
         message_id=thread.message_id,
     )
     _set_references(message, in_reply_to, references)
-    signature = nh3.clean(mailbox.signature or "")
-    body = thread.body + (f"<br><br>{signature}" if signature else "")
+    signature_html = nh3.clean(mailbox.signature or "") if signature else ""
+    body = thread.body + (f"<br><br>{signature_html}" if signature_html else "")
     _set_body(message, body, reply_token(conversation.number))
     for attachment in thread.attachments.all():
         with attachment.file.open("rb") as handle:

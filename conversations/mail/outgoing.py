@@ -9,6 +9,7 @@
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -84,15 +85,27 @@ def _enqueue(
     return row
 
 
-def _reply_email(*, conversation: Conversation, thread: Thread) -> None:
+@dataclass(frozen=True)
+class ReplyEmail:
+    """How an agent reply is emailed, where not as usual (the LiveAgent API's message options): ``send``
+    False when another system mailed it already; ``signature`` False for the text without the mailbox's
+    signature; ``own_message_id`` to send it under the Message-ID its thread was given
+    (``NewThread.message_id``), so that answers quoting that id thread into the conversation."""
+
+    send: bool = True
+    signature: bool = True
+    own_message_id: bool = False
+
+
+def _reply_email(*, conversation: Conversation, thread: Thread, email: ReplyEmail) -> None:
     to = compose.reply_recipients(thread, conversation)
     if conversation.type == Conversation.Type.CHAT or not to:
         return
-    Thread.objects.filter(pk=thread.pk).update(
-        message_id=compose.message_id_new(conversation.mailbox, conversation), send_status=SendStatus.PENDING
-    )
+    own = email.own_message_id and thread.message_id
+    message_id = thread.message_id if own else compose.message_id_new(conversation.mailbox, conversation)
+    Thread.objects.filter(pk=thread.pk).update(message_id=message_id, send_status=SendStatus.PENDING)
     thread.refresh_from_db(fields=["message_id", "send_status"])
-    message = compose.reply_compose(thread=thread, conversation=conversation)
+    message = compose.reply_compose(thread=thread, conversation=conversation, signature=email.signature)
     envelope = [*to, *thread.cc, *thread.bcc]
     _enqueue(
         kind=OutgoingEmail.Kind.REPLY, conversation=conversation, message=message, envelope=envelope, thread=thread
@@ -156,7 +169,7 @@ def mail_conversation_created(*, conversation: Conversation, threads: Sequence[T
         return
     for thread in threads:
         if thread.type == Thread.Type.MESSAGE and thread.state == Thread.State.PUBLISHED:
-            _reply_email(conversation=conversation, thread=thread)
+            _reply_email(conversation=conversation, thread=thread, email=ReplyEmail())
     first = threads[0]
     by_user = first.created_by_user
     if first.type == Thread.Type.CUSTOMER:
@@ -173,12 +186,16 @@ def mail_conversation_created(*, conversation: Conversation, threads: Sequence[T
         _notify(users=[assignee], conversation=conversation, headline="Assigned to you.", thread=first, by_user=by_user)
 
 
-def mail_thread_created(*, conversation: Conversation, thread: Thread, imported: bool) -> None:
-    """After ``thread_create``: an agent reply is emailed, a customer reply notifies the assignee."""
+def mail_thread_created(
+    *, conversation: Conversation, thread: Thread, imported: bool, email: ReplyEmail | None = None
+) -> None:
+    """After ``thread_create``: an agent reply is emailed (as ``email`` says), a customer reply notifies
+    the assignee."""
     if imported or thread.state != Thread.State.PUBLISHED:
         return
-    if thread.type == Thread.Type.MESSAGE:
-        _reply_email(conversation=conversation, thread=thread)
+    email = email or ReplyEmail()
+    if thread.type == Thread.Type.MESSAGE and email.send:
+        _reply_email(conversation=conversation, thread=thread, email=email)
     elif thread.type == Thread.Type.CUSTOMER:
         assignee = conversation.assignee
         if assignee is not None and assignee.notify_customer_reply:

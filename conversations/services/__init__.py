@@ -7,17 +7,25 @@ keyed by the name of the argument at fault, ``Conflict`` when what exists stands
 client sends (references, downloads, ids) is taken in by ``intake``, for every dialect alike.
 """
 
+from conversations.services.attachments import (
+    attachment_create,
+    attachment_download_count,
+    attachments_unattached_purge,
+)
 from conversations.services.common import body_sanitise, folder_type_for, text_preview
 from conversations.services.intake import (
     AttachmentSource,
     CustomerRef,
     ThreadIntake,
     attachment_base64_decode,
+    attachment_intake,
     attachments_fetch,
     conversation_intake,
     thread_intake,
 )
 from conversations.services.labels import (
+    conversation_custom_field_values_add,
+    conversation_custom_field_values_delete,
     conversation_custom_fields_set,
     conversation_tags_set,
     custom_field_values_clean,
@@ -49,13 +57,19 @@ __all__ = [
     "NewThread",
     "ThreadIntake",
     "attachment_base64_decode",
+    "attachment_create",
+    "attachment_download_count",
+    "attachment_intake",
     "attachments_fetch",
+    "attachments_unattached_purge",
     "body_sanitise",
     "conversation_assign",
     "conversation_change_customer",
     "conversation_change_status",
     "conversation_change_subject",
     "conversation_create",
+    "conversation_custom_field_values_add",
+    "conversation_custom_field_values_delete",
     "conversation_custom_fields_set",
     "conversation_delete",
     "conversation_delete_forever",

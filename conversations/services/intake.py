@@ -21,21 +21,25 @@ import base64
 import binascii
 import dataclasses
 import mimetypes
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from conversations.models import Conversation, Thread
+from conversations.models import Attachment, Conversation, Thread
+from conversations.services.attachments import attachment_create
 from conversations.services.labels import conversation_custom_fields_set, custom_field_values_clean
 from conversations.services.lifecycle import conversation_create
 from conversations.services.threads import NewAttachment, NewThread, thread_create
 from customers.models import Customer
 from customers.services import customer_resolve
-from helpdesk.errors import Invalid, fields_under
+from helpdesk.errors import Invalid, fields_under, invalid_renamed
 from helpdesk.models import User
 from helpdesk.outbound import FetchError, UnsafeUrl, url_fetch
 from mailboxes.models import Mailbox
@@ -170,3 +174,59 @@ def thread_intake(
     with transaction.atomic():
         new = _thread(thread, attachments)
         return thread_create(conversation=conversation, thread=new, status=status, imported=imported)
+
+
+def attachment_intake(*, source: AttachmentSource) -> Attachment:
+    """Stores a file on no thread yet (``attachment_create``), given with its content or downloaded from its
+    URL (``Invalid`` at ``url`` when that fails). Without a file name, the URL's last path segment names it."""
+    if not source.file_name and source.content is None:
+        source = dataclasses.replace(source, file_name=posixpath.basename(urlsplit(source.url).path))
+    try:
+        [attachment] = attachments_fetch(attachments=[source])
+    except ValidationError as error:
+        raise invalid_renamed(error, lambda field: field.removeprefix("attachments[0].")) from None
+    with transaction.atomic():
+        return attachment_create(attachment=attachment)
+
+
+def _mime_type_valid(value: str) -> bool:
+    """``type/subtype`` in RFC 6838's characters, within the column."""
+    kind, slash, subtype = value.partition("/")
+    characters = kind + subtype
+    return (
+        bool(kind and slash and subtype)
+        and len(value) <= (Attachment._meta.get_field("mime_type").max_length or 0)
+        and all(c.isascii() and (c.isalnum() or c in "!#$&^_.+-") for c in characters)
+    )
+
+
+def attachment_upload(*, source: AttachmentSource, uploaded_by: User) -> Attachment:
+    """``attachment_intake`` for a file a user uploads on its own, which remembers ``uploaded_by`` (until a
+    message takes it, only they and admins may see it). Refuses an empty file (``Invalid`` at ``content``, or
+    ``url`` when downloaded) and a given type that is no MIME type (at ``mime_type``); a downloaded file's own
+    type that is none gives way to its name's. A given type's parameters (``; charset=…``) are dropped."""
+    source = dataclasses.replace(source, mime_type=source.mime_type.partition(";")[0].strip())
+    if source.mime_type and not _mime_type_valid(source.mime_type):
+        raise Invalid({"mime_type": "Not a MIME type such as image/jpeg."})
+    if source.content is not None and not source.content:
+        raise Invalid({"content": "The file is empty."})
+    # The storage refuses these as path traversal (SuspiciousFileOperation).
+    if source.file_name.strip() in (".", ".."):
+        raise Invalid({"file_name": "Not a usable file name."})
+    if not source.file_name and source.content is None:
+        url_name = posixpath.basename(urlsplit(source.url).path)
+        source = dataclasses.replace(source, file_name="" if url_name in (".", "..") else url_name)
+    try:
+        [attachment] = attachments_fetch(attachments=[source])
+    except ValidationError as error:
+        raise invalid_renamed(error, lambda field: field.removeprefix("attachments[0].")) from None
+    if not attachment.content:
+        raise Invalid({"url": "The file downloaded is empty."})
+    if not _mime_type_valid(attachment.mime_type):
+        guessed = mimetypes.guess_type(attachment.file_name)[0] or "application/octet-stream"
+        attachment = dataclasses.replace(attachment, mime_type=guessed)
+    with transaction.atomic():
+        row = attachment_create(attachment=attachment)
+        row.uploaded_by = uploaded_by
+        row.save(update_fields=["uploaded_by"])
+    return row

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from conversations.models import (
     Thread,
 )
 from conversations.services.common import _addresses, _check_access, _line_item, _locked, _save, _set_status
-from conversations.services.threads import NewThread, _thread_author, _thread_insert
+from conversations.services.threads import NewThread, _thread_author, _thread_insert, note_create
 from customers.models import Customer
 from helpdesk.errors import Invalid, fields_under
 from helpdesk.models import User
@@ -95,11 +96,21 @@ def conversation_create(
 
 
 @transaction.atomic
-def conversation_change_status(*, conversation: Conversation, status: str, by_user: User | None) -> Conversation:
+def conversation_change_status(
+    *, conversation: Conversation, status: str, by_user: User | None, acknowledge: bool = False
+) -> Conversation:
+    """With ``acknowledge``, also records that an agent took the conversation up (``acknowledged_at``), as
+    setting LiveAgent's Open does: that alone, with the status unchanged, saves no line item and no event."""
     conversation = _locked(conversation)
-    if status == conversation.status:
+    acknowledging = acknowledge and conversation.acknowledged_at is None
+    if status == conversation.status and not acknowledging:
         return conversation
     at = timezone.now()
+    if acknowledging:
+        conversation.acknowledged_at = at
+    if status == conversation.status:
+        _save(conversation, by_user=by_user, at=at)
+        return conversation
     _set_status(conversation, status=status, by_user=by_user, at=at)
     _line_item(conversation, action=Thread.Action.CHANGED_STATUS, by_user=by_user, at=at, status=status)
     _save(conversation, by_user=by_user, at=at)
@@ -240,7 +251,7 @@ def conversation_delete_forever(*, conversation: Conversation) -> None:
     event_emit(event=Event.CONVO_DELETED_FOREVER, conversation=conversation)
     conversation.delete()
     for storage, name in files:
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        transaction.on_commit(partial(storage.delete, name))
 
 
 @transaction.atomic
@@ -249,3 +260,24 @@ def conversation_star(*, conversation: Conversation, user: User, starred: bool =
         ConversationStar.objects.get_or_create(conversation=conversation, user=user)
     else:
         ConversationStar.objects.filter(conversation=conversation, user=user).delete()
+
+
+@transaction.atomic
+def conversation_transfer(
+    *,
+    conversation: Conversation,
+    mailbox: Mailbox | None = None,
+    assignee: User | None = None,
+    by_user: User | None,
+    note: str = "",
+) -> Conversation:
+    """LiveAgent's transfer: moves to ``mailbox``, then assigns to ``assignee`` (who needs access to the
+    mailbox it ends in: ``Invalid`` at ``assignee``), then adds ``note`` (HTML; "" for none) as a note by
+    ``by_user`` (None: System). Each part is its own change with its own event."""
+    if mailbox is not None:
+        conversation = conversation_move(conversation=conversation, mailbox=mailbox, by_user=by_user)
+    if assignee is not None:
+        conversation = conversation_assign(conversation=conversation, assignee=assignee, by_user=by_user)
+    if note.strip():
+        note_create(conversation=conversation, body=note, by_user=by_user)
+    return conversation

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.mail.outgoing import mail_thread_created
+from conversations.mail.outgoing import ReplyEmail, mail_thread_created
 from conversations.models import (
     Attachment,
     Conversation,
@@ -18,7 +18,7 @@ from conversations.models import (
 )
 from conversations.services.common import _addresses, _locked, _save, _set_status, body_sanitise, text_preview
 from customers.models import Customer
-from helpdesk.errors import Invalid
+from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import User
 from webhooks.models import Event
 from webhooks.services import event_emit
@@ -51,6 +51,8 @@ class NewThread:
     message_id: str = ""
     headers: str = ""
     attachments: Sequence[NewAttachment] = field(default_factory=tuple)
+    # Files uploaded beforehand (``attachment_create``, not yet attached to any thread), by token.
+    attachment_tokens: Sequence[str] = ()
 
 
 def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Customer | None]:
@@ -63,10 +65,13 @@ def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Cu
     customer = new.customer or conversation.customer
     if from_customer and customer is None:
         raise Invalid({"customer": "A customer thread needs a customer."})
-    if not from_customer and new.user is None:
-        raise Invalid({"user": "An agent reply or note needs a user."})
-    if not (new.body or "").strip() and not new.attachments:
-        raise Invalid({"text": "A thread needs text."})
+    # A note without a user is System's (the LiveAgent API's notes when no acting agent is named).
+    if not from_customer and new.user is None and new.type != Thread.Type.NOTE:
+        raise Invalid({"user": "An agent reply needs a user."})
+    if new.attachment_tokens:
+        _attachments_unattached(new.attachment_tokens)
+    if not (new.body or "").strip() and not new.attachments and not new.attachment_tokens:
+        raise Invalid({"body": "A thread needs text."})
     for argument in ("to", "cc", "bcc"):
         _addresses(getattr(new, argument), argument)
     return from_customer, customer
@@ -101,6 +106,14 @@ def _thread_insert(conversation: Conversation, new: NewThread, *, status: str, i
     )
     for attachment in new.attachments:
         _attachment_add(thread=thread, attachment=attachment)
+    if new.attachment_tokens:
+        adopted = [a.pk for a in _attachments_unattached(new.attachment_tokens)]
+        Attachment.objects.filter(pk__in=adopted).update(thread=thread)
+    agent_reply = not from_customer and new.type in (Thread.Type.MESSAGE, Thread.Type.CHAT)
+    first_answer = conversation.acknowledged_at is None or at < conversation.acknowledged_at
+    if new.state == Thread.State.PUBLISHED and agent_reply and first_answer:
+        # An agent took the conversation up (LiveAgent's Open rather than New); imports may come in any order.
+        conversation.acknowledged_at = at
     if new.state == Thread.State.PUBLISHED and is_message:
         conversation.threads_count += 1
         conversation.preview = text_preview(thread.body)
@@ -115,7 +128,7 @@ def attachment_file_name(file_name: str) -> str:
     return ((file_name or "").replace("/", "_").replace("\\", "_").strip() or "attachment")[:255]
 
 
-def _attachment_add(*, thread: Thread, attachment: NewAttachment) -> Attachment:
+def _attachment_add(*, thread: Thread | None, attachment: NewAttachment) -> Attachment:
     name = attachment_file_name(attachment.file_name)
     row = Attachment(
         **({"token": attachment.token} if attachment.token else {}),
@@ -147,9 +160,11 @@ def thread_create(
     thread: NewThread,
     status: str | None = None,
     imported: bool = False,
+    email: ReplyEmail | None = None,
 ) -> Thread:
     """Adds a reply or note. Without ``status``, a customer reply makes the conversation active (and
-    takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is."""
+    takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is. ``email``:
+    how an agent reply is emailed, when not as usual."""
     conversation = _locked(conversation)
     at = thread.created_at if (imported and thread.created_at) else timezone.now()
     by_user = thread.user if thread.type != Thread.Type.CUSTOMER else None
@@ -158,9 +173,10 @@ def thread_create(
         conversation.state = Conversation.State.PUBLISHED
     status_given = status is not None
     if status is None and published:
-        status = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}.get(thread.type)
+        implied: dict[str, str] = {Thread.Type.CUSTOMER: Status.ACTIVE, Thread.Type.MESSAGE: Status.PENDING}
+        status = implied.get(thread.type)
     status_changed = status is not None and status != conversation.status
-    if status_changed:
+    if status is not None and status_changed:
         _set_status(conversation, status=status, by_user=by_user, at=at)
     new = _thread_insert(conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at)
     _save(conversation, by_user=by_user, at=at)
@@ -169,5 +185,46 @@ def thread_create(
         # A status a reply implies is part of the reply; only one the client asked for is its own event.
         if status_given and status_changed:
             event_emit(event=Event.CONVO_STATUS, conversation=conversation)
-    mail_thread_created(conversation=conversation, thread=new, imported=imported)
+    mail_thread_created(conversation=conversation, thread=new, imported=imported, email=email)
     return new
+
+
+def _attachments_unattached(tokens: Sequence[str]) -> list[Attachment]:
+    """The attachments of these tokens, locked until the transaction ends; ``NotFound`` for a token of none
+    (or of a file purged meanwhile), ``Conflict`` at ``attachment_tokens[i]`` for one already on a thread."""
+    wanted = list(dict.fromkeys(token.strip().lower() for token in tokens))
+    found = {a.token: a for a in Attachment.objects.select_for_update().filter(token__in=wanted).order_by("pk")}
+    for index, token in enumerate(wanted):
+        attachment = found.get(token)
+        if attachment is None:
+            raise NotFound(f"No file {token}.")
+        if attachment.thread_id is not None:
+            raise Conflict({f"attachment_tokens[{index}]": f"File {token} is attached to a message already."})
+    return [found[token] for token in wanted]
+
+
+@transaction.atomic
+def note_create(*, conversation: Conversation, body: str, by_user: User | None) -> Thread:
+    """A published note (``body`` is HTML) by ``by_user``, or by System with None: a note no agent wrote,
+    such as LiveAgent's transfer note when no acting agent is named (no ``created_by_user``, as line items)."""
+    if by_user is not None:
+        return thread_create(
+            conversation=conversation, thread=NewThread(type=Thread.Type.NOTE, body=body, user=by_user)
+        )
+    if not (body or "").strip():
+        raise Invalid({"body": "A thread needs text."})
+    conversation = _locked(conversation)
+    at = timezone.now()
+    note = Thread.objects.create(
+        conversation=conversation,
+        type=Thread.Type.NOTE,
+        body=body_sanitise(body),
+        source_type=conversation.source_type,
+        source_via=SourceVia.USER,
+        assigned_to=conversation.assignee,
+        created_at=at,
+        updated_at=at,
+    )
+    _save(conversation, at=at)
+    event_emit(event=Event.CONVO_NOTE_CREATED, conversation=conversation)
+    return note

@@ -4,7 +4,7 @@ Field names are the API's (camelCase) so that error paths name what the client s
 against what the key's user may see: an unknown or invisible id in a body is a 400 at its path."""
 
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 
 from conversations.models import Conversation, Thread
 from conversations.services import (
@@ -14,9 +14,11 @@ from conversations.services import (
     ThreadIntake,
     attachment_base64_decode,
 )
+from freescout.plumbing.authentication import api_user
 from freescout.plumbing.fields import DateTimeInField, EmailListField, EnumField, FlexibleBooleanField, IdField
 from helpdesk.errors import Invalid, field_under
 from helpdesk.models import User
+from helpdesk.services import user_act_as_check
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_accessible_by, mailboxes_accessible_by
 
@@ -24,13 +26,13 @@ CONVERSATION_STATUSES = ["active", "pending", "closed", "spam"]
 THREAD_TYPES = ["customer", "message", "note"]
 
 
-def acting_user(request, user_id: int) -> User:
-    """The user named by ``user``/``byUser``: it must exist, and a regular user's key may only name itself."""
+def acting_user(request: Request, user_id: int) -> User:
+    """The user named by ``user``/``byUser``: it must exist, and the key's user must be allowed to act as it
+    (``user_act_as_check``; its ``NotAllowed`` is answered 403 by the exception handler)."""
     user = User.objects.filter(pk=user_id).exclude(status=User.Status.DELETED).first()
     if user is None:
         raise serializers.ValidationError(f"No user with id {user_id}.", code="invalid")
-    if not request.user.is_admin and user.pk != request.user.pk:
-        raise PermissionDenied("A regular user's API key can only act as that user.")
+    user_act_as_check(actor=api_user(request), user=user)
     return user
 
 
@@ -52,7 +54,8 @@ class CustomerRefInput(serializers.Serializer):
 class AttachmentInput(serializers.Serializer):
     fileName = serializers.CharField(max_length=255)
     mimeType = serializers.CharField(required=False, allow_blank=True, max_length=127)
-    data = serializers.CharField(required=False, trim_whitespace=True)
+    # DRF takes declared fields off the class, so this does not replace ``Serializer.data``; the stubs cannot see it.
+    data = serializers.CharField(required=False, trim_whitespace=True)  # type: ignore[assignment]
     fileUrl = serializers.URLField(required=False, max_length=2000)
 
     def validate(self, attrs: dict) -> dict:
@@ -130,9 +133,10 @@ def as_thread_intake(data: dict) -> ThreadIntake:
 
 def thread_error_paths(data: dict, *, domain: str = "", request: str = "") -> dict[str, str]:
     """Where the errors of a thread (``ThreadInput``) go in the request: ``domain``, the thread's name in
-    the services' errors (``threads[0]``), becomes ``request``, its place in the body (``threads[2]``), and
-    an attachment's ``url`` its ``fileUrl``."""
+    the services' errors (``threads[0]``), becomes ``request``, its place in the body (``threads[2]``), its
+    ``body`` its ``text`` and an attachment's ``url`` its ``fileUrl``."""
     paths = {domain: request} if domain else {}
+    paths[field_under(domain, "body")] = field_under(request, "text")
     for index in range(len(data["attachments"])):
         attachment = f"attachments[{index}]"
         paths[field_under(domain, attachment) + ".url"] = field_under(request, attachment) + ".fileUrl"

@@ -6,7 +6,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,9 +32,11 @@ from freescout.conversations.payloads import (
     thread_payload_by_id,
     timelog_payload,
 )
+from freescout.plumbing.authentication import api_user
 from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
 from freescout.plumbing.views import ApiViewSet, NonAtomicApiViewSet
+from helpdesk.services import user_act_as_check
 
 
 def embed_param(request: Request, default: frozenset[str]) -> frozenset[str]:
@@ -51,14 +52,14 @@ class ConversationViewSet(NonAtomicApiViewSet):
     filterset_class = ConversationFilter
 
     def get_queryset(self):
-        return conversations_visible_to(user=self.request.user)
+        return conversations_visible_to(user=api_user(self.request))
 
     def get_conversation(self) -> Conversation:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
         embed = embed_param(request, default=frozenset())
-        rows = conversation_listing(request.query_params, user=request.user, columns=CONVERSATION_COLUMNS)
+        rows = conversation_listing(request.query_params, user=api_user(request), columns=CONVERSATION_COLUMNS)
         if rows is None:
             filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
             if not filterset.is_valid():
@@ -180,11 +181,10 @@ class ConversationViewSet(NonAtomicApiViewSet):
     @action(detail=True, methods=["put"], url_path=rf"timelogs/(?P<timelog_id>{ID_PATTERN})")
     def timelog(self, request: Request, pk: str, timelog_id: str) -> Response:
         """An extension: ``action`` pause, stop or resume. A regular user's key may only touch its own timers."""
-        timelog = get_object_or_404(self.get_conversation().timelogs, pk=timelog_id)
+        timelog = get_object_or_404(self.get_conversation().timelogs.select_related("user"), pk=timelog_id)
         given = TimelogUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        if not request.user.is_admin and timelog.user_id != request.user.pk:
-            raise PermissionDenied("A regular user's API key can only act as that user.")
+        user_act_as_check(actor=api_user(request), user=timelog.user)
         verb = given.validated_data["action"]
         if timelog.finished and verb != "stop":
             raise serializers.ValidationError({"action": ["The timelog is finished."]}, code="invalid")
@@ -202,7 +202,7 @@ class TagViewSet(ApiViewSet):
         tags = Tag.objects.annotate(counter=Count("conversationtag")).order_by("id")
         conversation_id = id_param(request, "conversationId")
         if conversation_id is not None:
-            visible = conversations_visible_to(user=request.user).filter(pk=conversation_id)
+            visible = conversations_visible_to(user=api_user(request)).filter(pk=conversation_id)
             tags = tags.filter(pk__in=ConversationTag.objects.filter(conversation__in=visible).values("tag_id"))
         return self.paginated(
             tags, lambda tag: {"id": tag.pk, "name": tag.name, "counter": tag.counter, "color": tag.color}

@@ -44,8 +44,14 @@ class WebsiteEntryInput(_EntryInput):
 
 
 def _text(max_length: int | None = None) -> serializers.CharField:
-    # null counts as "" (clients send both for "no value").
-    return serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=max_length)
+    # null counts as "" (clients send both for "no value"). No max_length is DRF's default None (no limit),
+    # which the stubs do not allow.
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=max_length,  # type: ignore[arg-type]
+    )
 
 
 class AddressInput(serializers.Serializer):
@@ -164,7 +170,8 @@ class CustomerFieldInput(serializers.Serializer):
     name = serializers.CharField(max_length=75)
     type = EnumField(FieldType.values)
     options = serializers.JSONField(required=False, allow_null=True)
-    required = FlexibleBooleanField(required=False)
+    # DRF takes declared fields off the class, so this does not replace ``Field.required``; the stubs cannot see it.
+    required = FlexibleBooleanField(required=False)  # type: ignore[assignment]
     sortOrder = serializers.IntegerField(required=False, min_value=-(2**31), max_value=2**31 - 1)
 
     def service_kwargs(self) -> dict:

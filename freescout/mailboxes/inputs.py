@@ -50,8 +50,15 @@ CUSTOM_FIELD_ERROR_PATHS = {field: name for name, field in CUSTOM_FIELD_PATHS.it
 
 
 def _text(max_length: int | None = None, **kwargs) -> serializers.CharField:
-    # null clears an optional text setting, like "".
-    return serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=max_length, **kwargs)
+    # null clears an optional text setting, like "". No max_length is DRF's default None (no limit), which the
+    # stubs do not allow.
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=max_length,  # type: ignore[arg-type]
+        **kwargs,
+    )
 
 
 def _port() -> serializers.IntegerField:
@@ -138,7 +145,8 @@ class CustomFieldInput(serializers.Serializer):
     name = serializers.CharField(max_length=75)
     type = EnumField(FieldType.values)
     options = DropdownOptionsField(required=False, allow_null=True)
-    required = FlexibleBooleanField(required=False)
+    # DRF takes declared fields off the class, so this does not replace ``Field.required``; the stubs cannot see it.
+    required = FlexibleBooleanField(required=False)  # type: ignore[assignment]
     sortOrder = serializers.IntegerField(required=False, min_value=-2147483648, max_value=2147483647)
 
     def custom_field_kwargs(self) -> dict:

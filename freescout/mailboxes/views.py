@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from freescout.mailboxes.inputs import CUSTOM_FIELD_ERROR_PATHS, MAILBOX_ERROR_PATHS, CustomFieldInput, MailboxInput
 from freescout.mailboxes.payloads import folder_payload, mailbox_payload
 from freescout.payloads import field_definition_payload
+from freescout.plumbing.authentication import api_user
 from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
 from freescout.plumbing.permissions import IsAdmin
 from freescout.plumbing.views import ApiViewSet
 from helpdesk.models import User
 from mailboxes import services
-from mailboxes.models import CustomField, Mailbox
+from mailboxes.models import CustomField, Folder, Mailbox
 from mailboxes.selectors import folder_counts, folders_visible_to, mailboxes_accessible_by
 
 
@@ -42,7 +43,7 @@ class MailboxViewSet(ApiViewSet):
         return [*super().get_permissions(), IsAdmin()]
 
     def get_queryset(self) -> QuerySet[Mailbox]:
-        return mailboxes_accessible_by(user=self.request.user)
+        return mailboxes_accessible_by(user=api_user(self.request))
 
     def get_mailbox(self) -> Mailbox:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -112,9 +113,12 @@ class MailboxViewSet(ApiViewSet):
     def folders(self, request: Request, pk: str) -> Response:
         mailbox = self.get_mailbox()
         self.hal_name = "folders"
-        folders = folders_visible_to(user=request.user, mailbox=mailbox, owner=_user_param(request, "userId"))
+        folders = folders_visible_to(user=api_user(request), mailbox=mailbox, owner=_user_param(request, "userId"))
         if (folder_id := id_param(request, "folderId")) is not None:
             folders = folders.filter(pk=folder_id)
-        page = self.paginate_queryset(folders.order_by("type", "id"))
-        counts = folder_counts(folders=page)
-        return self.get_paginated_response([folder_payload(folder, counts[folder.pk]) for folder in page])
+
+        def payloads(page: list[Folder]) -> list[dict]:
+            counts = folder_counts(folders=page)
+            return [folder_payload(folder, counts[folder.pk]) for folder in page]
+
+        return self.paginated_batch(folders.order_by("type", "id"), payloads)

@@ -42,10 +42,9 @@ USER_FIELDS = {
 SERVICE_PATHS = {service: path for path, service in USER_FIELDS.items()}
 
 
-def _timezone_validate(value: str) -> str:
+def _timezone_validate(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise serializers.ValidationError(f"Unknown time zone: {value!r}.", code="invalid")
-    return value
 
 
 class UserProfileInput(serializers.Serializer):
@@ -108,7 +107,8 @@ def _assign_to_params(request: Request) -> list[tuple[str, str, str]]:
     the pair as the value of a plain ``assignTo`` (``assignTo=assignTo[2]=7``); that is read too."""
     pairs = [(key, value) for key, values in request.query_params.lists() for value in values]
     for value in request.query_params.getlist("assignTo"):
-        pairs += [tuple(part.split("=", 1)) for part in value.split("&") if "=" in part]
+        parts = (part.partition("=") for part in value.split("&"))
+        pairs += [(key, item) for key, equals, item in parts if equals]
     found = []
     for key, value in pairs:
         if match := _ASSIGN_TO.match(key):
@@ -201,9 +201,9 @@ class UserViewSet(ApiViewSet):
             return self.paginated(user.api_keys.order_by("id"), api_key_payload)
         given = ApiKeyCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        if user.status == User.Status.DELETED:
-            raise ValidationError(["A deleted user cannot have API keys."])
-        api_key, raw_key = services.api_key_create(user=user, name=given.validated_data["name"])
+        # The user is the URL's, not a field of the body: a refusal names no field.
+        with service_errors_at({"user": ""}):
+            api_key, raw_key = services.api_key_create(user=user, name=given.validated_data["name"])
         return self.created({**api_key_payload(api_key), "key": raw_key})
 
     @action(detail=True, methods=["delete"], url_path=rf"api_keys/(?P<key_id>{ID_PATTERN})")

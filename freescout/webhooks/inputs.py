@@ -18,7 +18,7 @@ class WebhookCreateInput(serializers.Serializer):
     def validate_mailboxes(self, value: list[int] | None) -> list[Mailbox]:
         ids = value or []
         found = Mailbox.objects.in_bulk(set(ids))
-        unknown = {index: [f"No mailbox with id {pk}."] for index, pk in enumerate(ids) if pk not in found}
+        unknown = {str(index): [f"No mailbox with id {pk}."] for index, pk in enumerate(ids) if pk not in found}
         if unknown:
             raise serializers.ValidationError(unknown, code="invalid")
         return list({pk: found[pk] for pk in ids}.values())

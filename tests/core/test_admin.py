@@ -19,6 +19,7 @@ from conversations.services import (
     conversation_tags_set,
     timelog_record,
 )
+from customers.group_services import company_add_to_group, customer_add_to_group
 from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import customer_create, customer_field_values_set
 from helpdesk.models import ApiKey, User
@@ -67,6 +68,7 @@ ADDABLE = {
     "customers.Customer",
     "customers.Company",
     "customers.CustomerField",
+    "customers.CustomerGroup",
     "conversations.Tag",
     "webhooks.Webhook",
 }
@@ -88,6 +90,9 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
         company=f"Acme {n}",
     )
     customer_field_values_set(customer=customer, values={customer_field: "blue"})
+    customer_add_to_group(customer=customer, name=f"VIP {n}")
+    assert customer.company is not None
+    company_add_to_group(company=customer.company, name=f"VIP {n}")
     conversation = conversation_create(
         mailbox=mailbox,
         subject="Printer on fire",

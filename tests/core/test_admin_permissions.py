@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from conversations.models import Conversation, Tag, Thread
 from conversations.services import conversation_tags_set
-from customers.models import Company, Customer, CustomerField
+from customers.models import Company, Customer, CustomerField, CustomerGroup
 from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_create, user_update
 from mailboxes.models import CustomField, Folder, Mailbox
@@ -150,7 +150,19 @@ def test_autocomplete_gives_agents_nothing(client, sides, app_label, model_name,
     assert b"south" not in response.content.lower()
 
 
-CONFIGURATION = [Mailbox, Folder, CustomField, User, ApiKey, Tag, CustomerField, Company, Webhook, Thread]
+CONFIGURATION = [
+    Mailbox,
+    Folder,
+    CustomField,
+    User,
+    ApiKey,
+    Tag,
+    CustomerField,
+    Company,
+    CustomerGroup,
+    Webhook,
+    Thread,
+]
 
 
 @pytest.mark.parametrize("model", CONFIGURATION, ids=lambda model: model._meta.label)

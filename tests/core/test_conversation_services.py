@@ -94,7 +94,7 @@ def test_drafts_change_no_counters(conversation, agent):
     [
         (NewThread(type="message", body="no author"), "user"),
         (NewThread(type="email", body="x"), "type"),
-        (NewThread(type="customer", body="   "), "text"),
+        (NewThread(type="customer", body="   "), "body"),
         (NewThread(type="customer", body="x", cc=["not an address"]), "cc"),
         (NewThread(type="customer", body="x", state="hidden"), "state"),
     ],

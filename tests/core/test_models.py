@@ -120,9 +120,13 @@ def test_one_open_timelog_per_user_and_conversation():
 
 def test_custom_field_names_are_unique_per_mailbox():
     field = CustomFieldFactory(name="Priority")
-    assert violates(lambda: CustomField.objects.create(mailbox=field.mailbox, name="Priority", type="singleline"))
-    assert violates(lambda: CustomField.objects.create(mailbox=field.mailbox, name="Kind", type="checkbox"))
-    CustomField.objects.create(mailbox=MailboxFactory(), name="Priority", type="singleline")
+    assert violates(
+        lambda: CustomField.objects.create(mailbox=field.mailbox, name="Priority", code="other", type="singleline")
+    )
+    assert violates(
+        lambda: CustomField.objects.create(mailbox=field.mailbox, name="Kind", code="kind", type="checkbox")
+    )
+    CustomField.objects.create(mailbox=MailboxFactory(), name="Priority", code="priority", type="singleline")
 
 
 def test_a_webhook_event_is_delivered_once_per_webhook():

@@ -100,6 +100,7 @@ def test_a_regular_user_logs_their_own_time(agent_api, agent, conversation):
 def test_a_regular_user_cannot_log_for_another(agent_api, admin, conversation):
     response = agent_api.post(url(conversation), {"user": admin.pk, "timeSpent": 30}, format="json")
     assert_error(response, 403, "FORBIDDEN")
+    assert response.json()["message"] == "A regular user's API key can only act as that user."
     assert not Timelog.objects.exists()
 
 
@@ -216,7 +217,9 @@ def test_a_regular_user_may_only_touch_their_own_timers(agent_api, agent, admin,
     own = services.timelog_start(conversation=conversation, user=agent)
     admins = services.timelog_start(conversation=conversation, user=admin)
     assert agent_api.put(url(conversation, own), {"action": "pause"}, format="json").status_code == 204
-    assert_error(agent_api.put(url(conversation, admins), {"action": "stop"}, format="json"), 403, "FORBIDDEN")
+    response = agent_api.put(url(conversation, admins), {"action": "stop"}, format="json")
+    assert_error(response, 403, "FORBIDDEN")
+    assert response.json()["message"] == "A regular user's API key can only act as that user."
     admins.refresh_from_db()
     assert not admins.finished
 

@@ -512,6 +512,11 @@ def test_a_deleted_user_gets_no_api_key(admin_api, admin, agent):
     user_delete(user=agent, by_user=admin, reassign={})
     response = admin_api.post(f"/api/users/{agent.pk}/api_keys", {}, format="json")
     assert response.status_code == 400
+    assert response.json() == {
+        "message": "Bad request",
+        "errorCode": "BAD REQUEST",
+        "_embedded": {"errors": [{"path": "", "message": "A deleted user cannot have API keys.", "source": "JSON"}]},
+    }
     assert not ApiKey.objects.filter(user=agent).exists()
 
 
