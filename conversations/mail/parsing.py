@@ -198,8 +198,32 @@ def _content_hash(message: EmailMessage, raw: bytes) -> str:
     return digest.hexdigest()
 
 
-def email_parse(raw: bytes) -> ParsedEmail:
+# A MIME parameter without "=" ("text/plain; 0*") in a Content-* header line, of any part.
+_PARAMETER_WITHOUT_VALUE = re.compile(rb"(?im)^(content-[a-z-]+:[^\r\n]*?);[ \t]*[^;=\r\n]*(?=;|\r?$)")
+
+
+def _message_parse(raw: bytes) -> EmailMessage:
+    """The message; the standard library's header parser fails on some malformed parameters (IndexError on
+    ``Content-Type: text/plain; 0*``, found by fuzzing), so such parameters are dropped and it reads again."""
+    try:
+        return _parsed(raw)
+    except (IndexError, HeaderParseError):
+        previous = None
+        while previous != raw:
+            previous, raw = raw, _PARAMETER_WITHOUT_VALUE.sub(rb"\1", raw)
+        return _parsed(raw)
+
+
+def _parsed(raw: bytes) -> EmailMessage:
     message = BytesParser(policy=policy.default).parsebytes(raw)
+    message.get_content_type()  # header values are parsed when read: fail here, not later
+    for part in message.walk():
+        part.get_content_type()
+    return message
+
+
+def email_parse(raw: bytes) -> ParsedEmail:
+    message = _message_parse(raw)
     senders = _addresses(message, "From") or _addresses(message, "Sender")
     from_name, from_email = senders[0] if senders else ("", "")
     is_bounce = _is_bounce(message, from_email)

@@ -33,6 +33,7 @@ def test_any_bytes_parse(raw):
 @FUZZ
 # Found by this test: the stdlib's address parser raises IndexError on "0@" (regression).
 @example(headers={"From": "0@"}, body="", charset="utf-8")
+@example(headers={"Content-Type": "text/plain; 0*"}, body="x", charset="utf-8")  # IndexError in the stdlib
 @example(headers={"To": "a:@", "Cc": "<@>"}, body="", charset="utf-8")
 @example(headers={"Subject": "a\x00b"}, body="c\x00d", charset="utf-16")
 @given(
