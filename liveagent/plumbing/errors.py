@@ -6,6 +6,8 @@
 400, never a 5xx: a 500 is left to Django (``helpdesk.dialects.handler500``) for real faults only."""
 
 import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,7 +19,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from helpdesk.errors import Conflict, Invalid, NotAllowed, NotFound
+from helpdesk.errors import NotAllowed, NotFound
 from liveagent.plumbing.renderers import format_from_path, render
 
 logger = logging.getLogger(__name__)
@@ -72,13 +74,11 @@ class UnusableApiKey(exceptions.APIException):
     default_code = "unusable_api_key"
 
 
-# The core's error kinds (helpdesk.errors), mapped here once. A conflict (a duplicate name) is a 400 in
-# LiveAgent, like any other bad input (reference §1).
+# The core's error kinds (helpdesk.errors), mapped here once. A refused input (Invalid, and Conflict, a
+# duplicate name) is a 400 like any other bad input (reference §1), naming its parameter (invalid_parameter).
 _DOMAIN_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (NotAllowed, 403),
-    (Conflict, 400),
-    (Invalid, 400),
 )
 
 
@@ -109,17 +109,52 @@ def _django_detail(exc: DjangoValidationError) -> Any:
     return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
 
 
+def _parameter(field: str, parameters: Mapping[str, str]) -> str:
+    """The request parameter behind the domain's field ``field`` (``helpdesk.errors``): the longest mapped
+    prefix, so ``customfields`` maps ``custom_fields[1].value``; unmapped names are kept."""
+    for prefix in sorted(parameters, key=len, reverse=True):
+        if field == prefix or field.startswith((f"{prefix}.", f"{prefix}[")):
+            return parameters[prefix]
+    return field
+
+
+def invalid_parameter(error: DjangoValidationError, parameters: Mapping[str, str] | None = None) -> "InvalidParameter":
+    """A refused input (``helpdesk.errors.Invalid`` or any ``ValidationError``) as a 400 naming the request
+    parameter at fault (``parameters`` maps the domain's field names to the operation's where they differ)."""
+    field, message = _first_error(_django_detail(error))
+    parameter = _parameter(field, parameters or {}) if field else ""
+    return InvalidParameter(parameter, f"{parameter}: {message}" if parameter else message)
+
+
+@contextmanager
+def service_errors_at(parameters: Mapping[str, str]) -> Iterator[None]:
+    """Answers a refused input raised inside with the operation's parameter names (``invalid_parameter``);
+    ``NotFound`` and ``NotAllowed`` pass through to the handler, whose 404 and 403 need no names."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise invalid_parameter(error, parameters) from None
+
+
 def _answer(status: int, message: str | None = None, debug: str = "", headers: dict | None = None) -> Response:
-    set_rollback()  # ATOMIC_REQUESTS: nothing a refused request did is kept
     return Response(error_envelope(status, message, debug), status=status, headers=headers)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if (status := _domain_status(exc)) is not None:
+    # A non-atomic view (LiveAgentView.atomic = False) holds no request transaction to roll back: its
+    # services open their own.
+    atomic = getattr(context.get("view"), "atomic", True)
+    response = _response(exc)
+    if response is not None and atomic:
+        set_rollback()
+    return response
+
+
+def _response(exc: Exception) -> Response | None:
+    if isinstance(exc, DjangoValidationError):  # helpdesk.errors.Invalid and Conflict among them
+        exc = invalid_parameter(exc)
+    elif (status := _domain_status(exc)) is not None:
         return _answer(status, str(exc) or None, getattr(exc, "parameter", "") or "")
-    if isinstance(exc, DjangoValidationError):
-        message, parameter = _invalid(_django_detail(exc))
-        return _answer(400, message, parameter)
     if isinstance(exc, Http404):
         return _answer(404)
     if isinstance(exc, DjangoPermissionDenied):

@@ -1,6 +1,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, cast
 
+from django.db import transaction
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,6 +36,8 @@ class LiveAgentView(APIView):
     schema = None
 
     html_fields: ClassVar[frozenset[str]] = frozenset()
+    # ATOMIC_REQUESTS wraps the view in a transaction, rolled back on any error answer.
+    atomic: ClassVar[bool] = True
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler
@@ -67,3 +70,15 @@ class LiveAgentView(APIView):
     def ok() -> Response:
         """What actions answer."""
         return Response({"response": {"status": "OK", "statuscode": 0}})
+
+
+class NonAtomicLiveAgentView(LiveAgentView):
+    """For operations that fetch URLs before writing (#12 attachments, #31 ``downloadUrl``): no transaction
+    is held open while a download runs (on SQLite it would hold the write lock); the services that write
+    open their own."""
+
+    atomic = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))

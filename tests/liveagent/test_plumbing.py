@@ -14,9 +14,9 @@ from rest_framework.test import APIRequestFactory
 from helpdesk.errors import Conflict, Invalid, NotAllowed, NotFound
 from helpdesk.services import api_key_create
 from liveagent.plumbing.dates import check_time_zone, datetime_out
-from liveagent.plumbing.errors import InvalidParameter
+from liveagent.plumbing.errors import InvalidParameter, service_errors_at
 from liveagent.plumbing.permissions import IsAdminKey
-from liveagent.plumbing.views import LiveAgentView
+from liveagent.plumbing.views import LiveAgentView, NonAtomicLiveAgentView
 from tests.liveagent.helpers import assert_error, envelope
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +162,38 @@ def test_domain_errors_map_onto_statuses(key):
 
         View.error = kind("Tag with name urgent already exists.")
         assert_error(call(View, factory.get(f"/la/x?apikey={key}")), status)
+
+
+def test_a_domain_error_names_the_field_and_its_message_not_a_dict(key):
+    class View(Raises):
+        error = Invalid({"custom_fields[1].value": ["Not a number."]})
+
+    body = assert_error(call(View, factory.get(f"/la/x?apikey={key}")), 400)
+    field = "custom_fields[1].value"
+    assert (body["errormessage"], body["debugmessage"]) == (f"{field}: Not a number.", field)
+
+
+def test_service_errors_at_names_the_operations_parameter(key):
+    class View(LiveAgentView):
+        def post(self, request):
+            with service_errors_at({"custom_fields": "customfields", "text_color": "color"}):
+                raise Invalid({"custom_fields[1].value": ["Not a number."]})
+
+    body = assert_error(call(View, factory.post(f"/la/x?apikey={key}")), 400)
+    assert (body["errormessage"], body["debugmessage"]) == ("customfields: Not a number.", "customfields")
+
+
+def test_an_error_in_a_non_atomic_view_leaves_the_surrounding_transaction_usable(key):
+    class View(NonAtomicLiveAgentView):
+        def get(self, request):
+            raise Invalid("Bad.")
+
+    with transaction.atomic():
+        response = View.as_view()(factory.get(f"/la/x?apikey={key}"))
+        assert not transaction.get_connection().needs_rollback
+    response.render()
+    assert_error(response, 400)
+    assert getattr(View.as_view(), "_non_atomic_requests", None)
 
 
 def test_datetime_out(settings):
