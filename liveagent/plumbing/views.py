@@ -80,5 +80,5 @@ class NonAtomicLiveAgentView(LiveAgentView):
     atomic = False
 
     @classmethod
-    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+    def as_view(cls, **initkwargs: Any) -> Any:
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
