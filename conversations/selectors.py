@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.db import connection
-from django.db.models import Field, QuerySet
+from django.db.models import Exists, Field, OuterRef, QuerySet
 
 from conversations.models import (
     CONVERSATION_CODE_REGEX,
@@ -13,6 +13,8 @@ from conversations.models import (
     Attachment,
     Conversation,
     ConversationStar,
+    ConversationTag,
+    Tag,
 )
 from helpdesk.db import model_columns, read_rows, values_from_rows
 from helpdesk.models import User
@@ -24,6 +26,17 @@ def conversations_visible_to(*, user: User) -> QuerySet[Conversation]:
     if user.is_active and user.is_admin:
         return Conversation.objects.all()  # no mailbox subquery in every count and page query
     return Conversation.objects.filter(mailbox__in=mailboxes_accessible_by(user=user))
+
+
+def tags_visible_to(*, user: User) -> QuerySet[Tag]:
+    """The tags an API key of ``user`` may see (issue 15, reference §1): an admin's every tag; a regular
+    user's those used in a mailbox it can access, and those used nowhere (one just created)."""
+    if user.is_active and user.is_admin:
+        return Tag.objects.all()
+    used = ConversationTag.objects.filter(tag_id=OuterRef("pk"))
+    return Tag.objects.filter(
+        Exists(used.filter(conversation__mailbox__in=mailboxes_accessible_by(user=user))) | ~Exists(used)
+    )
 
 
 def conversations_in_folder(*, queryset: QuerySet[Conversation], folder: Folder) -> QuerySet[Conversation]:

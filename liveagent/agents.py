@@ -38,3 +38,5 @@ def actor_from(params: dict[str, str], *, key_user: User) -> User | None:
     actor = agent_by_identifier(identifier)
     user_act_as_check(actor=key_user, user=actor)
     return actor
+
+urlpatterns: list = []
