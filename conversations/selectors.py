@@ -148,3 +148,14 @@ def attachment_by_token(*, token: str, conversations: QuerySet[Conversation]) ->
     if attachment is None or attachment.thread is None:
         return attachment
     return attachment if conversations.filter(pk=attachment.thread.conversation_id).exists() else None
+
+
+def attachment_visible_to(*, user: User, token: str) -> Attachment | None:
+    """The attachment with this token if ``user`` may see it: on a thread of a conversation it may see
+    (``attachment_by_token``), or on no thread yet and uploaded by it; admins see every unattached one."""
+    attachment = attachment_by_token(token=token, conversations=conversations_visible_to(user=user))
+    if attachment is None or attachment.thread_id is not None:
+        return attachment
+    if (user.is_active and user.is_admin) or attachment.uploaded_by_id == user.pk:
+        return attachment
+    return None

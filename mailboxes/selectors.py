@@ -1,9 +1,9 @@
 """Reads: which mailboxes a user may see, and the folder counters."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from helpdesk.models import User
-from mailboxes.models import Folder, Mailbox
+from mailboxes.models import Folder, Mailbox, MailboxUser
 
 
 def mailboxes_accessible_by(*, user: User) -> QuerySet[Mailbox]:
@@ -25,6 +25,18 @@ def users_with_access(*, mailbox: Mailbox) -> QuerySet[User]:
         .filter(Q(role=User.Role.ADMIN) | Q(mailboxuser__mailbox=mailbox))
         .distinct()
     )
+
+
+def users_sharing_a_mailbox_with(*, user: User) -> QuerySet[User]:
+    """The users (deleted ones aside) an API key of ``user`` may look up: an admin's, every one; a regular
+    user's, itself and those who can access one of its mailboxes (admins, who access all, and the users
+    granted one), as the authors and assignees it meets in its conversations."""
+    users = User.objects.exclude(status=User.Status.DELETED)
+    if user.is_active and user.is_admin:
+        return users
+    mailboxes = mailboxes_accessible_by(user=user)
+    granted = MailboxUser.objects.filter(user=OuterRef("pk"), mailbox__in=mailboxes)
+    return users.filter(Q(pk=user.pk) | (Exists(mailboxes) & Q(role=User.Role.ADMIN)) | Exists(granted))
 
 
 def folder_get(*, mailbox_id: int, type: int, user: User | None = None) -> Folder:
