@@ -278,6 +278,8 @@ REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 HELPDESK_API_DIALECTS = {
     "/api/": "freescout.dialect.FREESCOUT",
     "/liveagent/api/": "liveagent.dialect.LIVEAGENT",
+    # LiveAgent's file downloads (``downloadUrl``), beside its API as LiveAgent's /scripts/ is beside /api/.
+    "/liveagent/scripts/": "liveagent.dialect.LIVEAGENT",
 }
 
 # LiveAgent API v1 dates (``YYYY-MM-DD HH:MM:SS``, no offset) are written and read in this time zone.

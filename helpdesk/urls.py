@@ -22,6 +22,7 @@ urlpatterns = [
     # One mount per API dialect (settings.HELPDESK_API_DIALECTS gives their prefixes to helpdesk.dialects).
     path("api/", include("freescout.urls")),
     path("liveagent/api/", include("liveagent.urls")),
+    path("liveagent/scripts/", include("liveagent.scripts")),
     path("liveagent/", include("liveagent.schema.urls")),
     path("attachments/<str:token>/<str:file_name>", attachment_download, name="attachment-download"),
     path("healthz", healthz),
