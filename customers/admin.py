@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from customers.group_services import customer_group_create, customer_group_delete, customer_group_update
 from customers.models import (
     Company,
+    CompanyFieldValue,
     Customer,
     CustomerEmail,
     CustomerField,
@@ -27,6 +28,7 @@ from customers.services import (
     CUSTOMER_FIELD_ATTRIBUTES,
     CUSTOMER_FIELDS,
     company_create,
+    company_field_values_set,
     company_update,
     customer_create,
     customer_field_create,
@@ -87,10 +89,8 @@ class CustomerPhoneForm(forms.ModelForm):
         return value
 
 
-class CustomerFieldValueForm(forms.ModelForm):
-    class Meta:
-        model = CustomerFieldValue
-        fields = ["field", "value"]
+class FieldValueForm(forms.ModelForm):
+    """A value of a customer field, checked as the field's type requires (a customer's or a company's)."""
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -128,6 +128,18 @@ class CustomerWebsiteInline(admin.TabularInline):
     model = CustomerWebsite
     fields = ["value"]
     extra = 0
+
+
+class CustomerFieldValueForm(FieldValueForm):
+    class Meta:
+        model = CustomerFieldValue
+        fields = ["field", "value"]
+
+
+class CompanyFieldValueForm(FieldValueForm):
+    class Meta:
+        model = CompanyFieldValue
+        fields = ["field", "value"]
 
 
 class CustomerFieldValueInline(admin.TabularInline):
@@ -229,9 +241,21 @@ class CompanyForm(forms.ModelForm):
         self.initial["phone_lines"] = "\n".join(self.instance.phones or [])
 
 
+class CompanyFieldValueInline(admin.TabularInline):
+    model = CompanyFieldValue
+    form = CompanyFieldValueForm
+    fields = ["field", "value", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompanyFieldValue]:
+        return super().get_queryset(request).select_related("field")
+
+
 @admin.register(Company)
 class CompanyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = CompanyForm
+    inlines = [CompanyFieldValueInline]
     list_display = ["name", "customers_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name", "id"]
@@ -259,6 +283,15 @@ class CompanyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         else:
             company = company_create(**details)
         adopt(obj, company)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        """The values of customer fields (the inline) are written by one service call, which replaces them."""
+        for formset in formsets:
+            formset.save(commit=False)  # only for the history's change message; nothing is written here
+            if formset.model is CompanyFieldValue and formset.has_changed():
+                kept = [row.cleaned_data for row in formset.forms if row.cleaned_data]
+                values = [(row["field"].code, row["value"]) for row in kept if not row["DELETE"]]
+                company_field_values_set(company=form.instance, values=values)
 
 
 class CustomerFieldForm(forms.ModelForm):

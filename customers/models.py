@@ -228,6 +228,23 @@ class CustomerFieldValue(models.Model):
         return f"{self.field.name}={self.value}"
 
 
+class CompanyFieldValue(models.Model):
+    """A company's value of a customer field (LiveAgent shows a company's ``custom_fields`` by the customer
+    fields' codes); several rows per field are allowed, as for customers."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="field_values")
+    field = models.ForeignKey(CustomerField, on_delete=models.CASCADE, related_name="company_values")
+    value = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["company", "field", "id"], name="company_field_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.field.name}={self.value}"
+
+
 class CustomerGroup(models.Model):
     """A named group of customers and companies (LiveAgent's customer groups), coloured like a tag."""
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from customers.models import (
     Company,
+    CompanyFieldValue,
     Customer,
     CustomerEmail,
     CustomerField,
@@ -458,6 +459,33 @@ def _customer_changed(customer: Customer) -> None:
     event_emit(event=Event.CUSTOMER_UPDATED, customer=customer)
 
 
+def _field_values_by_code(values: Sequence[tuple[str, object]], *, argument: str) -> list[tuple[CustomerField, str]]:
+    """The customer field each ``(code, value)`` names with the text to store, in order, empty values left
+    out. Every code is checked before any value: ``Invalid`` at ``<argument>[i].code`` for a code of no
+    customer field, then at ``<argument>[i].value`` for a value its field refuses."""
+    by_code = _customer_fields_by_code()
+    fields = []
+    for index, (code, _) in enumerate(values):
+        field = by_code.get(str(code).strip().lower())
+        if field is None:
+            raise Invalid({f"{argument}[{index}].code": f"No customer field with code {code!r}."})
+        fields.append(field)
+    cleaned = []
+    for index, (field, (_, value)) in enumerate(zip(fields, values, strict=True)):
+        with fields_under(f"{argument}[{index}].value"):
+            text = field.value_clean(value)
+        if text != "":
+            cleaned.append((field, text))
+    return cleaned
+
+
+def _field_by_code(code: str) -> CustomerField:
+    field = _customer_fields_by_code().get(code.strip().lower())
+    if field is None:
+        raise Invalid({"code": f"No customer field with code {code!r}."})
+    return field
+
+
 @transaction.atomic
 def customer_field_values_add(*, customer: Customer, values: Sequence[tuple[str, object]]) -> list[CustomerFieldValue]:
     """Adds a value for each ``(field code, value)`` given, in order, after the values the fields hold (the
@@ -466,19 +494,10 @@ def customer_field_values_add(*, customer: Customer, values: Sequence[tuple[str,
     nothing. All or nothing: every code is checked before any value, ``Invalid`` at ``customer_fields[i].code``
     for a code of no customer field, then at ``customer_fields[i].value`` for a value its field refuses.
     Emits one ``customer.updated`` when a value was added."""
-    by_code = _customer_fields_by_code()
-    fields = []
-    for index, (code, _) in enumerate(values):
-        field = by_code.get(str(code).strip().lower())
-        if field is None:
-            raise Invalid({f"customer_fields[{index}].code": f"No customer field with code {code!r}."})
-        fields.append(field)
-    rows = []
-    for index, (field, (_, value)) in enumerate(zip(fields, values, strict=True)):
-        with fields_under(f"customer_fields[{index}].value"):
-            text = field.value_clean(value)
-        if text != "":
-            rows.append(CustomerFieldValue(customer=customer, field=field, value=text))
+    rows = [
+        CustomerFieldValue(customer=customer, field=field, value=text)
+        for field, text in _field_values_by_code(values, argument="customer_fields")
+    ]
     if rows:
         CustomerFieldValue.objects.bulk_create(rows)
         _customer_changed(customer)
@@ -492,11 +511,47 @@ def customer_field_values_delete(*, customer: Customer, code: str | None = None)
     emits one ``customer.updated`` when any did."""
     values = CustomerFieldValue.objects.filter(customer=customer)
     if code is not None:
-        field = _customer_fields_by_code().get(code.strip().lower())
-        if field is None:
-            raise Invalid({"code": f"No customer field with code {code!r}."})
-        values = values.filter(field=field)
+        values = values.filter(field=_field_by_code(code))
     deleted, _ = values.delete()
     if deleted:
         _customer_changed(customer)
+    return deleted
+
+
+@transaction.atomic
+def company_field_values_add(*, company: Company, values: Sequence[tuple[str, object]]) -> list[CompanyFieldValue]:
+    """A company's values of customer fields, by code, as ``customer_field_values_add`` adds a customer's
+    (errors at ``company_fields[i].code`` / ``.value``). Companies have no webhook events."""
+    rows = [
+        CompanyFieldValue(company=company, field=field, value=text)
+        for field, text in _field_values_by_code(values, argument="company_fields")
+    ]
+    if rows:
+        CompanyFieldValue.objects.bulk_create(rows)
+        Company.objects.filter(pk=company.pk).update(updated_at=timezone.now())
+    return rows
+
+
+@transaction.atomic
+def company_field_values_set(*, company: Company, values: Sequence[tuple[str, object]]) -> list[CompanyFieldValue]:
+    """Replaces all the company's values with these, in order (the admin's inline), checked as
+    ``company_field_values_add`` checks them; nothing changes when one is refused."""
+    cleaned = _field_values_by_code(values, argument="company_fields")
+    CompanyFieldValue.objects.filter(company=company).delete()
+    rows = CompanyFieldValue.objects.bulk_create(
+        [CompanyFieldValue(company=company, field=field, value=text) for field, text in cleaned]
+    )
+    Company.objects.filter(pk=company.pk).update(updated_at=timezone.now())
+    return rows
+
+
+@transaction.atomic
+def company_field_values_delete(*, company: Company, code: str | None = None) -> int:
+    """As ``customer_field_values_delete``, for a company's values."""
+    values = CompanyFieldValue.objects.filter(company=company)
+    if code is not None:
+        values = values.filter(field=_field_by_code(code))
+    deleted, _ = values.delete()
+    if deleted:
+        Company.objects.filter(pk=company.pk).update(updated_at=timezone.now())
     return deleted

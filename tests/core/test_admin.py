@@ -52,6 +52,7 @@ INLINE_ONLY = {
     "customers.CustomerSocialProfile",
     "customers.CustomerWebsite",
     "customers.CustomerFieldValue",
+    "customers.CompanyFieldValue",
     "conversations.CustomFieldValue",
     # The conversation form's Tags field (set through ``conversation_tags_set``).
     "conversations.ConversationTag",

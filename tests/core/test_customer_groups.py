@@ -207,7 +207,16 @@ def test_freescout_still_finds_or_makes_companies_by_name(admin):
 def test_the_company_admin_page_edits_the_new_fields(admin_client):
     response = admin_client.post(
         admin_url(Company, "add"),
-        {"name": "Acme", "language": "de", "ip": "192.0.2.1", "email_lines": "A@acme.example\n\n", "phone_lines": "1"},
+        {
+            "name": "Acme",
+            "language": "de",
+            "ip": "192.0.2.1",
+            "email_lines": "A@acme.example\n\n",
+            "phone_lines": "1",
+            # The inline of values of customer fields, left empty.
+            "field_values-TOTAL_FORMS": "0",
+            "field_values-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     company = Company.objects.get()
