@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conversations.models import ConversationTag, Tag
 from conversations.services.labels import conversation_tag_add, tag_create
-from helpdesk.services import api_key_create
+from helpdesk.services import api_key_create, api_key_revoke
 from liveagent.ids import Kind, id_encode
 from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, MailboxFactory
@@ -277,3 +277,11 @@ def test_only_an_admin_key_deletes_tags(la, keys, seed_tags):
 def test_the_apikey_may_travel_as_a_header_on_writes(la, keys):
     response = la.post(f"{API}/tags", {"name": "VIP"}, headers={"apikey": keys[0]})
     assert response.json()["response"]["name"] == "VIP"
+
+
+def test_a_revoked_key_is_a_400_and_writes_nothing(la, admin):
+    api_key, raw = api_key_create(user=admin)
+    api_key_revoke(api_key=api_key)
+    assert_error(la.post(f"{API}/tags", {"apikey": raw, "name": "VIP"}), 400)
+    assert_error(la.get(f"{API}/tags.xml", {"apikey": raw}), 400, "xml")
+    assert not Tag.objects.exists()
