@@ -14,7 +14,7 @@ made pending (Answered)."""
 import html
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -145,6 +145,9 @@ def message_groups(conversation: Conversation, threads: QuerySet[Thread]) -> lis
     ]
 
 
+_SECOND = timedelta(seconds=1)
+
+
 def _date_bounds(params: Mapping[str, str]) -> tuple[datetime | None, datetime | None]:
     """``datefrom`` and ``dateto``, inclusive bounds on a group's ``datecreated``. ``dateto`` takes its whole
     second, as ``datecreated`` is written without fractions. (The seed's "older than" / "newer than" are
@@ -152,7 +155,9 @@ def _date_bounds(params: Mapping[str, str]) -> tuple[datetime | None, datetime |
     given = {name: params.get(name, "").strip() for name in ("datefrom", "dateto")}
     date_from = datetime_in(given["datefrom"], parameter="datefrom") if given["datefrom"] else None
     date_to = datetime_in(given["dateto"], parameter="dateto") if given["dateto"] else None
-    return date_from, (date_to + timedelta(seconds=1) if date_to else None)
+    if date_to is not None and date_to < datetime.max.replace(tzinfo=UTC) - _SECOND:
+        return date_from, date_to + _SECOND
+    return date_from, None  # to the end of time
 
 
 # --- #12 --------------------------------------------------------------------------------------------------

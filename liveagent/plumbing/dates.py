@@ -36,10 +36,10 @@ def datetime_in(value: str, *, parameter: str) -> datetime:
     """A ``YYYY-MM-DD HH:MM:SS`` parameter, read in the account's time zone; a 400 naming ``parameter`` for
     anything else (reference §1: bad input is never a 5xx)."""
     try:
-        parsed = datetime.strptime(value.strip(), DATETIME_FORMAT)
-    except ValueError:
+        # In UTC at once: a date at the calendar's edge (0001-01-01 east of UTC) fails here, not in the query.
+        return datetime.strptime(value.strip(), DATETIME_FORMAT).replace(tzinfo=time_zone()).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidParameter(parameter, f"{parameter}: expected a date as YYYY-MM-DD HH:MM:SS.") from None
-    return parsed.replace(tzinfo=time_zone())
 
 
 def check_time_zone(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -232,6 +232,8 @@ def test_datefrom_and_dateto_bound_datecreated_inclusively(la, keys, conversatio
     assert ids(dateto="2024-01-02 10:00:00") == [group_id(first), group_id(later)]
     assert ids(datefrom="2024-01-01 10:00:01", dateto="2024-01-02 23:59:59") == [group_id(later)]
     assert ids(datefrom="2024-01-04 00:00:00") == []
+    # The calendar's edges are bounds like any other.
+    assert len(ids(datefrom="0001-01-01 00:00:00", dateto="9999-12-31 23:59:59")) == 3
 
 
 def test_dates_are_read_in_the_account_zone(la, keys, conversation, settings):
@@ -247,6 +249,13 @@ def test_dates_are_read_in_the_account_zone(la, keys, conversation, settings):
 @pytest.mark.parametrize("value", ["2024-01-01", "yesterday", "2024-13-01 00:00:00", "2024-01-01T10:00:00"])
 def test_bad_dates_are_refused(la, keys, conversation, parameter, value):
     body = assert_error(la.get(url(conversation), {"apikey": keys[1], parameter: value}), 400)
+    assert body["debugmessage"] == parameter
+
+
+@pytest.mark.parametrize("parameter", ["datefrom", "dateto"])
+def test_dates_beyond_the_calendar_in_the_account_zone_are_refused(la, keys, conversation, settings, parameter):
+    settings.LIVEAGENT_TIME_ZONE = "Asia/Tokyo"  # 0001-01-01 00:00 there is before the calendar in UTC
+    body = assert_error(la.get(url(conversation), {"apikey": keys[1], parameter: "0001-01-01 00:00:00"}), 400)
     assert body["debugmessage"] == parameter
 
 
