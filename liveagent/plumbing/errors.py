@@ -109,21 +109,25 @@ def _django_detail(exc: DjangoValidationError) -> Any:
     return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
 
 
-def _parameter(field: str, parameters: Mapping[str, str]) -> str:
-    """The request parameter behind the domain's field ``field`` (``helpdesk.errors``): the longest mapped
-    prefix, so ``customfields`` maps ``custom_fields[1].value``; unmapped names are kept."""
+def _parameter(field: str, parameters: Mapping[str, str]) -> tuple[str, str]:
+    """The request parameter behind the domain's field ``field`` (``helpdesk.errors``), by the longest mapped
+    prefix, and the field renamed with it: ``{"custom_fields": "customfields"}`` maps
+    ``custom_fields[1].value`` to ``("customfields", "customfields[1].value")``; unmapped names are kept."""
     for prefix in sorted(parameters, key=len, reverse=True):
         if field == prefix or field.startswith((f"{prefix}.", f"{prefix}[")):
-            return parameters[prefix]
-    return field
+            return parameters[prefix], parameters[prefix] + field[len(prefix) :]
+    return field, field
 
 
 def invalid_parameter(error: DjangoValidationError, parameters: Mapping[str, str] | None = None) -> "InvalidParameter":
     """A refused input (``helpdesk.errors.Invalid`` or any ``ValidationError``) as a 400 naming the request
-    parameter at fault (``parameters`` maps the domain's field names to the operation's where they differ)."""
+    parameter at fault in ``debugmessage`` and the place inside it in the message (``parameters`` maps the
+    domain's field names to the operation's where they differ)."""
     field, message = _first_error(_django_detail(error))
-    parameter = _parameter(field, parameters or {}) if field else ""
-    return InvalidParameter(parameter, f"{parameter}: {message}" if parameter else message)
+    if not field:
+        return InvalidParameter("", message)
+    parameter, place = _parameter(field, parameters or {})
+    return InvalidParameter(parameter, f"{place}: {message}")
 
 
 @contextmanager

@@ -180,7 +180,7 @@ def test_service_errors_at_names_the_operations_parameter(key):
                 raise Invalid({"custom_fields[1].value": ["Not a number."]})
 
     body = assert_error(call(View, factory.post(f"/la/x?apikey={key}")), 400)
-    assert (body["errormessage"], body["debugmessage"]) == ("customfields: Not a number.", "customfields")
+    assert (body["errormessage"], body["debugmessage"]) == ("customfields[1].value: Not a number.", "customfields")
 
 
 def test_an_error_in_a_non_atomic_view_leaves_the_surrounding_transaction_usable(key):
