@@ -97,10 +97,28 @@ def conversation_create(
 
 @transaction.atomic
 def conversation_change_status(
-    *, conversation: Conversation, status: str, by_user: User | None, acknowledge: bool = False
+    *,
+    conversation: Conversation,
+    status: str,
+    by_user: User | None,
+    acknowledge: bool = False,
+    restore: bool = False,
+    note: str = "",
 ) -> Conversation:
     """With ``acknowledge``, also records that an agent took the conversation up (``acknowledged_at``), as
-    setting LiveAgent's Open does: that alone, with the status unchanged, saves no line item and no event."""
+    setting LiveAgent's Open does: that alone, with the status unchanged, saves no line item and no event.
+    With ``restore``, a conversation in Deleted is restored first (LiveAgent counts Deleted among the
+    statuses, so setting another one leaves it). ``note`` (HTML; "" for none) is then added as a note by
+    ``by_user`` (None: System), even when nothing else changed."""
+    if restore:
+        conversation = conversation_restore(conversation=conversation, by_user=by_user)
+    conversation = _status_set(conversation=conversation, status=status, by_user=by_user, acknowledge=acknowledge)
+    if note.strip():
+        note_create(conversation=conversation, body=note, by_user=by_user)
+    return conversation
+
+
+def _status_set(*, conversation: Conversation, status: str, by_user: User | None, acknowledge: bool) -> Conversation:
     conversation = _locked(conversation)
     acknowledging = acknowledge and conversation.acknowledged_at is None
     if status == conversation.status and not acknowledging:
@@ -217,16 +235,18 @@ def conversation_update(
 
 
 @transaction.atomic
-def conversation_delete(*, conversation: Conversation, by_user: User | None) -> Conversation:
-    """Moves to the Deleted folder (restorable)."""
+def conversation_delete(*, conversation: Conversation, by_user: User | None, note: str = "") -> Conversation:
+    """Moves to the Deleted folder (restorable). ``note`` (HTML; "" for none) is then added as a note by
+    ``by_user`` (None: System), as LiveAgent's delete takes one; also when it was in Deleted already."""
     conversation = _locked(conversation)
-    if conversation.state == Conversation.State.DELETED:
-        return conversation
-    at = timezone.now()
-    conversation.state = Conversation.State.DELETED
-    _line_item(conversation, action=Thread.Action.DELETED, by_user=by_user, at=at)
-    _save(conversation, by_user=by_user, at=at)
-    event_emit(event=Event.CONVO_DELETED, conversation=conversation)
+    if conversation.state != Conversation.State.DELETED:
+        at = timezone.now()
+        conversation.state = Conversation.State.DELETED
+        _line_item(conversation, action=Thread.Action.DELETED, by_user=by_user, at=at)
+        _save(conversation, by_user=by_user, at=at)
+        event_emit(event=Event.CONVO_DELETED, conversation=conversation)
+    if note.strip():
+        note_create(conversation=conversation, body=note, by_user=by_user)
     return conversation
 
 
