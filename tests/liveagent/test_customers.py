@@ -13,6 +13,7 @@ from customers.services import customer_field_values_add
 from helpdesk.services import api_key_create, api_key_revoke
 from liveagent.ids import Kind, id_encode
 from mailboxes.services import mailbox_user_grant
+from tests.api_helpers import client_for
 from tests.factories import ConversationFactory, CustomerFactory, CustomerFieldFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 from webhooks.models import WebhookEvent
@@ -274,10 +275,22 @@ def test_an_empty_list_or_empty_values_add_nothing(la, keys, john):
         ('[{"value":"1"}]', "customfields", "[0]"),
         ('[{"code":"varsymbol"}]', "customfields", "[0]"),
         ('[{"code":1,"value":"1"}]', "customfields", "[0]"),
-        ('[{"code":"varsymbol","value":"1"},{"code":"nope","value":"1"}]', "customfields", "'nope'"),
-        ('[{"code":"other_var","value":"1"},{"code":"varsymbol","value":"many"}]', "customfields", "number"),
-        ('[{"code":"varsymbol","value":["1"]}]', "customfields", "text or a number"),
-        ('[{"code":"other_var","value":"two\\nlines"}]', "customfields", "single line"),
+        (
+            '[{"code":"varsymbol","value":"1"},{"code":"nope","value":"1"}]',
+            "customfields",
+            "customfields[1].code: No customer field with code 'nope'",
+        ),
+        (
+            '[{"code":"other_var","value":"1"},{"code":"varsymbol","value":"many"}]',
+            "customfields",
+            "customfields[1].value: Expected a number",
+        ),
+        ('[{"code":"varsymbol","value":["1"]}]', "customfields", "customfields[0].value: Expected text or a number"),
+        (
+            '[{"code":"other_var","value":"two\\nlines"}]',
+            "customfields",
+            "customfields[0].value: Expected a single line",
+        ),
     ],
 )
 def test_bad_values_are_400_naming_customfields_and_write_nothing(la, keys, john, values, debug, message):
@@ -344,3 +357,39 @@ def test_field_writes_on_a_customer_out_of_reach_are_404(la, keys, hidden, field
 def test_unanswered_methods_are_405(la, keys, john):
     assert_error(la.put(f"{API}/customers/john@example.com", form(apikey=keys[0]), FORM), 405)
     assert_error(la.get(f"{API}/customers/john@example.com/fields", {"apikey": keys[0]}), 405)
+
+
+# --- the same customers as the FreeScout API's ------------------------------------------------------------
+
+
+def test_a_customer_made_through_freescout_is_read_and_changed_through_v1_and_back(la, keys, admin, fields):
+    freescout = client_for(admin)
+    response = freescout.post(
+        "/api/customers",
+        {"firstName": "Jane", "lastName": "Roe", "emails": [{"value": "Jane@Example.com", "type": "work"}]},
+        format="json",
+    )
+    assert response.status_code == 201
+    customer_id = response.json()["id"]
+    # A customer of no conversation yet: the agent's key sees it as well.
+    body = la.get(f"{API}/customers/jane@example.com", {"apikey": keys[1]}).json()["response"]
+    assert (body["contactid"], body["systemname"], body["email"]) == (
+        id_encode(Kind.CUSTOMER_CONTACT, customer_id),
+        "Jane Roe",
+        "jane@example.com",
+    )
+    values = '[{"code":"other_var","value":"first"},{"code":"other_var","value":"second"}]'
+    response = la.post(f"{API}/customers/jane@example.com/fields", {"apikey": keys[1], "customfields": values})
+    assert response.status_code == 200
+    # FreeScout shows the newest value, and its PUT replaces them all, which v1 then reads.
+    other = fields[1]
+    shown = freescout.get(f"/api/customers/{customer_id}").json()["customerFields"]
+    assert {"id": other.pk, "name": "Other", "value": "second", "text": ""} in shown
+    response = freescout.put(
+        f"/api/customers/{customer_id}/customer_fields",
+        {"customerFields": [{"id": other.pk, "value": "only"}]},
+        format="json",
+    )
+    assert response.status_code == 204
+    body = la.get(f"{API}/customers/jane@example.com", {"apikey": keys[1]}).json()["response"]
+    assert body["customfields"] == [{"code": "other_var", "value": "only"}]
