@@ -95,7 +95,8 @@ def opdatetime_q(value: str, *, field: str, name: str) -> Q:
 
 _LAYOUT = "0000-00-00 00:00:00"
 _LIKE_CHARACTERS = re.compile(r"^[0-9?%: -]+$")
-# Beyond this many ways of sizing the %s, a pattern is refused rather than expanded.
+# A pattern whose %s can be sized in more ways than this, or that leaves more templates than this to OR into
+# one statement, is refused (400) rather than expanded: real patterns have one % or none.
 _MAX_SIZINGS = 2000
 _MAX_TEMPLATES = 24
 

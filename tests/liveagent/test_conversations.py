@@ -2,11 +2,14 @@
 seed's fields and typing in JSON, XML and YAML, every filter, the status and channel codes both ways, the
 permission matrix, and writes going through the services (line items, notes, webhook events)."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from conversations.models import Conversation, Thread
 from conversations.services import (
@@ -392,6 +395,46 @@ def test_lk_ranges_roll_over_the_end_of_a_month_and_a_year(la, keys, mailbox):
     assert listed(la, keys[0], datechanged="lk:2025-01-%") == [cid(first)]
     assert listed(la, keys[0], datechanged="lk:%-?1-%") == [cid(first)]  # January, October or November
     assert listed(la, keys[0], datechanged="lk:????-??-3? %") == [cid(last)]
+
+
+@pytest.fixture
+def spread(mailbox, keys):
+    """Conversations last changed at scattered times, and what each shows as ``datechanged``."""
+    times = [
+        datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 10, 0, 59, 999_999, tzinfo=UTC),
+        datetime(2023, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2024, 2, 29, 7, 5, 3, tzinfo=UTC),
+        datetime(2019, 10, 11, 21, 30, 45, tzinfo=UTC),
+        datetime(2024, 11, 1, 0, 0, 0, tzinfo=UTC),
+    ]
+    made = [make(mailbox, at=at) for at in times]
+    return {cid(c): at.strftime("%Y-%m-%d %H:%M:%S") for c, at in zip(made, times, strict=True)}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pattern=st.lists(
+        st.one_of(
+            st.sampled_from(["%", "?", "-", ":", " ", "2024", "05", "01", "10", "00", "59", "1", "2", "3", "9"]),
+            st.sampled_from(["2024-05-01 10:00:", "2024-", "-01 ", ":00:", "23:59:59", "2019-10-11 "]),
+        ),
+        max_size=7,
+    ).map("".join)
+)
+def test_lk_matches_the_written_date_as_like_would(la, keys, spread, pattern):
+    """The equivalence test of ``lk``: the conversations it finds are those whose datechanged, as the API
+    writes it, the pattern matches as SQL's LIKE would (% any characters, ? one)."""
+    assume(pattern and pattern == pattern.strip())  # parameters are trimmed
+    response = la.get(f"{API}/conversations", {"apikey": keys[0], "datechanged": f"lk:{pattern}"})
+    if response.status_code == 400:  # a pattern whose %s could be sized in too many ways
+        assert re.sub(r"%+", "%", pattern).count("%") >= 2
+        assert "too many %" in response.json()["response"]["errormessage"]
+        return
+    assert response.status_code == 200, response.content
+    like = re.compile("".join(".*" if c == "%" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+    expected = {conversation for conversation, written in spread.items() if like.fullmatch(written)}
+    assert {row["conversationid"] for row in response.json()["response"]["conversations"]} == expected
 
 
 @pytest.mark.parametrize(
