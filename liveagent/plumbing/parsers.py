@@ -25,7 +25,7 @@ def _from_form(data: QueryDict) -> dict[str, str]:
     return {name: value for name, value in data.items() if isinstance(value, str)}
 
 
-def _json_value(value: Any) -> str | None:
+def _json_value(name: str, value: Any) -> str | None:
     if value is None:  # null is taken as absent
         return None
     if isinstance(value, bool):
@@ -34,14 +34,17 @@ def _json_value(value: Any) -> str | None:
         return value
     if isinstance(value, (list, dict)):
         # ``json``-typed parameters (customfields, attributes, form_fields) are strings holding JSON.
-        return orjson.dumps(value).decode()
+        try:
+            return orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+            raise InvalidParameter(name, f"{name}: a number or text that cannot be stored.") from None
     return str(value)
 
 
 def _from_json(data: Mapping[str, Any]) -> dict[str, str]:
     params = {}
     for name, value in data.items():
-        text = _json_value(value)
+        text = _json_value(str(name), value)
         if text is not None:
             params[str(name)] = text
     return params
@@ -66,5 +69,10 @@ def request_params(request: Request) -> dict[str, str]:
         # view, by helpdesk.dialects.ApiRequestGuard; the body is checked here).
         if "\x00" in name or "\x00" in value:
             raise InvalidParameter(name.replace("\x00", ""), "Null characters are not allowed.")
+        if not (name + value).isascii():
+            try:
+                (name + value).encode()
+            except UnicodeEncodeError:  # a lone surrogate from a JSON body's escapes: no text can hold it
+                raise InvalidParameter(name.encode(errors="replace").decode(), "Invalid characters.") from None
     setattr(request, _CACHE_ATTRIBUTE, params)
     return params

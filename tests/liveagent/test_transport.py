@@ -131,6 +131,19 @@ def test_nul_in_the_body_is_400_naming_the_parameter(la, admin_key):
     assert body["debugmessage"] == "note"
 
 
+@pytest.mark.parametrize(
+    ("body", "parameter"),
+    [
+        ('{"customfields": [{"code": "n", "value": 18446744073709551616}]}', "customfields"),  # beyond 64 bits
+        ('{"customfields": [{"code": "n", "value": "\\ud800"}]}', "customfields"),  # a lone surrogate inside
+        ('{"note": "a\\udfffb"}', "note"),  # and at the top
+    ],
+)
+def test_json_that_no_text_can_hold_is_400_naming_the_parameter(la, admin_key, body, parameter):
+    response = la.generic("PUT", f"{STATUS}?apikey={admin_key}", body, content_type="application/json")
+    assert assert_error(response, 400)["debugmessage"] == parameter
+
+
 def test_malformed_bodies_are_400_and_unknown_media_types_415(la, admin_key):
     assert_error(la.generic("PUT", f"{STATUS}?apikey={admin_key}", "{nope", content_type="application/json"), 400)
     assert_error(la.generic("PUT", f"{STATUS}?apikey={admin_key}", "[1, 2]", content_type="application/json"), 400)
