@@ -3,8 +3,6 @@ only itself and the agents who can access one of its mailboxes."""
 
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from helpdesk.models import User
 from helpdesk.services import api_key_create, api_key_revoke, user_delete, user_update
 from liveagent.ids import Kind, id_encode
@@ -13,13 +11,6 @@ from tests.factories import MailboxFactory, UserFactory
 from tests.liveagent.helpers import assert_error, envelope
 
 API = "/liveagent/api"
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 def test_an_agent_by_email_as_the_seed_shows_it(la, keys, admin):

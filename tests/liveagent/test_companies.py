@@ -9,21 +9,12 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.group_services import company_add_to_group, customer_group_create
 from customers.services import company_create, company_field_values_add, customer_update
-from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
 from liveagent.plumbing.dates import datetime_out
-from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, CustomerFieldFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 
 API = "/liveagent/api"
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

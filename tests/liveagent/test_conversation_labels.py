@@ -11,10 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Conversation, ConversationTag, CustomFieldValue, Tag
 from conversations.services.labels import conversation_tag_add, tag_create
-from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
 from mailboxes.models import CustomField
-from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, CustomFieldFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 from webhooks.models import WebhookEvent
@@ -22,13 +20,6 @@ from webhooks.models import WebhookEvent
 API = "/liveagent/api"
 FORM = "application/x-www-form-urlencoded"
 OK = {"status": "OK", "statuscode": 0}
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

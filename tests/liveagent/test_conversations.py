@@ -80,13 +80,6 @@ def make(mailbox, *, at: datetime = START, subject: str = "Printer on fire", cus
 
 
 @pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
-
-
-@pytest.fixture
 def jane():
     return customer_create(
         first_name="Jane",

@@ -11,9 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.group_services import customer_add_to_group, customer_group_create
 from customers.models import Customer, CustomerGroup
-from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
-from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 from webhooks.models import WebhookEvent
@@ -25,13 +23,6 @@ OK = {"response": {"status": "OK", "statuscode": 0}}
 
 def form(**values: str) -> str:
     return urlencode(values)
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

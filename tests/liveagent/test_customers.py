@@ -12,7 +12,6 @@ from customers.models import CustomerFieldValue
 from customers.services import customer_field_values_add
 from helpdesk.services import api_key_create, api_key_revoke
 from liveagent.ids import Kind, id_encode
-from mailboxes.services import mailbox_user_grant
 from tests.api_helpers import client_for
 from tests.factories import ConversationFactory, CustomerFactory, CustomerFieldFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
@@ -24,13 +23,6 @@ FORM = "application/x-www-form-urlencoded"
 
 def form(**values: str) -> str:
     return urlencode(values)
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

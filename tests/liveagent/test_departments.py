@@ -4,20 +4,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
-from mailboxes.services import mailbox_user_grant
 from tests.factories import MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 
 API = "/liveagent/api"
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only (of two)."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 def test_departments_list_as_the_seed_shows_them(la, keys, mailbox):

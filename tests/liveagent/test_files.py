@@ -15,7 +15,6 @@ from conversations.services import NewAttachment, NewThread, attachment_create, 
 from conversations.services import intake as intake_module
 from helpdesk.outbound import FetchError, UnsafeUrl
 from helpdesk.services import api_key_create, api_key_revoke
-from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 
@@ -26,13 +25,6 @@ DOWNLOAD = "/liveagent/scripts/file.php"
 @pytest.fixture(autouse=True)
 def _media(media_root):
     return media_root
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from conversations.services import (
     conversation_change_status,
     thread_create,
 )
-from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
 from mailboxes.services import mailbox_update, mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
@@ -33,13 +32,6 @@ API = "/liveagent/api"
 @pytest.fixture(autouse=True)
 def _media(media_root):
     return media_root
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture

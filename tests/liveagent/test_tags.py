@@ -12,20 +12,12 @@ from conversations.models import ConversationTag, Tag
 from conversations.services.labels import conversation_tag_add, tag_create
 from helpdesk.services import api_key_create, api_key_revoke
 from liveagent.ids import Kind, id_encode
-from mailboxes.services import mailbox_user_grant
 from tests.factories import ConversationFactory, MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 from webhooks.models import WebhookEvent
 
 API = "/liveagent/api"
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def keys(admin, agent, mailbox):
-    """The admin's key and the agent's, who has access to ``mailbox`` only."""
-    mailbox_user_grant(mailbox=mailbox, user=agent)
-    return api_key_create(user=admin)[1], api_key_create(user=agent)[1]
 
 
 @pytest.fixture
