@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "customers",
     "conversations",
     "webhooks",
+    "knowledgebase",
+    "widgets",
     "freescout",
     "liveagent",
     "demo",

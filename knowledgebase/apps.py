@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KnowledgebaseConfig(AppConfig):
+    name = "knowledgebase"
+    verbose_name = "Knowledge base"
