@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -85,3 +87,39 @@ def _responses_match_openapi_schema(monkeypatch):
         return response
 
     monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium per test process (tests/browser.py)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
+    from tests.browser import CHROMIUM
+
+    # Playwright's sync API runs an event loop in this thread from here on; the tests' own ORM calls are
+    # still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_context(browser):
+    """A fresh context (cookies, storage) of the shared browser; call ``.new_page()`` for each user."""
+    from tests.browser import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    return browser_context.new_page()

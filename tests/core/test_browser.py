@@ -3,58 +3,19 @@
 An agent signs in, opens Unassigned, opens a conversation, replies with an attachment, assigns it to
 themselves, closes and tags it; the result is checked in the database and in the API's JSON, and another
 mailbox's conversation stays out of reach. Screenshots of the main screens go to
-``$HELPDESK_SCREENSHOT_DIR`` (default ``artifacts/screenshots/``, not committed)."""
-
-import os
-import shutil
-from pathlib import Path
+``$HELPDESK_SCREENSHOT_DIR`` (tests/browser.py)."""
 
 import pytest
-from django.conf import settings
 
 from conversations.models import Conversation, Thread
 from conversations.services import NewThread
 from helpdesk.services import api_key_create
 from mailboxes.models import Folder
 from mailboxes.services import mailbox_user_grant
+from tests.browser import BROWSER_MARKS, screenshot_dir, sign_in
 from tests.factories import AdminFactory, ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "correct horse battery staple"  # UserFactory's
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="chromium is not installed (apt-get install chromium); .ci/run installs it"
-    ),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-
-
-def screenshot_dir() -> Path:
-    path = Path(os.environ.get("HELPDESK_SCREENSHOT_DIR") or settings.BASE_DIR / "artifacts" / "screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 950})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-
-
-def sign_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{base_url}/admin/")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
