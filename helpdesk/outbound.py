@@ -145,10 +145,12 @@ def _address_is_private_network(ip: IPAddress) -> bool:
     return any(ip in network for network in _PRIVATE_NETWORKS)
 
 
-def _address_allowed(ip: IPAddress) -> bool:
+def _address_allowed(ip: IPAddress, private_networks: bool | None = None) -> bool:
     if address_is_public(ip):
         return True
-    return bool(settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS) and _address_is_private_network(ip)
+    if private_networks is None:
+        private_networks = bool(settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+    return private_networks and _address_is_private_network(ip)
 
 
 @dataclass(frozen=True)
@@ -227,10 +229,10 @@ def _parse(url: str) -> _Target:
     )
 
 
-def _check(url: str, *, resolve: bool) -> tuple[_Target, list[IPAddress]]:
+def _check(url: str, *, resolve: bool, private_networks: bool | None = None) -> tuple[_Target, list[IPAddress]]:
     target = _parse(url)
     if target.ip is not None:
-        if not _address_allowed(target.ip):
+        if not _address_allowed(target.ip, private_networks):
             raise UnsafeUrl(f"{target.ip} is not a public address")
         return target, [target.ip]
     if not resolve:
@@ -244,7 +246,7 @@ def _check(url: str, *, resolve: bool) -> tuple[_Target, list[IPAddress]]:
         if family not in (socket.AF_INET, socket.AF_INET6):
             continue
         ip = ipaddress.ip_address(sockaddr[0])
-        if not _address_allowed(ip):
+        if not _address_allowed(ip, private_networks):
             raise UnsafeUrl(f"{target.host} resolves to a non-public address {ip}")
         if ip not in addresses:
             addresses.append(ip)
@@ -381,14 +383,21 @@ def _file_name(response: http.client.HTTPResponse, target: _Target) -> str | Non
 
 
 def url_fetch(
-    url: str, *, max_bytes: int, timeout: float = 15.0, connect_timeout: float = 3.0
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float = 15.0,
+    connect_timeout: float = 3.0,
+    private_networks: bool | None = None,
 ) -> tuple[bytes, str | None, str | None]:
     """GET `url`; return (content, media type without parameters, file name).
 
     Raises UnsafeUrl (including UnresolvableHost) before connecting, FetchError for anything after.
     `timeout` is the total from connecting to the last byte; DNS resolution is left to the system resolver.
+    `private_networks` overrides HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS for this request (the image proxy
+    has its own setting: opening webhooks to an intranet must not open it to URLs in customers' emails).
     """
-    target, addresses = _check(url, resolve=True)
+    target, addresses = _check(url, resolve=True, private_networks=private_networks)
     with _Deadline(timeout) as deadline:
         connection, response = _request(
             target, addresses, deadline, method="GET", body=None, headers={}, connect_timeout=connect_timeout

@@ -293,6 +293,11 @@ LIVEAGENT_VERSION = env.str("LIVEAGENT_VERSION", default="4.47.0.0")
 # The public URL of this installation: absolute links in API responses, webhooks and emails.
 HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Remote images in messages load, when an agent asks, through our proxy (conversations/image_proxy.py): at
+# most this many bytes each. Its private-network switch is for tests and local development only (the browser
+# test serves an image on loopback); in production, an email must never make the server fetch an intranet URL.
+HELPDESK_IMAGE_PROXY_MAX_BYTES = env.int("HELPDESK_IMAGE_PROXY_MAX_BYTES", default=5 * 1024 * 1024)
+HELPDESK_IMAGE_PROXY_ALLOW_PRIVATE_NETWORKS = False
 
 HELPDESK_CORS_ORIGINS = env.list("HELPDESK_CORS_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api|liveagent/api)/.*$"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from conversations.image_proxy import image_proxy
 from conversations.views import attachment_download
 
 admin.site.site_header = "Helpdesk"
@@ -18,6 +19,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    # Before the admin's catch-all: remote images in messages, fetched for signed-in staff (signed URLs only).
+    path("admin/image-proxy", image_proxy, name="image-proxy"),
     path("admin/", admin.site.urls),
     # One mount per API dialect (settings.HELPDESK_API_DIALECTS gives their prefixes to helpdesk.dialects).
     path("api/", include("freescout.urls")),

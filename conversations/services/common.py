@@ -60,8 +60,30 @@ def _save(conversation: Conversation, *, by_user: User | None = None, at: dateti
     conversation.save()
 
 
+# The marks mail clients put on quoted history, kept so that the agent UI can fold it (conversations/rendering.py):
+# Gmail's and Thunderbird's classes, Outlook's reply-header id and Apple Mail's blockquote type. Nothing else of
+# class, id or type survives.
+_QUOTE_CLASSES = {
+    "div": {"gmail_quote", "gmail_quote_container", "gmail_attr", "moz-cite-prefix"},
+    "blockquote": {"gmail_quote"},
+}
+_QUOTE_ATTRIBUTES = {"id": {"divRplyFwdMsg"}, "type": {"cite"}}
+_BODY_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    "div": {*nh3.ALLOWED_ATTRIBUTES.get("div", ()), "id"},
+    "blockquote": {*nh3.ALLOWED_ATTRIBUTES.get("blockquote", ()), "type"},
+}
+
+
+def _quote_attribute(element: str, attribute: str, value: str) -> str | None:
+    allowed = _QUOTE_ATTRIBUTES.get(attribute)
+    return value if allowed is None or value in allowed else None
+
+
 def body_sanitise(body: str) -> str:
-    return nh3.clean(body or "")
+    return nh3.clean(
+        body or "", attributes=_BODY_ATTRIBUTES, allowed_classes=_QUOTE_CLASSES, attribute_filter=_quote_attribute
+    )
 
 
 def text_preview(body: str) -> str:
