@@ -169,11 +169,13 @@ def test_a_customer_with_no_name_email_or_phone_is_refused(admin_client):
 
 
 def test_companies_are_renamed_through_the_service(admin_client):
-    response = admin_client.post(admin_url(Company, "add"), {"name": " Initech "})
+    data = form_data(admin_client.get(admin_url(Company, "add")))  # the field values inline included
+    response = admin_client.post(admin_url(Company, "add"), {**data, "name": " Initech "})
     assert response.status_code == 302
     company = Company.objects.get()
     assert company.name == "Initech"
-    assert admin_client.post(admin_url(Company, "change", company.pk), {"name": "Initrode"}).status_code == 302
+    data = form_data(admin_client.get(admin_url(Company, "change", company.pk)))
+    assert admin_client.post(admin_url(Company, "change", company.pk), {**data, "name": "Initrode"}).status_code == 302
     company.refresh_from_db()
     assert company.name == "Initrode"
 
