@@ -306,6 +306,15 @@ CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else HELPDESK_CORS_ORIGINS
 CORS_ALLOW_HEADERS = ["content-type", "authorization", "x-freescout-api-key", "x-smarticks-api-key", "apikey"]
 CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
 
+# Contact widgets' public form (widgets/public.py): submissions taken per client IP and per widget in each
+# window (counted in Django's cache; give it a shared one, such as Redis, when several processes serve), and
+# the longest message and request body it reads.
+HELPDESK_WIDGET_SUBMISSIONS_PER_IP = env.int("HELPDESK_WIDGET_SUBMISSIONS_PER_IP", default=10)
+HELPDESK_WIDGET_SUBMISSIONS_PER_WIDGET = env.int("HELPDESK_WIDGET_SUBMISSIONS_PER_WIDGET", default=200)
+HELPDESK_WIDGET_RATE_WINDOW_SECONDS = env.int("HELPDESK_WIDGET_RATE_WINDOW_SECONDS", default=600)
+HELPDESK_WIDGET_MESSAGE_MAX_CHARS = env.int("HELPDESK_WIDGET_MESSAGE_MAX_CHARS", default=10_000)
+HELPDESK_WIDGET_MAX_REQUEST_BYTES = env.int("HELPDESK_WIDGET_MAX_REQUEST_BYTES", default=64 * 1024)
+
 # --- Logging ----------------------------------------------------------------------------------------
 
 LOGGING = {

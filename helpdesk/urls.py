@@ -27,6 +27,7 @@ urlpatterns = [
     path("liveagent/api/", include("liveagent.urls")),
     path("liveagent/scripts/", include("liveagent.scripts")),
     path("liveagent/", include("liveagent.schema.urls")),
+    path("widgets/", include("widgets.urls")),
     path("attachments/<str:token>/<str:file_name>", attachment_download, name="attachment-download"),
     path("healthz", healthz),
 ]

@@ -1,0 +1,105 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from helpdesk.admin import ServiceErrorsAsMessagesMixin, adopt
+from widgets import services
+from widgets.models import Widget
+from widgets.snippets import integration_code
+
+# What the admin edits; the counters, the key and the CODE8 overrides (an API client's) are not.
+EDITABLE = [
+    "name",
+    "type",
+    "mailbox",
+    "knowledge_base",
+    "status",
+    "use_code",
+    "provide",
+    "language",
+    "description",
+    "form_fields",
+    "attributes",
+    "offline_code_css",
+]
+
+
+class WidgetForm(forms.ModelForm):
+    class Meta:
+        model = Widget
+        fields = EDITABLE
+        help_texts = {
+            "form_fields": (
+                'A JSON list of {"code", "name", "description", "rtype", "rstatus", "visibility", "validator", '
+                '"availablevalues", "formid"}: rtype T text, M several lines, E email, L list, C checkbox; rstatus '
+                "M mandatory. Empty: name, email, subject, message. Email and message are always asked."
+            ),
+            "attributes": (
+                'A JSON list of {"name", "section", "value"}; the names title, intro, button and color '
+                "(#rrggbb) change the form's texts and accent colour."
+            ),
+            "offline_code_css": "CSS added to the form's own (it is drawn in a shadow root: classes start with hdw-).",
+            "knowledge_base": "Searched by the Search and Knowledge base types (the default one when empty).",
+        }
+        widgets = {
+            "form_fields": forms.Textarea(attrs={"rows": 6, "cols": 90}),
+            "attributes": forms.Textarea(attrs={"rows": 3, "cols": 90}),
+            "description": forms.Textarea(attrs={"rows": 2, "cols": 90}),
+        }
+
+
+@admin.register(Widget)
+class WidgetAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Every write goes through ``widgets.services``; the page shows the snippet to paste."""
+
+    form = WidgetForm
+    list_display = ["name", "type", "mailbox", "status", "impressions", "tickets", "last_display_time"]
+    list_filter = ["type", "status", "mailbox"]
+    search_fields = ["name", "description"]
+    ordering = ["id"]
+    readonly_fields = ["snippet", "impressions", "tickets", "last_display_time", "last_display_url", "created_at"]
+    list_select_related = ["mailbox"]
+
+    def get_fields(self, request: HttpRequest, obj: Widget | None = None) -> list[str | list[str] | tuple[str, ...]]:
+        return [*EDITABLE] if obj is None else ["snippet", *EDITABLE, *self.readonly_fields[1:]]
+
+    @admin.display(description="Snippet to paste into your site")
+    def snippet(self, obj: Widget) -> str:
+        code = integration_code(obj)
+        return format_html(
+            '<textarea readonly rows="3" cols="90" class="hd-widget-snippet" aria-label="Snippet">{}</textarea>'
+            '<div class="help">Paste it where the {} should appear; it works on any site.</div>',
+            code,
+            "search box" if obj.is_search else "contact form",
+        )
+
+    def _given(self, form: forms.ModelForm) -> dict[str, Any]:
+        data = dict(form.cleaned_data)
+        for column in ("attributes", "form_fields"):
+            data[column] = data.get(column) or []
+        return {"name": data.pop("name"), "mailbox": data.pop("mailbox"), **data}
+
+    def save_model(self, request: HttpRequest, obj: Widget, form: forms.ModelForm, change: bool) -> None:
+        given = self._given(form)
+        if not change:
+            adopt(obj, services.widget_create(**given))
+            return
+        current = Widget.objects.get(pk=obj.pk)
+        # The admin edits part of the widget: what it does not show (the API's CODE8, times) is kept.
+        kept = {
+            column: getattr(current, column)
+            for column in (*services.CODE_FIELDS, "last_display_time", "last_display_url")
+            if column not in given
+        }
+        adopt(obj, services.widget_update(widget=current, **given, **kept))
+
+    def delete_model(self, request: HttpRequest, obj: Widget) -> None:
+        services.widget_delete(widget=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Widget]) -> None:
+        for widget in queryset:
+            services.widget_delete(widget=widget)
