@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "webhooks",
     "knowledgebase",
     "widgets",
+    "helpcenter",
     "freescout",
     "liveagent",
     "demo",

@@ -10,8 +10,8 @@ admin.site.site_title = "Helpdesk"
 # Agents land on their mailboxes and folders; admins see the apps below them.
 admin.site.index_template = "admin/helpdesk/index.html"
 admin.site.index_title = "Dashboard"
-# There is no public site to view.
-admin.site.site_url = None
+# "View site": the public help center.
+admin.site.site_url = "/help/"
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -28,6 +28,7 @@ urlpatterns = [
     path("liveagent/scripts/", include("liveagent.scripts")),
     path("liveagent/", include("liveagent.schema.urls")),
     path("widgets/", include("widgets.urls")),
+    path("help/", include("helpcenter.urls")),
     path("attachments/<str:token>/<str:file_name>", attachment_download, name="attachment-download"),
     path("healthz", healthz),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HelpcenterConfig(AppConfig):
+    name = "helpcenter"
+    verbose_name = "Help center"
