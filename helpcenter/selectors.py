@@ -1,7 +1,6 @@
 """The public help center's reads: only what the public may read (``knowledgebase.search.entries_public``:
 published, public, and under nothing draft or internal), each page in a fixed number of queries."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet, Window
@@ -103,7 +102,16 @@ def category_children(category: Entry) -> tuple[list[Entry], list[Entry]]:
     )
 
 
-def breadcrumbs(entry: Entry) -> Sequence[Entry]:
+def neighbours(entry: Entry, *, limit: int = 8) -> list[Entry]:
+    """Other pages of the entry's category, for "More in <category>"."""
+    if entry.parent_id is None:
+        return []
+    return list(
+        _public().filter(parent_id=entry.parent_id, type__in=PAGE_TYPES).exclude(pk=entry.pk).defer("content")[:limit]
+    )
+
+
+def breadcrumbs(entry: Entry) -> list[Entry]:
     """The entry's ancestors, root first, without home entries (the help center's home stands for them)."""
     wanted = ancestor_ids(entry)
     if not wanted:

@@ -56,13 +56,15 @@ def entry(request: HttpRequest, urlcode: str, slug: str = "") -> HttpResponse:
         raise Http404("No such article.")
     if slug != title_dashed(found.title):
         return HttpResponsePermanentRedirect(entry_path(urlcode=found.urlcode, title=found.title))
-    context: dict[str, object] = {"entry": found, "breadcrumbs": selectors.breadcrumbs(found)}
+    crumbs = selectors.breadcrumbs(found)
+    context: dict[str, object] = {"entry": found, "breadcrumbs": crumbs}
     if found.type in selectors.CONTAINER_TYPES:
         categories, articles = selectors.category_children(found)
         return _page(request, "category.html", {**context, "categories": categories, "articles": articles})
     if request.method == "GET":
         entry_viewed(entry=found)
-    return _page(request, "article.html", context)
+    category = crumbs[-1] if crumbs and crumbs[-1].pk == found.parent_id else None
+    return _page(request, "article.html", {**context, "category": category, "neighbours": selectors.neighbours(found)})
 
 
 @require_safe
