@@ -2,7 +2,7 @@
 under ``/api/``). Each area lists its routes in its own module (``urlpatterns``); unknown paths get the
 dialect's 404 from ``helpdesk.dialects.handler404``."""
 
-from liveagent import agents, files, tags
+from liveagent import agents, files, knowledgebase, tags
 from liveagent.application import ApplicationStatusView
 from liveagent.conversations import labels as conversation_labels
 from liveagent.conversations import messages as conversation_messages
@@ -26,4 +26,5 @@ urlpatterns = [
     *conversation_messages.urlpatterns,
     *conversation_labels.urlpatterns,
     *customers.urlpatterns,
+    *knowledgebase.urlpatterns,
 ]

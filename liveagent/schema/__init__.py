@@ -31,6 +31,13 @@ URL names, for ``endpoint(…, name=…)`` in ``liveagent/urls.py`` (one route p
     liveagent-files                     /files                                     POST #31
     liveagent-tag                       /tags/{tagid}                              DELETE #62, GET #64, PUT #66
     liveagent-tags                      /tags                                      GET #63, POST #65
+    liveagent-kb-articles               /knowledgebase/articles                    GET #32, POST #33
+    liveagent-kb-categories             /knowledgebase/categories                  POST #34
+    liveagent-kb-entry                  /knowledgebase/entries/{entry_id}          DELETE #35
+    liveagent-kb-entries                /knowledgebase/entries                     GET #36
+    liveagent-kb-knowledgebases         /knowledgebase/knowledgebases              GET #37
+    liveagent-kb-search                 /knowledgebase/search                      GET #38
+    liveagent-suggestioncategories      /suggestioncategories                      GET #61
     liveagent-chats-overview            /chats/overview                            GET #71
     liveagent-calls-overview            /calls/overview                            GET #72
 

@@ -281,3 +281,133 @@ def chats_overview() -> Schema:
 
 def calls_overview() -> Schema:
     return _one_row("callsOverview", "running", "ringing", "inqueue")
+
+
+# --- §3.7 (part 2) ---------------------------------------------------------------------------------------
+
+KB_TYPES = ("H", "C", "A", "Q", "R", "G", "S")
+KB_STATUSES = ("N", "C", "P", "D", "I", "U", "L", "S", "X")
+KB_ACCESS = ("I", "P")
+# Knowledge base entries keep LiveAgent's numeric ids (§4.1), as their treepaths do; empty is "" (§1).
+KB_ID = r"^[-a-zA-Z0-9_]+$"
+KB_ENTRY_ID = r"^[0-9]+$"
+KB_PARENT_ID = r"^([0-9]+)?$"
+KB_URLCODE = r"^[1-9][0-9]{5}$"
+KB_TREEPATH = r"^0(\|[0-9]+)*$"
+ID_OR_EMPTY = r"^([a-z0-9]{8,})?$"
+SIGNED_NUMBER = r"^-?[0-9]+$"
+
+
+def _kb_entry_row() -> Schema:
+    """#36 entries[] and #32 articles[] (22 columns)."""
+    return record(
+        kb_id=pattern(KB_ID),
+        kb_entry_id=pattern(KB_ENTRY_ID),
+        parent_entry_id=pattern(KB_PARENT_ID),
+        rtype=codes(*KB_TYPES),
+        rstatus=codes(*KB_STATUSES),
+        access=codes(*KB_ACCESS),
+        access_inherited=codes(*KB_ACCESS),
+        urlcode=pattern(KB_URLCODE),
+        treepath=pattern(KB_TREEPATH),
+        rorder=whole_number(),
+        title=text(),
+        metadescription=text(),
+        keywords=text(),
+        content=text(),
+        conversationid=pattern(ID_OR_EMPTY),
+        departmentid=pattern(ID_OR_EMPTY),
+        views=whole_number(),
+        votes=pattern(SIGNED_NUMBER),
+        datecreated=datetime(),
+        datechanged=datetime(),
+        deleted=codes("Y", "N"),
+        description=text(),
+    )
+
+
+def kb_entries() -> Schema:
+    return record(entries=array(_kb_entry_row()))
+
+
+def kb_articles() -> Schema:
+    return record(articles=array(_kb_entry_row()))
+
+
+def kb_article() -> Schema:
+    """#33: what it created."""
+    return record(
+        kb_id=pattern(KB_ID),
+        kb_entry_id=pattern(KB_ENTRY_ID),
+        parent_entry_id=pattern(KB_PARENT_ID),
+        urlcode=pattern(KB_URLCODE),
+        title=text(),
+        content=text(),
+        content_text=text(),
+        content_simple_html=text(),
+        treepath=pattern(KB_TREEPATH),
+        rstatus=codes(*KB_STATUSES),
+        access=codes(*KB_ACCESS),
+        access_inherited=codes(*KB_ACCESS),
+        rorder=whole_number(),
+        keywords=text(),
+        datecreated=datetime(),
+        datechanged=datetime(),
+        views=whole_number(),
+    )
+
+
+def kb_category() -> Schema:
+    """#34: what it created."""
+    return record(
+        kb_id=pattern(KB_ID),
+        kb_entry_id=pattern(KB_ENTRY_ID),
+        parent_entry_id=pattern(KB_PARENT_ID),
+        urlcode=pattern(KB_URLCODE),
+        title=text(),
+        treepath=pattern(KB_TREEPATH),
+        rtype=codes("C", "Q", "G"),
+        rstatus=codes(*KB_STATUSES),
+        access=codes(*KB_ACCESS),
+        access_inherited=codes(*KB_ACCESS),
+        rorder=whole_number(),
+        keywords=text(),
+        datecreated=datetime(),
+        datechanged=datetime(),
+        departmentid=pattern(ID_OR_EMPTY),
+        views=whole_number(),
+        description=text(),
+    )
+
+
+def knowledge_bases() -> Schema:
+    return record(knowledgebases=array(record(kb_id=pattern(KB_ID), name=text())))
+
+
+def kb_search() -> Schema:
+    """#38 rows (16 columns)."""
+    row = record(
+        kb_id=pattern(KB_ID),
+        kb_entry_id=pattern(KB_ENTRY_ID),
+        rtype=codes(*KB_TYPES),
+        rstatus=codes(*KB_STATUSES),
+        access=codes(*KB_ACCESS),
+        access_inherited=codes(*KB_ACCESS),
+        urlcode=pattern(KB_URLCODE),
+        treepath=pattern(KB_TREEPATH),
+        title=text(),
+        title_clear=text(),
+        content_text=text(),
+        content_simple_html=text(),
+        conversationid=pattern(ID_OR_EMPTY),
+        votesCount=pattern(SIGNED_NUMBER),
+        datechanged=datetime(),
+        # //<host>/help/<urlcode>-<Title-With-Dashes>
+        url=pattern(r"^//[^/\s]+/\S*[1-9][0-9]{5}-\S+$"),
+    )
+    return record(entries=array(row))
+
+
+def suggestion_categories() -> Schema:
+    """#61: ``path`` = the ancestors' titles and its own, joined by " / "."""
+    return record(suggestioncategories=array(record(id=pattern(KB_ENTRY_ID), title=text(), path=text())))

@@ -1,5 +1,6 @@
-"""Part 1's 38 operations (reference §2), keyed by (URL name, method). ``apikey`` is left out of every
-declaration: it goes everywhere (the OpenAPI document adds it)."""
+"""The operations (reference §2): part 1's 38, then part 2's (the knowledge base's #32-#38 and #61), keyed by
+(URL name, method). ``apikey`` is left out of every declaration: it goes everywhere (the OpenAPI document
+adds it)."""
 
 from liveagent.schema import entities
 from liveagent.schema.blocks import ok_body
@@ -393,4 +394,131 @@ _OTHERS: tuple[Operation, ...] = (
     ),
 )
 
-ALL: tuple[Operation, ...] = (*_OTHERS, *_CONVERSATIONS, *_CUSTOMERS, *_TAGS)
+KB_ID_FILTER = Param("kb_id", "query", description="Knowledge base id (every knowledge base when absent).")
+KB_ID_DEFAULT = Param("kb_id", "body", description="Knowledge base id, default kb_defa.")
+TREE_PATH = Param("tree_path", "query", description="Prefix of treepath + '|', e.g. 0|23| for all below 23.")
+KB_RORDER = Param("rorder", "body", type="int", description="Place among the siblings; 0 (the top) by default.")
+KB_ACCESS = Param("access", "body", type="codes", values=("I", "P"), description="I internal, P public (default).")
+KB_PARENT = Param("parent_entry_id", "body", description="Parent entry id; 0 or empty for the root (default).")
+
+_KNOWLEDGE_BASE: tuple[Operation, ...] = (
+    Operation(
+        32,
+        "liveagent-kb-articles",
+        "GET",
+        "/knowledgebase/articles",
+        "Retrieve a list of all knowledgebase articles (deprecated: use GET /knowledgebase/entries)",
+        entities.kb_articles(),
+        (
+            KB_ID_FILTER,
+            Param("limit", "query", type="int", description="Default 10, at most 500."),
+            Param("offset", "query", type="int", description="Default 0."),
+            TREE_PATH,
+            Param("parent_id", "query", description="Parent entry id (0: the root)."),
+            Param("article_id", "query", description="Entry id."),
+        ),
+    ),
+    Operation(
+        33,
+        "liveagent-kb-articles",
+        "POST",
+        "/knowledgebase/articles",
+        "Add knowledgebase article",
+        entities.kb_article(),
+        (
+            Param("content", "body", required=True, description="HTML, sanitised."),
+            Param("title", "body", required=True, description="Title."),
+            KB_ID_DEFAULT,
+            KB_PARENT,
+            Param("rstatus", "body", type="codes", values=("P", "D"), description="P published (default), D draft."),
+            KB_ACCESS,
+            KB_RORDER,
+            Param("keywords", "body", description="Keywords."),
+            Param("full_preview", "body", type="flag", description="Y or N (default)."),
+        ),
+        admin=True,
+    ),
+    Operation(
+        34,
+        "liveagent-kb-categories",
+        "POST",
+        "/knowledgebase/categories",
+        "Add knowledgebase category, suggestion category or forum",
+        entities.kb_category(),
+        (
+            Param("title", "body", required=True, description="Title."),
+            KB_ID_DEFAULT,
+            KB_PARENT,
+            Param("rtype", "body", type="codes", values=("C", "Q", "G"), description="C category (default), Q, G."),
+            KB_ACCESS,
+            KB_RORDER,
+            Param("keywords", "body", description="Keywords."),
+            Param("departmentid", "body", description="Department of a forum's or suggestion category's tickets."),
+            Param("description", "body", description="Description."),
+        ),
+        admin=True,
+    ),
+    Operation(
+        35,
+        "liveagent-kb-entry",
+        "DELETE",
+        "/knowledgebase/entries/{entry_id}",
+        "Remove knowledgebase entry with its whole subtree",
+        ok_body(),
+        (path_param("entry_id", "Knowledge base entry id."),),
+        admin=True,
+    ),
+    Operation(
+        36,
+        "liveagent-kb-entries",
+        "GET",
+        "/knowledgebase/entries",
+        "Retrieve a list of all knowledgebase entries",
+        entities.kb_entries(),
+        (
+            Param("limit", "query", type="int", description="Default 50, at most 500."),
+            Param("offset", "query", type="int", description="Default 0."),
+            KB_ID_FILTER,
+            TREE_PATH,
+            Param("parent_entry_id", "query", description="Parent entry id (0: the root)."),
+            Param("entry_id", "query", description="Entry id."),
+            Param("date_changed", "query", description="Changed at or after: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS."),
+        ),
+    ),
+    Operation(
+        37,
+        "liveagent-kb-knowledgebases",
+        "GET",
+        "/knowledgebase/knowledgebases",
+        "Retrieve a list of all knowledgebases",
+        entities.knowledge_bases(),
+        (
+            Param("limit", "query", type="int", description="Default 10, at most 500."),
+            Param("offset", "query", type="int", description="Default 0."),
+        ),
+    ),
+    Operation(
+        38,
+        "liveagent-kb-search",
+        "GET",
+        "/knowledgebase/search",
+        "Knowledgebase search, best match first",
+        entities.kb_search(),
+        (
+            Param("query", "query", required=True, description="Words to find."),
+            Param("kb_id", "query", description="Knowledge base id, default kb_defa."),
+            Param("top_article_id", "query", description="Search only below this entry."),
+            Param("limit", "query", type="int", description="Default 10, at most 500."),
+        ),
+    ),
+    Operation(
+        61,
+        "liveagent-suggestioncategories",
+        "GET",
+        "/suggestioncategories",
+        "Retrieves all suggestion categories",
+        entities.suggestion_categories(),
+    ),
+)
+
+ALL: tuple[Operation, ...] = (*_OTHERS, *_CONVERSATIONS, *_CUSTOMERS, *_TAGS, *_KNOWLEDGE_BASE)

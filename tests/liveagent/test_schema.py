@@ -62,13 +62,24 @@ PART_1 = {
     ("liveagent-chats-overview", "GET"): 71,
     ("liveagent-calls-overview", "GET"): 72,
 }
-CONFIGURATION_WRITES = {23, 26, 27, 62, 65, 66}  # reference §1: an admin's key only
+# Part 2's knowledge base (tests/liveagent/test_knowledgebase.py checks its bodies against the seed).
+PART_2_KNOWLEDGE_BASE = {
+    ("liveagent-kb-articles", "GET"): 32,
+    ("liveagent-kb-articles", "POST"): 33,
+    ("liveagent-kb-categories", "POST"): 34,
+    ("liveagent-kb-entry", "DELETE"): 35,
+    ("liveagent-kb-entries", "GET"): 36,
+    ("liveagent-kb-knowledgebases", "GET"): 37,
+    ("liveagent-kb-search", "GET"): 38,
+    ("liveagent-suggestioncategories", "GET"): 61,
+}
+CONFIGURATION_WRITES = {23, 26, 27, 33, 34, 35, 62, 65, 66}  # reference §1: an admin's key only
 
 # --- The registry -----------------------------------------------------------------------------------------
 
 
 def test_the_registry_holds_part_1_under_the_agreed_names():
-    assert {key: operation.number for key, operation in OPERATIONS.items()} == PART_1
+    assert {key: operation.number for key, operation in OPERATIONS.items()} == {**PART_1, **PART_2_KNOWLEDGE_BASE}
     assert {op.number for op in OPERATIONS.values() if op.admin} == CONFIGURATION_WRITES
 
 
