@@ -121,6 +121,13 @@ def breadcrumbs(entry: Entry) -> list[Entry]:
 
 
 def search(query: str) -> list[Entry]:
-    return entries_search(
+    """The best public matches, each with ``section``: its category (None at the root), read in one query."""
+    results = entries_search(
         query=query, knowledge_base_id=knowledge_base_id(), under=None, limit=SEARCH_MAX_RESULTS, public_only=True
     )
+    wanted = {result.parent_id for result in results if result.parent_id is not None}
+    parents = Entry.objects.filter(pk__in=wanted).exclude(type=T.HOME).only("title", "urlcode") if wanted else []
+    sections = {parent.pk: parent for parent in parents}
+    for result in results:
+        result.section = sections.get(result.parent_id or 0)  # type: ignore[attr-defined]
+    return results

@@ -9,4 +9,5 @@ urlpatterns = [
     path("search", views.search, name="search"),
     # <urlcode>-<Title-With-Dashes>; the title part may be missing or stale (redirected to the current one).
     re_path(r"^(?P<urlcode>[1-9][0-9]{5})(?:-(?P<slug>[^/]*))?$", views.entry, name="entry"),
+    re_path(r"^(?P<rest>.+)$", views.not_found),
 ]

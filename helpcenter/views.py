@@ -6,7 +6,7 @@ cached copy is served is not counted (the price of cheap pages)."""
 
 from collections.abc import Callable
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -25,7 +25,10 @@ View = Callable[..., HttpResponse]
 def _cacheable(view: View) -> View:
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        if request.user.is_authenticated:
+        if response.status_code not in (200, 301):
+            # A missing article may be published in a minute: never keep its 404.
+            patch_cache_control(response, no_cache=True, max_age=0)
+        elif request.user.is_authenticated:
             # A signed-in agent may see the admin's links; never share that page.
             patch_cache_control(response, private=True, no_cache=True)
         else:
@@ -53,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def entry(request: HttpRequest, urlcode: str, slug: str = "") -> HttpResponse:
     found = selectors.entry_public(urlcode=urlcode)
     if found is None or found.type == Entry.Type.HOME:
-        raise Http404("No such article.")
+        return _not_found(request)
     if slug != title_dashed(found.title):
         return HttpResponsePermanentRedirect(entry_path(urlcode=found.urlcode, title=found.title))
     crumbs = selectors.breadcrumbs(found)
@@ -65,6 +68,18 @@ def entry(request: HttpRequest, urlcode: str, slug: str = "") -> HttpResponse:
         entry_viewed(entry=found)
     category = crumbs[-1] if crumbs and crumbs[-1].pk == found.parent_id else None
     return _page(request, "article.html", {**context, "category": category, "neighbours": selectors.neighbours(found)})
+
+
+@require_safe
+@_cacheable
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /help/: the help center's own 404, with its search box."""
+    return _not_found(request)
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    # The same answer for an unknown, a draft and an internal entry: nothing tells them apart.
+    return _page(request, "not_found.html", {}, status=404)
 
 
 @require_safe

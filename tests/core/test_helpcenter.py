@@ -110,7 +110,12 @@ def test_content_written_around_the_services_is_still_sanitised(client, site):
 
 @pytest.mark.parametrize("which", ["draft", "internal", "secret_category"])
 def test_drafts_and_internal_entries_are_404(client, site, which):
-    assert client.get(url(site[which])).status_code == 404
+    response = client.get(url(site[which]))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert site[which].title not in html
+    assert "We can't find that page" in html and 'name="q"' in html
+    assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
 def test_an_article_under_an_internal_or_draft_category_is_404(client, add, site):
@@ -124,6 +129,7 @@ def test_unknown_entries_and_other_knowledge_bases_are_404(client, site):
     assert client.get("/help/999999-Nothing").status_code == 404
     assert client.get("/help/12345-Short").status_code == 404
     assert client.get("/help/not-an-entry").status_code == 404
+    assert client.get("/help/123456-a/b").status_code == 404
     other = KnowledgeBase.objects.create(id="kb_other", name="Other")
     elsewhere = entry_create(knowledge_base=other, parent=None, type=T.ARTICLE, title="Elsewhere")
     assert client.get(url(elsewhere)).status_code == 404
@@ -165,6 +171,7 @@ def test_search(client, site):
     assert response.status_code == 200
     html = response.content.decode()
     assert "1 result for" in html and "Refunds" in html and "Within 30 days." in html
+    assert '<span class="hc-section">Billing</span>' in html
     assert "Refund approvals" not in html
     assert 'name="robots" content="noindex"' in html
     assert 'value="refunds"' in html

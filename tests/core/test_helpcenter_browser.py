@@ -59,11 +59,11 @@ def help_center(live_server):
         metadescription="Download past invoices and change the billing address.",
         keywords="invoice, receipt, billing address",
     )
-    add("Refund approvals for staff", parent=billing, access=A.INTERNAL, content="<p>Secret</p>")
+    internal = add("Refund approvals for staff", parent=billing, access=A.INTERNAL, content="<p>Secret</p>")
     start = add("Getting started", type=T.CATEGORY, description="Set up your account in five minutes.")
     for title in ("Connect your mailbox", "Create your first workflow", "A tour of the dashboard"):
         add(title, parent=start)
-    return {"billing": billing, "invoice": invoice}
+    return {"billing": billing, "invoice": invoice, "internal": internal}
 
 
 def assert_no_horizontal_scroll(page):
@@ -101,5 +101,11 @@ def test_reading_the_help_center(browser_context, live_server, help_center, devi
     assert page.inner_text(".hc-results li:first-child a") == "Where can I find my invoices?"
     assert_no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"help-04-search-{device}.png"), full_page=True)
+
+    internal = help_center["internal"]
+    response = page.goto(f"{base}{entry_path(urlcode=internal.urlcode, title=internal.title)}")
+    assert response.status == 404
+    assert "Secret" not in page.content()
+    page.screenshot(path=str(shots / f"help-05-not-found-{device}.png"), full_page=True)
 
     assert Entry.objects.get(pk=help_center["invoice"].pk).views == 1
