@@ -205,6 +205,8 @@ def test_anonymous_pages_are_briefly_cacheable_and_never_framed(client, site):
     for path in ("/help/", url(site["billing"]), url(site["invoice"]), "/help/search?q=refund"):
         response = client.get(path)
         assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
+        # A shared cache keeps the anonymous copy apart from a signed-in user's.
+        assert "Cookie" in response["Vary"]
         assert response["X-Frame-Options"] == "DENY"
 
 

@@ -1,5 +1,6 @@
 """The public help center in a real browser: the home page, a category and an article on a desktop and on a
-390px phone (no horizontal scrolling), search, and an internal article that never shows. Screenshots go to
+390px phone (no horizontal scrolling), search, an internal article that never shows, and an article written
+and published in the admin that the help center's search finds at once. Screenshots go to
 ``$HELPDESK_SCREENSHOT_DIR`` (tests/browser.py)."""
 
 import pytest
@@ -7,8 +8,8 @@ import pytest
 from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
 from knowledgebase.services import entry_create, knowledge_base_create
 from knowledgebase.text import entry_path
-from tests.browser import BROWSER_MARKS, PHONE_VIEWPORT, screenshot_dir
-from tests.factories import MailboxFactory
+from tests.browser import BROWSER_MARKS, PHONE_VIEWPORT, screenshot_dir, sign_in
+from tests.factories import AdminFactory, MailboxFactory
 
 pytestmark = BROWSER_MARKS
 
@@ -109,3 +110,48 @@ def test_reading_the_help_center(browser_context, live_server, help_center, devi
     page.screenshot(path=str(shots / f"help-05-not-found-{device}.png"), full_page=True)
 
     assert Entry.objects.get(pk=help_center["invoice"].pk).views == 1
+
+
+def test_search_finds_an_article_published_a_moment_before_in_the_admin(browser_page, live_server, help_center):
+    from django.contrib import admin as django_admin
+
+    if Entry not in django_admin.site._registry:
+        pytest.skip("the knowledge base's admin is not registered")
+    page, base, shots = browser_page, live_server.url, screenshot_dir()
+    AdminFactory(email="kb-admin@example.com")
+    sign_in(page, base, "kb-admin@example.com")
+
+    page.goto(f"{base}/admin/knowledgebase/entry/add/")
+    page.select_option("#id_type", Entry.Type.ARTICLE.value)
+    page.select_option("#id_parent", label="Billing (Category)")
+    page.fill("#id_title", "Paying by bank transfer")
+    editor = page.locator(".kb-editor-area")
+    if editor.is_visible():
+        editor.click()
+        editor.type("Use the IBAN printed on your pro-forma invoice.")
+    else:
+        page.fill("#id_content", "<p>Use the IBAN printed on your pro-forma invoice.</p>")
+    page.select_option("#id_status", Entry.Status.DRAFT.value)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    article = Entry.objects.get(title="Paying by bank transfer")
+    assert article.status == Entry.Status.DRAFT
+
+    # A draft is nowhere on the public site.
+    page.goto(f"{base}/help/search?q=IBAN")
+    assert "No results for" in page.inner_text("h1")
+
+    # Published from the admin's list.
+    page.goto(f"{base}/admin/knowledgebase/entry/?parent={help_center['billing'].pk}")
+    page.check(f'input.action-select[value="{article.pk}"]')
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist")
+
+    page.goto(f"{base}/help/search?q=IBAN+transfer")
+    page.wait_for_selector(".hc-results")
+    assert page.inner_text(".hc-results li:first-child a") == "Paying by bank transfer"
+    page.screenshot(path=str(shots / "help-06-search-after-publishing.png"), full_page=True)
+    page.click("text=Paying by bank transfer")
+    page.wait_for_selector(".hc-article h1")
+    assert "Use the IBAN printed on your pro-forma invoice." in page.inner_text(".hc-content")
