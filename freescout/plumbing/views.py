@@ -4,7 +4,6 @@ from typing import Any
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from freescout.plumbing.authentication import ApiKeyAuthentication
@@ -12,6 +11,7 @@ from freescout.plumbing.errors import exception_handler
 from freescout.plumbing.metadata import ApiMetadata
 from freescout.plumbing.pagination import HalPagination
 from freescout.plumbing.params import ID_PATTERN
+from freescout.plumbing.parsers import StrictJSONParser
 from freescout.plumbing.permissions import IsAuthenticatedOrPreflight
 from freescout.plumbing.renderers import OrjsonRenderer
 from freescout.schema.extensions import ApiAutoSchema
@@ -26,7 +26,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticatedOrPreflight]
     renderer_classes = [OrjsonRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     metadata_class = ApiMetadata  # type: ignore[assignment]  # a class, as DRF takes it; the stubs say an instance
     filter_backends = [DjangoFilterBackend]
     pagination_class = HalPagination

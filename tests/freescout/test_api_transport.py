@@ -5,6 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from customers.models import Customer
 from mailboxes.services import mailbox_user_grant
 from tests.api_helpers import bad_request, error_paths
 from tests.factories import ConversationFactory
@@ -16,6 +17,20 @@ def test_malformed_json_is_400_in_the_error_shape(admin_api):
     response = admin_api.generic("POST", "/api/conversations", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errorCode"] == "BAD REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/customers", '{"firstName": "A\\ud800", "emails": [{"value": "s@example.com", "type": "work"}]}'),
+        ("/api/conversations", '{"type": "email", "subject": "x\\udfff"}'),
+    ],
+)
+def test_a_lone_surrogate_is_400_and_writes_nothing(admin_api, path, body):
+    response = admin_api.generic("POST", path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "BAD REQUEST"
+    assert not Customer.objects.exists()
 
 
 def test_a_body_that_is_not_json_is_415(admin_api):
