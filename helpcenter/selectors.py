@@ -91,10 +91,9 @@ def entry_public(*, urlcode: str) -> Entry | None:
 
 def category_children(category: Entry) -> tuple[list[Entry], list[Entry]]:
     """The category's subcategories and its pages, in their order."""
+    # With their content: an article marked full_preview shows whole in the list.
     children = list(
-        _public()
-        .filter(parent=category, type__in=CONTAINER_TYPES + PAGE_TYPES)
-        .defer("content")[:CATEGORY_PAGE_MAX_ENTRIES]
+        _public().filter(parent=category, type__in=CONTAINER_TYPES + PAGE_TYPES)[:CATEGORY_PAGE_MAX_ENTRIES]
     )
     return (
         [child for child in children if child.type in CONTAINER_TYPES],

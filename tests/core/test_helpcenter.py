@@ -91,6 +91,17 @@ def test_category_page(client, add, site):
     assert 'aria-label="Breadcrumb"' in html
 
 
+def test_a_full_preview_article_shows_whole_in_its_category(client, add, site):
+    add(
+        "Opening hours",
+        parent=site["billing"],
+        content="<p>Mon to Fri <b>9 to 17</b></p><script>x</script>",
+        full_preview=True,
+    )
+    html = client.get(url(site["billing"])).content.decode()
+    assert "<b>9 to 17</b>" in html and "<script>x" not in html
+
+
 def test_article_page_renders_sanitised_content_with_breadcrumbs(client, site):
     response = client.get(url(site["invoice"]))
     assert response.status_code == 200

@@ -95,6 +95,9 @@ def test_reading_the_help_center(browser_context, live_server, help_center, devi
     assert page.get_attribute(".hc-contact a", "href").startswith("mailto:support@acme.example")
     assert_no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"help-03-article-{device}.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(shots / f"help-03-article-{device}-dark.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
 
     page.fill("#hc-q", "billing address")
     page.press("#hc-q", "Enter")
