@@ -2,7 +2,7 @@
 under ``/api/``). Each area lists its routes in its own module (``urlpatterns``); unknown paths get the
 dialect's 404 from ``helpdesk.dialects.handler404``."""
 
-from liveagent import agents, files, knowledgebase, tags
+from liveagent import agents, files, knowledgebase, tags, widgets
 from liveagent.application import ApplicationStatusView
 from liveagent.conversations import labels as conversation_labels
 from liveagent.conversations import messages as conversation_messages
@@ -27,4 +27,5 @@ urlpatterns = [
     *conversation_labels.urlpatterns,
     *customers.urlpatterns,
     *knowledgebase.urlpatterns,
+    *widgets.urlpatterns,
 ]

@@ -10,7 +10,7 @@ nothing."""
 
 from django.db.models import Q
 
-from conversations.models import Conversation, ConversationState, ConversationType, Status
+from conversations.models import Conversation, ConversationState, ConversationType, SourceType, SourceVia, Status
 
 _PUBLISHED = Q(state=ConversationState.PUBLISHED)
 _NOTHING = Q(pk__in=[])
@@ -34,17 +34,22 @@ STATUSES_SETTABLE: dict[str, str] = {"A": Status.PENDING, "R": Status.CLOSED, "C
 # Setting Open records that an agent took the conversation up, so that it reads back C rather than N.
 STATUS_ACKNOWLEDGES = "C"
 
-# Our conversation types as LiveAgent's channels. M (contact form) waits for widgets; the other channels
-# (invitation, call button, Facebook, Twitter, forum, suggestion) have no conversations here.
+# Our conversation types as LiveAgent's channels. An email conversation that a customer started on the web
+# is a contact widget's (widgets.services.widget_submission): channel M. The other channels (invitation, call
+# button, Facebook, Twitter, forum, suggestion) have no conversations here.
 _CHANNELS: dict[str, str] = {
     ConversationType.EMAIL: "E",
     ConversationType.CHAT: "B",
     ConversationType.PHONE: "C",
 }
+CONTACT_FORM = "M"
+_CONTACT_FORM = Q(type=ConversationType.EMAIL, source_type=SourceType.WEB, source_via=SourceVia.CUSTOMER)
 CHANNEL_FILTERS: dict[str, Q] = {
     code: Q(type__in=[kind for kind, channel in _CHANNELS.items() if channel == code])
     for code in ("E", "B", "M", "I", "C", "W", "F", "A", "T", "Q", "S")
 }
+CHANNEL_FILTERS["E"] &= ~_CONTACT_FORM
+CHANNEL_FILTERS[CONTACT_FORM] = _CONTACT_FORM
 
 
 def status_code(conversation: Conversation) -> str:
@@ -63,4 +68,10 @@ def status_code(conversation: Conversation) -> str:
 
 
 def channel_code(conversation: Conversation) -> str:
+    if (
+        conversation.type == ConversationType.EMAIL
+        and conversation.source_type == SourceType.WEB
+        and conversation.source_via == SourceVia.CUSTOMER
+    ):
+        return CONTACT_FORM
     return _CHANNELS.get(conversation.type, "E")

@@ -38,6 +38,8 @@ URL names, for ``endpoint(…, name=…)`` in ``liveagent/urls.py`` (one route p
     liveagent-kb-knowledgebases         /knowledgebase/knowledgebases              GET #37
     liveagent-kb-search                 /knowledgebase/search                      GET #38
     liveagent-suggestioncategories      /suggestioncategories                      GET #61
+    liveagent-widgets                   /widgets                                   GET #67, POST #69
+    liveagent-widget                    /widgets/{contactwidgetid}                 GET #68, PUT #70
     liveagent-chats-overview            /chats/overview                            GET #71
     liveagent-calls-overview            /calls/overview                            GET #72
 

@@ -411,3 +411,86 @@ def kb_search() -> Schema:
 def suggestion_categories() -> Schema:
     """#61: ``path`` = the ancestors' titles and its own, joined by " / "."""
     return record(suggestioncategories=array(record(id=pattern(KB_ENTRY_ID), title=text(), path=text())))
+
+
+# --- §3.9 ------------------------------------------------------------------------------------------------
+
+WIDGET_TYPES = ("C", "O", "U", "M", "G", "B", "K", "W", "S", "P")
+WIDGET_USE_CODES = ("N", "F", "B")
+WIDGET_STATUSES = ("A", "C", "I", "F", "N")
+WIDGET_CODES = (
+    "onlinecode",
+    "onlinecode_ieold",
+    "offlinecode",
+    "offlinecode_ieold",
+    "onlinecode_css",
+    "onlinecode_ieold_css",
+    "offlinecode_css",
+    "offlinecode_ieold_css",
+)
+
+
+def _widget_codes(*, last_css: str) -> dict[str, Schema]:
+    """CODE8: HTML or null (a CSS code never given); #68-#70 spell the last one ``offlinecode_ieold_CSS``
+    (§5.26)."""
+    names = [*WIDGET_CODES[:-1], last_css]
+    return {name: nullable(text()) for name in names}
+
+
+def widgets() -> Schema:
+    """#67: 23 columns (the seed's example shows the first 14: CODE8 and integration_code follow, §5.6)."""
+    row = record(
+        contactwidgetid=identifier(),
+        name=text(),
+        provide=text(),
+        departmentid=identifier(),
+        kb_id=nullable(text()),
+        rtype=codes(*WIDGET_TYPES),
+        usecode=codes(*WIDGET_USE_CODES),
+        status=codes(*WIDGET_STATUSES),
+        description=text(),
+        impressions=whole_number(),
+        tickets=whole_number(),
+        language=text(),
+        last_display_time=nullable(datetime()),
+        last_display_url=text(),
+        **_widget_codes(last_css="offlinecode_ieold_css"),
+        integration_code=text(),
+    )
+    return record(widgets=array(row))
+
+
+def widget() -> Schema:
+    """#68, #69, #70: 25 fields."""
+    return record(
+        contactwidgetid=identifier(),
+        name=text(),
+        provide=text(),
+        departmentid=identifier(),
+        rtype=codes(*WIDGET_TYPES),
+        usecode=codes(*WIDGET_USE_CODES),
+        status=codes(*WIDGET_STATUSES),
+        kb_id=nullable(text()),
+        description=text(),
+        impressions=whole_number(),
+        tickets=whole_number(),
+        language=text(),
+        last_display_time=nullable(datetime()),
+        last_display_url=text(),
+        **_widget_codes(last_css="offlinecode_ieold_CSS"),
+        integration_code=text(),
+        attributes=array(record(name=text(), section=text(), value=text())),
+        form_fields=array(
+            record(
+                formid=text(),
+                code=text(),
+                name=text(),
+                description=text(),
+                validator=text(),
+                visibility=text(),
+                rtype=text(),
+                rstatus=text(),
+                availablevalues=text(),
+            )
+        ),
+    )

@@ -522,3 +522,92 @@ _KNOWLEDGE_BASE: tuple[Operation, ...] = (
 )
 
 ALL: tuple[Operation, ...] = (*_OTHERS, *_CONVERSATIONS, *_CUSTOMERS, *_TAGS, *_KNOWLEDGE_BASE)
+
+
+# --- Widgets (#67-#70) -------------------------------------------------------------------------------------
+
+WIDGET = path_param("contactwidgetid", "Widget id.")
+_WIDGET_CODES = tuple(
+    Param(name, "body", description="HTML (a CSS code for *_css); our snippet when none is given.")
+    for name in entities.WIDGET_CODES
+)
+
+
+def _widget_params(*, form_fields_required: bool) -> tuple[Param, ...]:
+    return (
+        Param("name", "body", required=True, description="Widget name."),
+        Param("provide", "body", required=True, description="Provided services (letters, kept as given)."),
+        Param("departmentid", "body", required=True, description="Department id."),
+        Param("rtype", "body", required=True, type="codes", values=entities.WIDGET_TYPES, description="Type."),
+        Param(
+            "usecode", "body", required=True, type="codes", values=entities.WIDGET_USE_CODES, description="Use code."
+        ),
+        Param("status", "body", required=True, type="codes", values=entities.WIDGET_STATUSES, description="Status."),
+        Param("attributes", "body", required=True, type="json", description="JSON array of {name, section, value}."),
+        Param(
+            "form_fields",
+            "body",
+            required=form_fields_required,
+            type="json",
+            description="JSON array of {formid, code, name, description, validator, visibility, rtype, rstatus, "
+            "availablevalues}.",
+        ),
+        Param("kb_id", "body", description="Knowledge base id (kb_defa for the K and W types when absent)."),
+        Param("description", "body", description="Description."),
+        Param("language", "body", description="Language, such as en-US."),
+        Param("last_display_time", "body", type="datetime", description="Last display time."),
+        Param("last_display_url", "body", description="Last display URL."),
+        *_WIDGET_CODES,
+    )
+
+
+_WIDGETS: tuple[Operation, ...] = (
+    Operation(
+        67,
+        "liveagent-widgets",
+        "GET",
+        "/widgets",
+        "Retrieve all widgets",
+        entities.widgets(),
+        (
+            Param("provide", "query", description="Provided services, exactly."),
+            Param("departmentid", "query", description="Department id."),
+            Param("rtype", "query", type="codes", values=entities.WIDGET_TYPES, description="Type."),
+            Param("usecode", "query", type="codes", values=entities.WIDGET_USE_CODES, description="Use code."),
+            Param("status", "query", type="codes", values=entities.WIDGET_STATUSES, description="Status."),
+            Param("limitcount", "query", type="int", description="Default 100, at most 1000."),
+            Param("limitfrom", "query", type="int", description="Start row, default 0."),
+        ),
+    ),
+    Operation(
+        68,
+        "liveagent-widget",
+        "GET",
+        "/widgets/{contactwidgetid}",
+        "Retrieve widget",
+        entities.widget(),
+        (WIDGET,),
+    ),
+    Operation(
+        69,
+        "liveagent-widgets",
+        "POST",
+        "/widgets",
+        "Add widget",
+        entities.widget(),
+        _widget_params(form_fields_required=False),
+        admin=True,
+    ),
+    Operation(
+        70,
+        "liveagent-widget",
+        "PUT",
+        "/widgets/{contactwidgetid}",
+        "Change widget (replaces the whole widget)",
+        entities.widget(),
+        (WIDGET, *_widget_params(form_fields_required=True)),
+        admin=True,
+    ),
+)
+
+ALL = (*ALL, *_WIDGETS)

@@ -74,13 +74,25 @@ PART_2_KNOWLEDGE_BASE = {
     ("liveagent-suggestioncategories", "GET"): 61,
 }
 CONFIGURATION_WRITES = {23, 26, 27, 33, 34, 35, 62, 65, 66}  # reference §1: an admin's key only
+# Part 2's widgets (tests/liveagent/test_widgets.py checks their bodies against the seed).
+PART_2_WIDGETS = {
+    ("liveagent-widgets", "GET"): 67,
+    ("liveagent-widget", "GET"): 68,
+    ("liveagent-widgets", "POST"): 69,
+    ("liveagent-widget", "PUT"): 70,
+}
+WIDGET_WRITES = {69, 70}  # reference §1: an admin's key only
 
 # --- The registry -----------------------------------------------------------------------------------------
 
 
 def test_the_registry_holds_part_1_under_the_agreed_names():
-    assert {key: operation.number for key, operation in OPERATIONS.items()} == {**PART_1, **PART_2_KNOWLEDGE_BASE}
-    assert {op.number for op in OPERATIONS.values() if op.admin} == CONFIGURATION_WRITES
+    assert {key: operation.number for key, operation in OPERATIONS.items()} == {
+        **PART_1,
+        **PART_2_KNOWLEDGE_BASE,
+        **PART_2_WIDGETS,
+    }
+    assert {op.number for op in OPERATIONS.values() if op.admin} == CONFIGURATION_WRITES | WIDGET_WRITES
 
 
 def test_one_name_one_path_and_path_parameters_as_declared():
