@@ -91,11 +91,11 @@ function (config, baseCss) {
       var errorId = fieldId + "-error";
       if (field.kind === "C") {
         var label = el("label", { "class": "hdw-label hdw-check" });
-        var box_ = el("input", { type: "checkbox", id: fieldId, name: field.code, value: "Y", required: field.mandatory, "aria-describedby": errorId });
-        label.appendChild(box_);
+        var checkbox = el("input", { type: "checkbox", id: fieldId, name: field.code, value: "Y", required: field.mandatory, "aria-describedby": errorId });
+        label.appendChild(checkbox);
         label.appendChild(el("span", null, field.label));
         wrap.appendChild(label);
-        inputs[field.code] = box_;
+        inputs[field.code] = checkbox;
       } else {
         var text = el("label", { "class": "hdw-label", "for": fieldId }, field.label);
         if (field.mandatory) text.appendChild(el("span", { "class": "hdw-required", "aria-hidden": "true" }, "*"));
@@ -107,6 +107,11 @@ function (config, baseCss) {
       if (field.hint) wrap.appendChild(el("p", { "class": "hdw-hint", id: hintId }, field.hint));
       errors[field.code] = el("p", { "class": "hdw-error", id: errorId, hidden: true });
       wrap.appendChild(errors[field.code]);
+      // A corrected field loses its error as soon as it changes.
+      inputs[field.code].addEventListener(field.kind === "C" || field.kind === "L" ? "change" : "input", function () {
+        errors[field.code].hidden = true;
+        inputs[field.code].removeAttribute("aria-invalid");
+      });
       form.appendChild(wrap);
     });
     // The honeypot: people never see or reach it; bots that fill every field are answered as if sent.
