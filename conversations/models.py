@@ -535,3 +535,42 @@ class Timelog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on #{self.conversation_id}: {self.time_spent}s"
+
+
+class ConversationViewer(models.Model):
+    """Who has a conversation open in the agent UI, and whether they are writing a reply (issue 18): one
+    row per agent and conversation, refreshed by the page's heartbeat and ignored once older than
+    ``conversations.selectors.VIEWER_FRESH_SECONDS``. Kept in the database rather than the cache so that it
+    is right across processes whatever the cache backend (the default is per-process memory)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    replying = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="conversation_viewer_unique")]
+        indexes = [models.Index(fields=["seen_at"], name="conversation_viewer_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.conversation_id}"
+
+
+class AgentPreferences(models.Model):
+    """What the agent UI remembers per agent: the timeline's order, where to go after sending, and the
+    list's saved filters (``[{"name": ..., "query": ...}]``, query strings of the conversation list)."""
+
+    class AfterSend(models.TextChoices):
+        STAY = "stay", "Stay on the conversation"
+        NEXT = "next", "Go to the next conversation"
+        FOLDER = "folder", "Go back to the folder"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="agent_preferences"
+    )
+    newest_first = models.BooleanField(default=False)
+    after_send = models.CharField(max_length=6, choices=AfterSend.choices, default=AfterSend.STAY)
+    saved_filters = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"

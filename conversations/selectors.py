@@ -1,20 +1,25 @@
 """Reads of conversations, always scoped to what a user may see."""
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import cast
 
 from django.db import connection
-from django.db.models import Exists, Field, OuterRef, QuerySet
+from django.db.models import Exists, Field, Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from conversations.models import (
     CONVERSATION_CODE_REGEX,
     PUBLIC_URL_CODE_REGEX,
+    AgentPreferences,
     Attachment,
     Conversation,
     ConversationStar,
     ConversationTag,
+    ConversationViewer,
     Tag,
+    Thread,
 )
 from helpdesk.db import model_columns, read_rows, values_from_rows
 from helpdesk.models import User
@@ -26,6 +31,17 @@ def conversations_visible_to(*, user: User) -> QuerySet[Conversation]:
     if user.is_active and user.is_admin:
         return Conversation.objects.all()  # no mailbox subquery in every count and page query
     return Conversation.objects.filter(mailbox__in=mailboxes_accessible_by(user=user))
+
+
+def customer_conversations(*, user: User, customer_id: int) -> QuerySet[Conversation]:
+    """A customer's conversations that ``user`` may open, newest activity first (the customer page)."""
+    return (
+        conversations_visible_to(user=user)
+        .filter(customer_id=customer_id)
+        .exclude(state=Conversation.State.DELETED)
+        .select_related("mailbox", "assignee")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def tags_visible_to(*, user: User) -> QuerySet[Tag]:
@@ -159,3 +175,75 @@ def attachment_visible_to(*, user: User, token: str) -> Attachment | None:
     if (user.is_active and user.is_admin) or attachment.uploaded_by_id == user.pk:
         return attachment
     return None
+
+
+# --- the agent UI's live view (issue 18)
+
+# A page beats every ~10 seconds; a viewer missing two beats in a row is gone.
+VIEWER_FRESH_SECONDS = 25
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    name: str
+    replying: bool
+
+
+def _version(updated_at: datetime.datetime | None, last_id: int | None) -> str:
+    return f"{updated_at.timestamp() if updated_at else 0:.6f}-{last_id or 0}"
+
+
+def conversation_live_version(*, user: User, conversation_id: int) -> str | None:
+    """A token that changes whenever the conversation's page would show something new (every service
+    that changes a conversation moves its ``updated_at``; a new thread its last id), or None when ``user``
+    may not see it. One query."""
+    last_thread = Thread.objects.filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    row = (
+        conversations_visible_to(user=user)
+        .filter(pk=conversation_id)
+        .values_list("updated_at", Subquery(last_thread))
+        .first()
+    )
+    return _version(*row) if row is not None else None
+
+
+def conversations_live_version(*, user: User) -> str:
+    """A token that changes whenever a conversation ``user`` can see is created or changed, and with it
+    the folder counts and lists. One query (two index-backed maxima)."""
+    row = conversations_visible_to(user=user).aggregate(updated=Max("updated_at"), last=Max("id"))
+    return _version(row["updated"], row["last"])
+
+
+def viewers_of(*, user: User, conversation_ids: list[int] | None = None) -> dict[int, list[Viewer]]:
+    """Who else has these conversations open now (None: any conversation ``user`` can see), by
+    conversation. One query."""
+    fresh = timezone.now() - datetime.timedelta(seconds=VIEWER_FRESH_SECONDS)
+    rows = ConversationViewer.objects.filter(seen_at__gte=fresh).exclude(user=user)
+    if conversation_ids is not None:
+        rows = rows.filter(conversation_id__in=conversation_ids)
+    if not (user.is_active and user.is_admin):
+        rows = rows.filter(conversation__mailbox__in=mailboxes_accessible_by(user=user))
+    by_conversation: dict[int, list[Viewer]] = {}
+    for conversation_id, user_id, first, last, email, replying in rows.order_by("seen_at").values_list(
+        "conversation_id", "user_id", "user__first_name", "user__last_name", "user__email", "replying"
+    ):
+        name = f"{first} {last}".strip() or email
+        by_conversation.setdefault(conversation_id, []).append(Viewer(user_id, name, replying))
+    return by_conversation
+
+
+def threads_arrived_after(*, conversation: Conversation, thread_id: int, user: User) -> QuerySet[Thread]:
+    """Messages and notes added by anyone but ``user`` after thread ``thread_id`` (the last one the
+    agent's page showed): what an agent should read before sending."""
+    return (
+        Thread.objects.filter(conversation=conversation, pk__gt=thread_id, state=Thread.State.PUBLISHED)
+        .exclude(type=Thread.Type.LINEITEM)
+        .exclude(created_by_user=user)
+        .order_by("id")
+    )
+
+
+def agent_preferences_of(*, user: User) -> AgentPreferences:
+    """The agent's preferences, or the defaults (unsaved) when they never changed any."""
+    return AgentPreferences.objects.filter(user=user).first() or AgentPreferences(user=user)

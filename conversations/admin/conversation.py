@@ -9,15 +9,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from conversations.admin import live
 from conversations.admin.page import conversation_page
-from conversations.models import Conversation, Status
+from conversations.models import Attachment, Conversation, Status, Thread
 from conversations.pages import waiting_since_friendly
-from conversations.selectors import conversations_in_folder, conversations_visible_to
+from conversations.selectors import (
+    agent_preferences_of,
+    conversations_in_folder,
+    conversations_live_version,
+    conversations_visible_to,
+)
 from conversations.services import (
     conversation_assign,
     conversation_change_status,
@@ -33,6 +41,12 @@ from mailboxes.models import Folder, MailboxUser
 from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by
 
 PREVIEW_LENGTH = 90
+# A paperclip drawn inline (no icon font, no request), in the text's colour.
+CLIP = mark_safe(
+    '<svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" '
+    'stroke-width="2.2" stroke-linecap="round"><path d="M21 11.5 12.5 20a5 5 0 0 1-7-7l9-9a3.3 3.3 0 0 1 4.7 '
+    '4.7l-9 9a1.7 1.7 0 0 1-2.4-2.4l8.3-8.3"/></svg>'
+)
 FOLDER_PARAMETER = "folder"
 UNASSIGN = "none"
 
@@ -110,7 +124,8 @@ class ConversationAdmin(admin.ModelAdmin):
         "status_badge",
         "assignee_name",
         "tag_names",
-        "waiting_since",
+        "last_activity",
+        "threads",
         "mailbox_name",
     ]
     list_display_links = ["number", "subject_and_preview"]
@@ -138,7 +153,24 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = ["assign", "change_status", "add_tags", "move", "move_to_deleted", "restore"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        return conversations_visible_to(user=admin_user(request)).prefetch_related("tags")
+        # The attachment mark: one subquery in the page's query, not a query per row.
+        attached = Attachment.objects.filter(thread__conversation=OuterRef("pk"), thread__state=Thread.State.PUBLISHED)
+        return (
+            conversations_visible_to(user=admin_user(request))
+            .annotate(has_attachments=Exists(attached))
+            .prefetch_related("tags")
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap, name = self.admin_site.admin_view, f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("live/", wrap(live.list_check), name=f"{name}_live"),
+            path("preferences/", wrap(live.preferences_view), name=f"{name}_preferences"),
+            path("saved-filters/", wrap(live.saved_filters_view), name=f"{name}_saved_filters"),
+            path("<path:object_id>/live/", wrap(live.conversation_check), name=f"{name}_check"),
+            path("<path:object_id>/presence/", wrap(live.presence_view), name=f"{name}_presence"),
+            *super().get_urls(),
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Conversations come from email and the API.
@@ -162,7 +194,16 @@ class ConversationAdmin(admin.ModelAdmin):
         return list(self.list_display)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "current_folder": request_folder(request)}
+        user = admin_user(request)
+        extra_context = {
+            **(extra_context or {}),
+            "current_folder": request_folder(request),
+            "live_version": conversations_live_version(user=user),
+            "saved_filters": agent_preferences_of(user=user).saved_filters,
+            "filter_query": live.list_query(request.GET),
+            # A folder alone is what the sidebar links already: nothing to save.
+            "folder_query": f"folder={request.GET.get(FOLDER_PARAMETER, '')}",
+        }
         response = super().changelist_view(request, extra_context)
         context = response.context_data if isinstance(response, TemplateResponse) else None
         if context is not None and context.get("action_form"):
@@ -183,10 +224,32 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="Subject", ordering="subject")
     def subject_and_preview(self, obj: Conversation) -> str:
         preview = obj.preview if len(obj.preview) <= PREVIEW_LENGTH else obj.preview[: PREVIEW_LENGTH - 1] + "…"
+        # Unanswered: the customer spoke last (bold); the row's id lets the list mark who is viewing it.
+        unanswered = obj.last_reply_from == Conversation.LastReplyFrom.CUSTOMER and obj.status != Status.CLOSED
         return format_html(
-            '<span class="hd-subject">{}</span><span class="hd-preview">{}</span>',
+            '<span class="hd-subject{}" data-conversation="{}">{}{}</span><span class="hd-preview">{}</span>'
+            '<span class="hd-viewers" aria-live="polite"></span>',
+            " hd-unanswered" if unanswered else "",
+            obj.pk,
             obj.subject or "(no subject)",
+            format_html(' <span class="hd-clip" title="Has attachments" aria-label="Has attachments">{}</span>', CLIP)
+            if getattr(obj, "has_attachments", False)
+            else "",
             preview,
+        )
+
+    @admin.display(description="Threads", ordering="threads_count")
+    def threads(self, obj: Conversation) -> int:
+        return obj.threads_count
+
+    @admin.display(description="Last activity", ordering="updated_at")
+    def last_activity(self, obj: Conversation) -> str:
+        # What happened last (a message, a reply, a change); the page keeps "waiting since" (the last message).
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            obj.updated_at.isoformat(),
+            obj.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            waiting_since_friendly(obj.updated_at),
         )
 
     @admin.display(description="Customer", ordering="customer_email")
@@ -203,17 +266,13 @@ class ConversationAdmin(admin.ModelAdmin):
     def assignee_name(self, obj: Conversation) -> str:
         return obj.assignee.get_full_name() if obj.assignee else "—"
 
-    @admin.display(description="Tags")
+    @admin.display(description="Tags", empty_value="")
     def tag_names(self, obj: Conversation) -> str:
         return format_html_join(" ", '<span class="hd-tag">{}</span>', ((tag.name,) for tag in obj.tags.all()))
 
     @admin.display(description="Mailbox", ordering="mailbox__name")
     def mailbox_name(self, obj: Conversation) -> str:
         return obj.mailbox.name
-
-    @admin.display(description="Waiting since", ordering="last_reply_at")
-    def waiting_since(self, obj: Conversation) -> str:
-        return waiting_since_friendly(obj.last_reply_at)
 
     # --- bulk actions, one service call per conversation
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import linebreaks
 
-from conversations.models import Conversation, ConversationStar, Status, Thread
+from conversations.models import AgentPreferences, Conversation, ConversationStar, Status, Thread
+from conversations.selectors import agent_preferences_of, threads_arrived_after
 from conversations.services import (
     NewAttachment,
     NewThread,
@@ -62,10 +63,12 @@ class ReplyForm(PageForm):
         initial=Thread.Type.MESSAGE,
         widget=forms.RadioSelect,
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Write your reply…"}), strip=True)
+    text = forms.CharField(
+        label="Reply", widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Write your reply…"}), strip=True
+    )
     attachments = MultipleFileField(required=False)
     status = forms.ChoiceField(
-        label="Then set the status to",
+        label="Status after sending",
         required=False,
         choices=[
             ("", "As usual (reply: pending, note: unchanged)"),
@@ -74,6 +77,38 @@ class ReplyForm(PageForm):
             (Status.CLOSED, "Closed"),
         ],
     )
+
+    after_send = forms.ChoiceField(
+        label="After sending", required=False, choices=[("", "—"), *AgentPreferences.AfterSend.choices]
+    )
+    # The newest thread the agent's page showed; a reply over newer threads from others asks first.
+    seen_thread = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["after_send"] = agent_preferences_of(user=self.user).after_send if not self.is_bound else ""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        seen = cleaned.get("seen_thread")
+        if seen is None or cleaned.get("send_anyway") or self.errors:
+            return cleaned
+        arrived = list(
+            threads_arrived_after(conversation=self.conversation, thread_id=seen, user=self.user).select_related(
+                "created_by_user", "created_by_customer"
+            )[:20]
+        )
+        if arrived:
+            authors = list(dict.fromkeys(_author(thread) for thread in arrived))
+            raise ValidationError(
+                f"{len(arrived)} new {'message' if len(arrived) == 1 else 'messages'} from {', '.join(authors)} "
+                f"arrived after you opened this conversation: read {'it' if len(arrived) == 1 else 'them'} "
+                "in the timeline, then send anyway or change your reply.",
+                code="stale",
+            )
+        return cleaned
 
     def clean_attachments(self) -> list[UploadedFile]:
         files = self.cleaned_data["attachments"]
@@ -102,6 +137,13 @@ class ReplyForm(PageForm):
             status=data["status"] or None,
         )
         return "Note added." if thread.type == Thread.Type.NOTE else "Reply sent."
+
+
+def _author(thread: Thread) -> str:
+    person = thread.created_by_user or thread.created_by_customer
+    if person is None:
+        return "someone"
+    return person.get_full_name() or getattr(person, "email", "") or "someone"
 
 
 class PropertiesForm(PageForm):

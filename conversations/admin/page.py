@@ -1,18 +1,23 @@
-"""The conversation page: header, timeline (oldest first), reply and note form, properties, tags,
-custom fields and the customer sidebar. Reads come from the page loader the APIs use (``page_context``), so
-the timeline shows what their JSON shows; writes go through ``PAGE_FORMS``."""
+"""The conversation page: header with who else is viewing and previous/next, the composer first, the
+timeline (oldest or newest first, as the agent chose), properties, tags, custom fields and the customer
+sidebar. Reads come from the page loader the APIs use (``page_context``), so the timeline shows what their
+JSON shows; writes go through ``PAGE_FORMS``. The page keeps itself current through ``admin/live.py``
+(helpdesk/static/helpdesk/conversation.js)."""
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from conversations.admin.forms import PAGE_FORMS, PageForm
-from conversations.models import Conversation, ConversationStar, Tag, Thread
+from conversations.admin.forms import PAGE_FORMS, PageForm, ReplyForm
+from conversations.admin.live import POLL_SECONDS, presence_text
+from conversations.models import AgentPreferences, Conversation, ConversationStar, Tag, Thread
 from conversations.pages import (
     CONVERSATION_COLUMNS,
     CustomerShort,
@@ -22,9 +27,17 @@ from conversations.pages import (
     page_context,
     waiting_since_friendly,
 )
-from conversations.selectors import conversations_visible_to
+from conversations.selectors import (
+    agent_preferences_of,
+    conversation_live_version,
+    conversations_in_folder,
+    conversations_visible_to,
+    viewers_of,
+)
+from conversations.services import agent_preferences_update
 from customers.models import Customer
 from helpdesk.admin import admin_user
+from mailboxes.selectors import folder_visible_to
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -38,10 +51,12 @@ def _person(person: UserShort | CustomerShort | None) -> str:
     return person.full_name or person.email or "—"
 
 
-def _timeline(conversation_id: int, context: PageContext) -> list[dict[str, Any]]:
+def _timeline(conversation_id: int, context: PageContext, *, newest_first: bool) -> list[dict[str, Any]]:
     entries = []
-    # ``page_context`` loads threads newest first, as the API lists them; the page reads oldest first.
-    for thread in reversed(context.threads.get(conversation_id, [])):
+    # ``page_context`` loads threads newest first, as the API lists them; the page reads oldest first
+    # unless the agent chose otherwise.
+    threads = context.threads.get(conversation_id, [])
+    for thread in threads if newest_first else reversed(threads):
         is_line_item = thread["type"] == Thread.Type.LINEITEM
         author = context.author(thread["created_by_user_id"], thread["created_by_customer_id"])
         entries.append(
@@ -85,6 +100,35 @@ def _customer_sidebar(user: Any, conversation: Conversation) -> dict[str, Any]:
     return {"customer": customer, "others": list(others)}
 
 
+CHANGELIST = "admin:conversations_conversation_changelist"
+CHANGE = "admin:conversations_conversation_change"
+
+
+def _navigation(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    """The folder the agent came from (the list's ``_changelist_filters``, else the conversation's own)
+    and the conversations before and after this one there, in the list's default order (newest first).
+    Three queries, whatever the folder holds."""
+    user = admin_user(request)
+    came_from = request.GET.get("_changelist_filters", "")
+    value = QueryDict(came_from).get("folder", "")
+    folder = folder_visible_to(user=user, folder_id=int(value if value.isdigit() else conversation.folder_id))
+    if folder is None:
+        return {"folder": None, "folder_url": reverse(CHANGELIST), "previous_url": "", "next_url": ""}
+    in_folder = conversations_in_folder(queryset=conversations_visible_to(user=user), folder=folder)
+    at, pk = conversation.created_at, conversation.pk
+    newer = in_folder.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk)).order_by("created_at", "id")
+    older = in_folder.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)).order_by("-created_at", "-id")
+    keep = "?" + urlencode({"_changelist_filters": came_from or f"folder={folder.pk}"})
+    previous_id = newer.values_list("pk", flat=True).first()
+    next_id = older.values_list("pk", flat=True).first()
+    return {
+        "folder": folder,
+        "folder_url": f"{reverse(CHANGELIST)}?{came_from or f'folder={folder.pk}'}",
+        "previous_url": reverse(CHANGE, args=[previous_id]) + keep if previous_id else "",
+        "next_url": reverse(CHANGE, args=[next_id]) + keep if next_id else "",
+    }
+
+
 def _forms(request: HttpRequest, conversation: Conversation, bound: PageForm | None) -> dict[str, PageForm]:
     forms = {op: form(conversation=conversation, user=admin_user(request)) for op, form in PAGE_FORMS.items()}
     if bound is not None:
@@ -109,8 +153,23 @@ def _submit(request: HttpRequest, conversation: Conversation) -> PageForm | Http
     messages.success(request, done)
     if not conversations_visible_to(user=admin_user(request)).filter(pk=conversation.pk).exists():
         # Moved to a mailbox the agent cannot open.
-        return HttpResponseRedirect(reverse("admin:conversations_conversation_changelist"))
+        return HttpResponseRedirect(reverse(CHANGELIST))
+    if isinstance(form, ReplyForm):
+        return HttpResponseRedirect(_after_send(request, conversation, form.cleaned_data["after_send"]))
     return HttpResponseRedirect(request.get_full_path())
+
+
+def _after_send(request: HttpRequest, conversation: Conversation, after_send: str) -> str:
+    """Where the agent goes after sending, remembered as their choice for next time."""
+    user = admin_user(request)
+    if after_send and after_send != agent_preferences_of(user=user).after_send:
+        agent_preferences_update(user=user, after_send=after_send)
+    if after_send == AgentPreferences.AfterSend.STAY or not after_send:
+        return request.get_full_path()
+    navigation = _navigation(request, conversation)
+    if after_send == AgentPreferences.AfterSend.NEXT and navigation["next_url"]:
+        return navigation["next_url"]
+    return navigation["folder_url"]
 
 
 def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversation: Conversation) -> HttpResponse:
@@ -126,6 +185,11 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
     row = Conversation.objects.filter(pk=conversation.pk).values(*CONVERSATION_COLUMNS).get()
     context = page_context([row], embed=frozenset({"threads", "tags"}))
     user = admin_user(request)
+    preferences = agent_preferences_of(user=user)
+    threads = context.threads.get(conversation.pk, [])
+    viewers = viewers_of(user=user, conversation_ids=[conversation.pk]).get(conversation.pk, [])
+    forms = _forms(request, conversation, bound)
+    stale = bound is not None and bound.has_error("__all__", code="stale")
     return TemplateResponse(
         request,
         "admin/conversations/conversation/page.html",
@@ -143,9 +207,20 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
                 for f, value in context.custom_field_values(row)
             ],
             "waiting_since": waiting_since_friendly(conversation.last_reply_at),
-            "timeline": _timeline(conversation.pk, context),
-            "forms": _forms(request, conversation, bound),
+            "timeline": _timeline(conversation.pk, context, newest_first=preferences.newest_first),
+            "newest_first": preferences.newest_first,
+            "forms": forms,
+            "composer_is_note": forms["reply"]["type"].value() == Thread.Type.NOTE,
+            "stale": stale,
+            # The newest thread shown: a reply sent over threads that arrived after it asks first.
+            "last_thread_id": threads[0]["id"] if threads else 0,
+            "live_version": conversation_live_version(user=user, conversation_id=conversation.pk),
+            "poll_seconds": POLL_SECONDS,
+            "viewers": viewers,
+            "presence": presence_text(viewers),
+            **_navigation(request, conversation),
             **_customer_sidebar(user, conversation),
         },
-        status=400 if bound is not None else 200,
+        # 409: the reply was held back because the conversation moved on; 400: the input was refused.
+        status=409 if stale else 400 if bound is not None else 200,
     )

@@ -7,6 +7,12 @@ keyed by the name of the argument at fault, ``Conflict`` when what exists stands
 client sends (references, downloads, ids) is taken in by ``intake``, for every dialect alike.
 """
 
+from conversations.services.agent_ui import (
+    agent_preferences_update,
+    conversation_viewer_heartbeat,
+    conversation_viewer_leave,
+    conversation_viewers_purge,
+)
 from conversations.services.attachments import (
     attachment_create,
     attachment_download_count,
@@ -56,6 +62,7 @@ __all__ = [
     "NewAttachment",
     "NewThread",
     "ThreadIntake",
+    "agent_preferences_update",
     "attachment_base64_decode",
     "attachment_create",
     "attachment_download_count",
@@ -80,6 +87,9 @@ __all__ = [
     "conversation_tags_set",
     "conversation_tally_compact",
     "conversation_update",
+    "conversation_viewer_heartbeat",
+    "conversation_viewer_leave",
+    "conversation_viewers_purge",
     "custom_field_values_clean",
     "folder_type_for",
     "tag_create",

@@ -1,6 +1,7 @@
-// The conversation list's action bar: show only the input the chosen bulk action needs.
+// The conversation list's action bar: show only the input the chosen bulk action needs. Run again
+// (window.hdActionBar) when agent.js swaps in a refreshed list.
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
+window.hdActionBar = () => {
   const form = document.getElementById("changelist-form");
   const action = form && form.querySelector('select[name="action"]');
   if (!action) {
@@ -18,4 +19,5 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   action.addEventListener("change", sync);
   sync();
-});
+};
+document.addEventListener("DOMContentLoaded", window.hdActionBar);
