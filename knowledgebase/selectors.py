@@ -5,12 +5,14 @@ ids their treepaths hold: never a query per entry. Search is ``knowledgebase.sea
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import Exact, StartsWith
 
 from conversations.models import ConversationState
 from knowledgebase.models import Entry, KnowledgeBase
 
+CONTAINER_TYPES = (Entry.Type.HOME, Entry.Type.CATEGORY, Entry.Type.FORUM, Entry.Type.SUGGESTION_CATEGORY)
 # Deterministic, and parents before their children (a child's treepath extends its parent's).
 TREE_ORDER = ("knowledge_base_id", "treepath", "rorder", "id")
 
@@ -99,3 +101,45 @@ def entry_is_deleted(entry: Entry) -> bool:
 def suggestion_categories() -> list[Entry]:
     """Every suggestion category, annotated (``entries_annotate``) for its path."""
     return list(entries_annotate(list(entries_filtered(types=[Entry.Type.SUGGESTION_CATEGORY]))))
+
+
+def internal_above() -> Exists:
+    """For annotating a queryset of entries: whether an ancestor is internal (so the entry's
+    ``access_inherited`` is I whatever its own access), in SQL, for lists that page in the database."""
+    ancestors = (
+        Entry.objects.filter(knowledge_base_id=OuterRef("knowledge_base_id"), access=Entry.Access.INTERNAL)
+        .annotate(subtree=Concat(F("treepath"), Value("|"), Cast("id", output_field=CharField())))
+        .filter(
+            Exact(OuterRef("treepath"), F("subtree"))
+            | StartsWith(OuterRef("treepath"), Concat(F("subtree"), Value("|"), output_field=CharField()))
+        )
+    )
+    return Exists(ancestors)
+
+
+def containers(*, knowledge_base_id: str | None = None) -> list[Entry]:
+    """The entries that may hold others (home, categories, forums, suggestion categories), in depth-first
+    order with each one's ``depth`` set (for indented choices)."""
+    entries = Entry.objects.filter(type__in=CONTAINER_TYPES).only(
+        "id", "knowledge_base_id", "parent_id", "treepath", "title", "type", "rorder"
+    )
+    if knowledge_base_id is not None:
+        entries = entries.filter(knowledge_base_id=knowledge_base_id)
+    return depth_first(list(entries.order_by("rorder", "id")))
+
+
+def depth_first(entries: list[Entry]) -> list[Entry]:
+    """``entries`` (siblings in order) as a depth-first walk, each with ``depth`` (0 at the root); an entry
+    whose parent is not among them starts its own walk."""
+    present = {entry.pk for entry in entries}
+    children: dict[int | None, list[Entry]] = {}
+    for entry in entries:
+        children.setdefault(entry.parent_id if entry.parent_id in present else None, []).append(entry)
+    ordered: list[Entry] = []
+    stack = [(entry, 0) for entry in reversed(children.get(None, []))]
+    while stack:
+        entry, depth = stack.pop()
+        entry.depth = depth  # type: ignore[attr-defined]
+        ordered.append(entry)
+        stack.extend((child, depth + 1) for child in reversed(children.get(entry.pk, [])))
+    return ordered

@@ -24,6 +24,8 @@ from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import customer_create, customer_field_values_set
 from helpdesk.models import ApiKey, User
 from helpdesk.services import ApiKeyRefused, api_key_authenticate, api_key_create, user_update
+from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from knowledgebase.services import entry_create
 from mailboxes.models import Folder, Mailbox, MailboxFetchCursor, MailboxUser
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data, messages_text
@@ -39,7 +41,7 @@ from tests.factories import (
 )
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 
-PROJECT_APPS = ("helpdesk", "mailboxes", "customers", "conversations", "webhooks")
+PROJECT_APPS = ("helpdesk", "mailboxes", "customers", "conversations", "webhooks", "knowledgebase")
 REGISTERED = sorted(
     (model for model in django_admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -72,6 +74,8 @@ ADDABLE = {
     "customers.CustomerGroup",
     "conversations.Tag",
     "webhooks.Webhook",
+    "knowledgebase.KnowledgeBase",
+    "knowledgebase.Entry",
 }
 PASSWORD = "a long and unusual passphrase 42"
 
@@ -117,6 +121,9 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
     delivery = WebhookDelivery.objects.create(event=event, webhook=webhook)
     WebhookAttempt.objects.create(delivery=delivery, status_code=500, response_body="oops")
     MailboxFetchCursor.objects.create(mailbox=mailbox, folder=f"Folder {n}", uid_validity=1, last_uid=1)
+    knowledge_base = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    category = entry_create(knowledge_base=knowledge_base, parent=None, type=Entry.Type.CATEGORY, title=f"Guides {n}")
+    entry_create(knowledge_base=knowledge_base, parent=category, type=Entry.Type.ARTICLE, title=f"Example {n}")
     return conversation
 
 
