@@ -11,7 +11,6 @@ from conversations.services.agent_ui import (
     agent_preferences_update,
     conversation_viewer_heartbeat,
     conversation_viewer_leave,
-    conversation_viewers_purge,
 )
 from conversations.services.attachments import (
     attachment_create,
@@ -89,7 +88,6 @@ __all__ = [
     "conversation_update",
     "conversation_viewer_heartbeat",
     "conversation_viewer_leave",
-    "conversation_viewers_purge",
     "custom_field_values_clean",
     "folder_type_for",
     "tag_create",

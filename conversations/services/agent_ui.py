@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import AgentPreferences, Conversation, ConversationViewer
+from conversations.selectors import VIEWER_FRESH_SECONDS
 from helpdesk.errors import Invalid
 from helpdesk.models import User
 
@@ -20,23 +21,23 @@ def conversation_viewer_heartbeat(
     *, conversation: Conversation, user: User, replying: bool, at: datetime.datetime | None = None
 ) -> None:
     """Records that ``user`` has the conversation open now, writing a reply or not. One upsert, so that
-    two tabs (or two processes) beating at once cannot collide on the unique row."""
+    two tabs (or two processes) beating at once cannot collide on the unique row. The agent's rows gone
+    stale elsewhere (a page closed without a goodbye) are dropped on the way: the table holds about one
+    row per open page, with no sweeper to schedule."""
+    at = at or timezone.now()
     ConversationViewer.objects.bulk_create(
-        [ConversationViewer(conversation=conversation, user=user, replying=replying, seen_at=at or timezone.now())],
+        [ConversationViewer(conversation=conversation, user=user, replying=replying, seen_at=at)],
         update_conflicts=True,
         unique_fields=["conversation", "user"],
         update_fields=["replying", "seen_at"],
     )
+    stale = at - datetime.timedelta(seconds=VIEWER_FRESH_SECONDS)
+    ConversationViewer.objects.filter(user=user, seen_at__lt=stale).exclude(conversation=conversation).delete()
 
 
 def conversation_viewer_leave(*, conversation: Conversation, user: User) -> None:
     """The page was closed: the agent stops being shown at once rather than when the row goes stale."""
     ConversationViewer.objects.filter(conversation=conversation, user=user).delete()
-
-
-def conversation_viewers_purge(*, before: datetime.datetime) -> int:
-    """Drops rows older than ``before`` (stale rows are ignored anyway; this keeps the table small)."""
-    return ConversationViewer.objects.filter(seen_at__lt=before).delete()[0]
 
 
 def _saved_filters_clean(value: Any) -> list[dict[str, str]]:
