@@ -34,6 +34,8 @@ from customers.models import Customer, CustomerEmail, CustomerField
 from customers.services import customer_create, customer_field_create, customer_field_values_set
 from helpdesk.models import User
 from helpdesk.services import user_create, user_email_taken
+from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from knowledgebase.services import entry_create
 from mailboxes.models import CustomField, Mailbox
 from mailboxes.services import custom_field_create, mailbox_create, mailbox_user_grant
 
@@ -361,6 +363,53 @@ CONVERSATIONS = [
 # fmt: on
 
 
+# The help center's knowledge base: categories (top first, as readers see them) with their articles' HTML;
+# an internal category and a draft show what never reaches the public; a suggestion category for ideas.
+KNOWLEDGE_BASE: dict[str, dict[str, str]] = {
+    "Getting started": {
+        "Create your account": (
+            '<p>Sign up at <a href="https://app.example.com/signup">app.example.com</a> with your work email. We '
+            "send a confirmation link that stays valid for 24 hours.</p><h2>Invite your team</h2><ol><li>Open "
+            "<strong>Settings → Team</strong>.</li><li>Enter their emails, one per line.</li><li>Choose a role "
+            "and click <strong>Send invitations</strong>.</li></ol>"
+        ),
+        "Install the desktop app": (
+            "<p>The app runs on Windows 10 or later, macOS 12 or later and Ubuntu 22.04.</p><ul><li>Download it "
+            "from <strong>Settings → Downloads</strong>.</li><li>Sign in with the same account as on the web.</li>"
+            "</ul>"
+        ),
+    },
+    "Billing": {
+        "Download an invoice": (
+            "<p>Every invoice is kept in <strong>Settings → Billing → Invoices</strong>; click <em>Download "
+            "PDF</em> beside the month you need.</p><blockquote>Invoices are issued on the first working day of "
+            "each month.</blockquote>"
+        ),
+        "Change your billing address": (
+            "<p>The address in <strong>Billing details</strong> is printed on future invoices. Invoices already "
+            "sent keep theirs: write to support@example.com if one needs correcting.</p>"
+        ),
+        "Refund policy (being reviewed)": "<p>Annual plans can be refunded pro rata within 30 days.</p>",
+    },
+    "Troubleshooting": {
+        "The app does not sync": (
+            "<p>Check the status page first, then:</p><ol><li>Sign out and in again.</li><li>Clear the local "
+            "cache in <strong>Settings → Advanced</strong>.</li><li>Still stuck? Send us the log from "
+            "<code>Help → Export log</code>.</li></ol>"
+        ),
+    },
+    "Agent playbook": {
+        "Escalating an outage": (
+            "<p>Tag the conversation <code>outage</code>, assign it to the on-call engineer and post the link in "
+            "#incidents. Customers get the status page link, never an ETA.</p>"
+        ),
+    },
+}
+KNOWLEDGE_BASE_INTERNAL = {"Agent playbook"}
+KNOWLEDGE_BASE_DRAFTS = {"Refund policy (being reviewed)"}
+IDEAS = ("Ideas", "Suggest what we should build next; the Support team reads every idea.")
+
+
 @dataclass
 class _Cast:
     now: datetime
@@ -421,6 +470,7 @@ def demo_seed() -> dict[str, int]:
             )
     cast = _Cast(now=now, rng=random.Random(42), mailboxes=mailboxes, agents=agents, customers=customers)  # noqa: S311
     conversations = [_conversation_seed(spec, cast) for spec in CONVERSATIONS]
+    entries = _knowledge_base_seed(mailboxes["support"])
     return {
         "mailboxes": len(mailboxes),
         "agents": len(agents),
@@ -431,7 +481,46 @@ def demo_seed() -> dict[str, int]:
         "threads": Thread.objects.filter(conversation__in=conversations).count(),
         "tags": len({tag for spec in CONVERSATIONS for tag in spec.tags}),
         "timelogs": sum(len(spec.time_spent) + bool(spec.timer) for spec in CONVERSATIONS),
+        "knowledge base entries": entries,
     }
+
+
+def _knowledge_base_seed(support: Mailbox) -> int:
+    """The demo's help center, through the services (new entries go on top, so each level is created last
+    to first); left out when the knowledge base has entries already."""
+    knowledge_base = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    if Entry.objects.filter(knowledge_base=knowledge_base).exists():
+        return 0
+    T, S, A = Entry.Type, Entry.Status, Entry.Access
+    made = [
+        entry_create(
+            knowledge_base=knowledge_base,
+            parent=None,
+            type=T.SUGGESTION_CATEGORY,
+            title=IDEAS[0],
+            description=IDEAS[1],
+            mailbox=support,
+        )
+    ]
+    for category_title, articles in reversed(KNOWLEDGE_BASE.items()):
+        access = A.INTERNAL if category_title in KNOWLEDGE_BASE_INTERNAL else A.PUBLIC
+        category = entry_create(
+            knowledge_base=knowledge_base, parent=None, type=T.CATEGORY, title=category_title, access=access
+        )
+        made.append(category)
+        for title, content in reversed(articles.items()):
+            status = S.DRAFT if title in KNOWLEDGE_BASE_DRAFTS else S.PUBLISHED
+            made.append(
+                entry_create(
+                    knowledge_base=knowledge_base,
+                    parent=category,
+                    type=T.ARTICLE,
+                    title=title,
+                    content=content,
+                    status=status,
+                )
+            )
+    return len(made)
 
 
 def _new_thread(say: Say, *, start: datetime, cast: _Cast, draft: bool) -> NewThread:

@@ -317,3 +317,21 @@ def test_knowledge_bases_are_made_with_a_slug_and_a_name():
         with pytest.raises(Invalid):
             services.knowledge_base_create(id=kb_id, name=name)
     assert services.knowledge_base_rename(knowledge_base=made, name="Docs").name == "Docs"
+
+
+def test_the_demo_seeds_a_small_help_center_through_the_services(kb):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "knowledge base entries" in out.getvalue()
+    check_invariants(kb)
+    assert titles_in_order(kb, None) == ["Getting started", "Billing", "Troubleshooting", "Agent playbook", "Ideas"]
+    billing = Entry.objects.get(title="Billing")
+    assert titles_in_order(kb, billing)[0] == "Download an invoice"
+    assert Entry.objects.get(title="Agent playbook").access == Entry.Access.INTERNAL
+    assert Entry.objects.get(title="Refund policy (being reviewed)").status == Entry.Status.DRAFT
+    ideas = Entry.objects.get(title="Ideas")
+    assert ideas.type == T.SUGGESTION_CATEGORY and ideas.mailbox is not None
