@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from helpdesk.errors import NotFound
@@ -140,7 +141,7 @@ def submit(request: HttpRequest, widget: Widget) -> HttpResponse:
         )
     try:
         values = _values(request)
-    except (ValueError, UnicodeDecodeError, RequestDataTooBig, SuspiciousOperation):
+    except (ValueError, UnicodeDecodeError, RequestDataTooBig, SuspiciousOperation, MultiPartParserError):
         return _refusal(400, "The form could not be read. Please send it again.")
     if values.pop(HONEYPOT, "").strip():
         return _cors(JsonResponse({"ok": True, "message": THANKS}, status=201))
@@ -163,7 +164,7 @@ def impression(request: HttpRequest, widget: Widget) -> HttpResponse:
     if _take(f"widgets:impression:{widget.pk}:{_client_ip(request)}", IMPRESSIONS_PER_IP, window):
         try:
             page_url = request.POST.get(PAGE_URL, "")
-        except (RequestDataTooBig, SuspiciousOperation):
+        except (RequestDataTooBig, SuspiciousOperation, MultiPartParserError):
             page_url = ""
         services.widget_impression(widget=widget, url=page_url)
     return _cors(HttpResponse(status=204))

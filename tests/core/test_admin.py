@@ -40,8 +40,9 @@ from tests.factories import (
     WebhookFactory,
 )
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from widgets.services import widget_create
 
-PROJECT_APPS = ("helpdesk", "mailboxes", "customers", "conversations", "webhooks", "knowledgebase")
+PROJECT_APPS = ("helpdesk", "mailboxes", "customers", "conversations", "webhooks", "knowledgebase", "widgets")
 REGISTERED = sorted(
     (model for model in django_admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -76,6 +77,7 @@ ADDABLE = {
     "webhooks.Webhook",
     "knowledgebase.KnowledgeBase",
     "knowledgebase.Entry",
+    "widgets.Widget",
 }
 PASSWORD = "a long and unusual passphrase 42"
 
@@ -124,6 +126,7 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
     knowledge_base = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
     category = entry_create(knowledge_base=knowledge_base, parent=None, type=Entry.Type.CATEGORY, title=f"Guides {n}")
     entry_create(knowledge_base=knowledge_base, parent=category, type=Entry.Type.ARTICLE, title=f"Example {n}")
+    widget_create(name=f"Contact form {n}", mailbox=mailbox)
     return conversation
 
 

@@ -295,6 +295,11 @@ def test_submit_refuses_unreadable_and_oversized_bodies(client, widget, settings
     assert unreadable.status_code == 400 and unreadable.json()["error"]
     not_an_object = client.post(submit_url(widget), "[1]", content_type="application/json")
     assert not_an_object.status_code == 400
+    for content_type, body in [("multipart/form-data", b"x"), ("application/json", b"\xff\xfe")]:
+        broken = client.generic("POST", submit_url(widget), body, content_type=content_type)
+        assert (
+            broken.status_code == 400 and broken.json()["error"] == "The form could not be read. Please send it again."
+        )
     too_many = client.post(submit_url(widget), {f"f{i}": "x" for i in range(150)}, REMOTE_ADDR="192.0.2.9")
     assert too_many.status_code == 400
     settings.HELPDESK_WIDGET_MAX_REQUEST_BYTES = 1000
