@@ -63,6 +63,9 @@ INLINE_ONLY = {
     "conversations.ConversationStar",
     # Counts kept by PostgreSQL's triggers; nothing for a person to see or edit.
     "conversations.ConversationTally",
+    # The agent UI's own records: who has a conversation open, and each agent's preferences (issue 18).
+    "conversations.ConversationViewer",
+    "conversations.AgentPreferences",
 }
 ADDABLE = {
     "helpdesk.User",
