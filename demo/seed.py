@@ -34,8 +34,8 @@ from customers.models import Customer, CustomerEmail, CustomerField
 from customers.services import customer_create, customer_field_create, customer_field_values_set
 from helpdesk.models import User
 from helpdesk.services import user_create, user_email_taken
-from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
-from knowledgebase.services import entry_create
+from knowledgebase.models import Entry
+from knowledgebase.services import entry_create, knowledge_base_default
 from mailboxes.models import CustomField, Mailbox
 from mailboxes.services import custom_field_create, mailbox_create, mailbox_user_grant
 
@@ -488,7 +488,7 @@ def demo_seed() -> dict[str, int]:
 def _knowledge_base_seed(support: Mailbox) -> int:
     """The demo's help center, through the services (new entries go on top, so each level is created last
     to first); left out when the knowledge base has entries already."""
-    knowledge_base = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    knowledge_base = knowledge_base_default()
     if Entry.objects.filter(knowledge_base=knowledge_base).exists():
         return 0
     T, S, A = Entry.Type, Entry.Status, Entry.Access

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from helpdesk.links import absolute_url
 from knowledgebase import selectors, services
-from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from knowledgebase.models import Entry, KnowledgeBase
 from knowledgebase.search import entries_search
 from knowledgebase.text import content_simple_html, content_text, entry_path, title_clear
 from liveagent.conversations.lookup import conversation_id
@@ -63,8 +63,9 @@ def _knowledge_base_named(kb_id: str) -> KnowledgeBase:
 
 
 def _knowledge_base(params: Mapping[str, str]) -> KnowledgeBase:
-    """``kb_id``, ``kb_defa`` when absent (#33, #34, #38)."""
-    return _knowledge_base_named(params.get("kb_id", "").strip() or DEFAULT_KNOWLEDGE_BASE)
+    """``kb_id``, ``kb_defa`` when absent (#33, #34, #38): that one always exists."""
+    kb_id = params.get("kb_id", "").strip()
+    return _knowledge_base_named(kb_id) if kb_id else services.knowledge_base_default()
 
 
 def _knowledge_base_filter(params: Mapping[str, str]) -> KnowledgeBase | None:

@@ -335,3 +335,10 @@ def test_the_demo_seeds_a_small_help_center_through_the_services(kb):
     assert Entry.objects.get(title="Refund policy (being reviewed)").status == Entry.Status.DRAFT
     ideas = Entry.objects.get(title="Ideas")
     assert ideas.type == T.SUGGESTION_CATEGORY and ideas.mailbox is not None
+
+
+def test_the_default_knowledge_base_comes_back_after_a_flush(kb):
+    KnowledgeBase.objects.all().delete()
+    again = services.knowledge_base_default()
+    assert (again.pk, again.name) == (DEFAULT_KNOWLEDGE_BASE, "Knowledge base")
+    assert services.knowledge_base_default() == again

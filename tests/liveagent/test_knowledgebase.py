@@ -752,3 +752,10 @@ def test_entries_of_another_mailbox_department_show_its_id(la, keys, kb):
     # An agent without access to the department still reads the knowledge base (it is not per mailbox).
     rows = la.get(f"{API}/knowledgebase/entries", {"apikey": keys[1]}).json()["response"]["entries"]
     assert rows[0]["departmentid"] == id_encode(Kind.DEPARTMENT, other.pk)
+
+
+def test_writes_without_kb_id_go_to_kb_defa_even_after_a_flush(la, keys, kb):
+    KnowledgeBase.objects.all().delete()
+    response = la.post(f"{API}/knowledgebase/categories", {"apikey": keys[0], "title": "Back"})
+    assert response.json()["response"]["kb_id"] == "kb_defa"
+    assert la.get(f"{API}/knowledgebase/search", {"apikey": keys[1], "query": "back"}).status_code == 200
