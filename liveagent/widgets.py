@@ -29,7 +29,7 @@ from liveagent.plumbing.views import LiveAgentView
 from liveagent.tags import AdminKeyToChange
 from mailboxes.selectors import mailboxes_accessible_by
 from widgets import services
-from widgets.models import Widget
+from widgets.models import ATTRIBUTE_COLUMNS, FORM_FIELD_COLUMNS, Widget
 from widgets.selectors import widgets_for_mailboxes
 from widgets.snippets import integration_code
 
@@ -130,9 +130,14 @@ def widget_payload(widget: Widget) -> dict[str, Any]:
         **_counters(widget),
         **codes,
         "integration_code": integration_code(widget),
-        "attributes": widget.attributes,
-        "form_fields": widget.form_fields,
+        "attributes": _rows(widget.attributes, ATTRIBUTE_COLUMNS),
+        "form_fields": _rows(widget.form_fields, FORM_FIELD_COLUMNS),
     }
+
+
+def _rows(rows: list[dict[str, str]], columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """Stored rows in the documented column order (PostgreSQL's jsonb keeps no key order)."""
+    return [{column: row.get(column, "") for column in columns} for row in rows]
 
 
 def _json_list(params: Mapping[str, str], name: str) -> Any:
