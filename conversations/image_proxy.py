@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -38,6 +39,9 @@ def _refused(status: int, reason: str) -> HttpResponse:
     return response
 
 
+# Outside ATOMIC_REQUESTS' transaction: it writes nothing, and must not hold a transaction (on SQLite, the
+# write lock) open while it waits up to FETCH_TIMEOUT on someone else's server.
+@transaction.non_atomic_requests
 @require_safe
 @staff_member_required
 def image_proxy(request: HttpRequest) -> HttpResponse:

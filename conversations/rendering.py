@@ -337,6 +337,28 @@ def _quote_start(root: _Node) -> Position | None:
     return None
 
 
+def _blank(node: "_Node | str") -> bool:
+    """Whitespace, a line break or an element holding nothing else (Outlook's ``<p>&nbsp;</p>``)."""
+    if isinstance(node, str):
+        return not node.replace("\xa0", " ").strip()
+    return (
+        node.tag not in ("img", "hr")
+        and not any(isinstance(c, _Node) and c.tag in ("img", "hr") for c in node.children)
+        and not _meaningful(_text(node).replace("\ufffc", "x"))
+    )
+
+
+def _trimmed(nodes: list["_Node | str"]) -> list["_Node | str"]:
+    """The new part without the blank lines that stood before the quote."""
+    nodes = list(nodes)
+    while nodes and _blank(nodes[-1]):
+        nodes.pop()
+    if nodes and isinstance(nodes[-1], _Node) and nodes[-1].tag not in VOID_TAGS:
+        last = nodes[-1]
+        nodes[-1] = _Node(last.tag, last.attrs, _trimmed(last.children))
+    return nodes
+
+
 def thread_body_render(body: str, *, load_images: bool = False, fold_quotes: bool = True) -> RenderedBody:
     """The body split into the new part and the quoted history (``fold_quotes=False`` keeps it whole, for
     an agent's own reply or note), images handled as the module docstring says."""
@@ -349,7 +371,7 @@ def thread_body_render(body: str, *, load_images: bool = False, fold_quotes: boo
     if position is None:
         new, quoted = renderer.render(root.children), ""
     else:
-        new = renderer.render(_split(root, position, before=True))
+        new = renderer.render(_trimmed(_split(root, position, before=True)))
         quoted = renderer.render(_split(root, position, before=False))
     return RenderedBody(
         html=mark_safe(new),  # noqa: S308 - built from nh3's output, every text and attribute escaped again

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from conversations.selectors import customer_conversations
 from customers.group_services import customer_group_create, customer_group_delete, customer_group_update
 from customers.models import (
     Company,
@@ -38,11 +39,13 @@ from customers.services import (
     email_normalise,
     phone_digits,
 )
-from helpdesk.admin import HexColorField, ServiceErrorsAsMessagesMixin, admin_user, adopt
+from helpdesk.admin import DropdownOptionsField, HexColorField, ServiceErrorsAsMessagesMixin, admin_user, adopt
 from helpdesk.fields import FIELD_CODE_MAX_LENGTH
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
+
+CUSTOMER_PAGE_CONVERSATIONS = 25
 
 # Which argument of ``customer_create`` / ``customer_update`` each inline's rows become.
 INLINE_ARGUMENTS: dict[type[models.Model], tuple[str, Callable[[dict], Any]]] = {
@@ -90,7 +93,17 @@ class CustomerPhoneForm(forms.ModelForm):
 
 
 class FieldValueForm(forms.ModelForm):
-    """A value of a customer field, checked as the field's type requires (a customer's or a company's)."""
+    """A value of a customer field, checked as the field's type requires (a customer's or a company's). A
+    dropdown's value is chosen by its label (it is stored as the option id)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.instance.field if self.instance.field_id else None
+        if field is not None and field.type == field.Type.DROPDOWN and isinstance(field.options, dict):
+            choices = [("", "—"), *sorted(field.options.items(), key=lambda item: (len(item[0]), item[0]))]
+            if self.instance.value and self.instance.value not in field.options:
+                choices.append((self.instance.value, f"{self.instance.value} (no longer an option)"))
+            self.fields["value"].widget = forms.Select(choices=choices)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -167,11 +180,15 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["created_at", "updated_at"]
+    # Compact: names on one row, the rarely edited parts folded.
     fieldsets = [
-        (None, {"fields": ["first_name", "last_name", "gender", "company_name", "job_title"]}),
-        ("Photo", {"fields": ["photo_type", "photo_url"]}),
-        ("Address", {"fields": ["address", "address_city", "address_state", "address_zip", "address_country"]}),
-        ("Notes", {"fields": ["notes", "ip", "created_at", "updated_at"]}),
+        (None, {"fields": [("first_name", "last_name"), ("company_name", "job_title"), "gender"]}),
+        ("Address", {"fields": ["address", ("address_city", "address_state"), ("address_zip", "address_country")]}),
+        ("Notes", {"fields": ["notes"]}),
+        (
+            "Photo and history",
+            {"classes": ["collapse"], "fields": ["photo_type", "photo_url", "ip", "created_at", "updated_at"]},
+        ),
     ]
     inlines = [
         CustomerEmailInline,
@@ -183,6 +200,26 @@ class CustomerAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return customers_visible_to(user=admin_user(request)).prefetch_related("emails")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The customer page: their conversations that this user may open, above a compact form."""
+        extra_context = dict(extra_context or {})
+        if object_id.isdigit():
+            conversations = customer_conversations(user=admin_user(request), customer_id=int(object_id))
+            shown = list(conversations[:CUSTOMER_PAGE_CONVERSATIONS])
+            extra_context["customer_conversations"] = shown
+            extra_context["customer_conversations_more"] = (
+                conversations.count() - len(shown) if len(shown) == CUSTOMER_PAGE_CONVERSATIONS else 0
+            )
+            extra_context["customer_primary_email"] = (
+                CustomerEmail.objects.filter(customer_id=int(object_id))
+                .order_by("id")
+                .values_list("email", flat=True)
+                .first()
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Email")
     def primary_email(self, obj: Customer) -> str:
@@ -295,6 +332,7 @@ class CompanyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 class CustomerFieldForm(forms.ModelForm):
+    options = DropdownOptionsField()
     # Optional here: the services make a code from the name when none is given.
     code = forms.SlugField(
         max_length=FIELD_CODE_MAX_LENGTH,

@@ -1,6 +1,7 @@
 """The admin for admins. It is one more client of the services: users and API keys are written through
 ``helpdesk.services``, never by saving the model form."""
 
+import json
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -12,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from helpdesk.errors import Invalid
 from helpdesk.fields import hex_color_clean
@@ -24,6 +27,8 @@ from helpdesk.services import (
     user_email_taken,
     user_update,
 )
+from mailboxes.models import Mailbox
+from mailboxes.services import mailbox_access_set
 
 # Fields of the change form that ``user_update`` takes as they are (the password is handled apart).
 USER_CHANGE_FIELDS = frozenset({"first_name", "last_name", "email", "role", "status"}) | USER_PROFILE_FIELDS
@@ -103,7 +108,25 @@ class PasswordFieldsMixin(forms.Form):
                 self.add_error("password2", error)
 
 
-class UserAddForm(PasswordFieldsMixin, forms.ModelForm):
+class MailboxAccessMixin(forms.Form):
+    """The mailboxes a user may work in, chosen on the user form itself (written by ``mailbox_access_set``)."""
+
+    mailboxes = forms.ModelMultipleChoiceField(
+        queryset=Mailbox.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Mailbox access",
+        help_text="Admins work in every mailbox whatever is ticked here.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk:
+            self.initial.setdefault("mailboxes", list(Mailbox.objects.filter(mailboxuser__user=instance)))
+
+
+class UserAddForm(MailboxAccessMixin, PasswordFieldsMixin, forms.ModelForm):
     first_name = forms.CharField(max_length=40, required=False, help_text="Taken from the email when empty.")
 
     class Meta:
@@ -123,7 +146,7 @@ class UserAddForm(PasswordFieldsMixin, forms.ModelForm):
         return cleaned
 
 
-class UserChangeForm(PasswordFieldsMixin, forms.ModelForm):
+class UserChangeForm(MailboxAccessMixin, PasswordFieldsMixin, forms.ModelForm):
     # The signed-in admin, set by ``UserAdmin.get_form``, who must not lock themselves out.
     current_user: User | None = None
 
@@ -185,12 +208,16 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     readonly_fields = ["password_state", "last_login", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "role", "status"]}),
+        ("Mailbox access", {"fields": ["mailboxes"]}),
         ("Profile", {"fields": ["job_title", "phone", "alternate_emails", "timezone", "language", "gender"]}),
         ("Email notifications", {"fields": ["notify_assigned", "notify_customer_reply", "notify_new_conversation"]}),
         ("Password", {"fields": ["password_state", "password1", "password2"]}),
         ("History", {"fields": ["last_login", "created_at", "updated_at"]}),
     ]
-    add_fieldsets = [(None, {"fields": ["email", "first_name", "last_name", "role", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"fields": ["email", "first_name", "last_name", "role", "password1", "password2"]}),
+        ("Mailbox access", {"fields": ["mailboxes"]}),
+    ]
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         return self.add_fieldsets if obj is None else self.fieldsets
@@ -232,6 +259,8 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 fields["password"] = data["password2"]
             # The form has already copied its values onto ``obj``; the service must see the stored row.
             user = user_update(user=User.objects.get(pk=obj.pk), **fields)
+        if not change or "mailboxes" in form.changed_data:
+            mailbox_access_set(user=user, mailboxes=data.get("mailboxes") or [])
         adopt(obj, user)
 
 
@@ -342,3 +371,90 @@ class HexColorField(forms.CharField):
             return hex_color_clean(super().clean(value), field="color")
         except Invalid as error:
             raise ValidationError(error.messages) from None
+
+
+class DropdownOptionsWidget(forms.Widget):
+    """A dropdown's options as rows of labels (each keeping its option id, which stored values refer to), with
+    empty rows to add more; clearing a label removes that option."""
+
+    blank_rows = 3
+
+    def format_value(self, value: Any) -> list[tuple[str, str]]:  # type: ignore[override]
+        if isinstance(value, str):
+            try:
+                value = json.loads(value or "{}")
+            except ValueError:
+                value = {}
+        if not isinstance(value, dict):
+            return []
+        return sorted(((str(k), str(v)) for k, v in value.items()), key=lambda row: (len(row[0]), row[0]))
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        rows = format_html_join(
+            "",
+            '<div class="hd-option-row"><input type="hidden" name="{}_id" value="{}">'
+            '<input type="text" name="{}_label" value="{}" maxlength="255" aria-label="{}" placeholder="{}">{}</div>',
+            (
+                (
+                    name,
+                    option_id,
+                    name,
+                    label,
+                    f"Option {option_id}" if option_id else "New option",
+                    "" if option_id else "New option",
+                    format_html(' <span class="hd-option-id" title="Stored as">#{}</span>', option_id)
+                    if option_id
+                    else "",
+                )
+                for option_id, label in self.format_value(value) + [("", "")] * self.blank_rows
+            ),
+        )
+        return format_html('<div class="hd-options" role="group" aria-label="Dropdown options">{}</div>', rows)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if f"{name}_label" not in data:
+            return data.get(name)  # the options as JSON, as scripts and older forms post them
+        return list(zip(data.getlist(f"{name}_id"), data.getlist(f"{name}_label"), strict=False))
+
+
+class DropdownOptionsField(forms.Field):
+    """``{"<option id>": "<label>"}`` from the rows of ``DropdownOptionsWidget``: kept ids stay, new labels
+    get the next free ids, labels are unique."""
+
+    widget = DropdownOptionsWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "For dropdowns: one option per row; clear a label to remove that option.")
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        if value in (None, "", {}):
+            return {}
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValidationError("Enter the options as rows.") from None
+            if not isinstance(value, dict):
+                raise ValidationError("Enter the options as rows.")
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        rows = [(str(option_id).strip(), " ".join(str(label).split())) for option_id, label in value]
+        kept = {option_id: label for option_id, label in rows if option_id.isdigit() and label}
+        labels = [label for option_id, label in rows if label]
+        if len({label.lower() for label in labels}) != len(labels):
+            raise ValidationError("Each option needs a different label.")
+        next_id = max((int(option_id) for option_id, _ in rows if option_id.isdigit()), default=0) + 1
+        options = dict(kept)
+        for option_id, label in rows:
+            if label and not option_id.isdigit():
+                options[str(next_id)] = label
+                next_id += 1
+        return options
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != self.to_python(initial or {})
+        except ValidationError:
+            return True

@@ -1,8 +1,9 @@
 """Which API dialect answers a request, chosen by its URL prefix.
 
 ``settings.HELPDESK_API_DIALECTS`` maps a path prefix to the dotted path of a ``Dialect`` object, which each
-dialect app provides (``freescout.dialect``, ``liveagent.dialect``). What happens before a view runs, the
-request guards below and Django's 404 and 500 handlers, asks the dialect for its error shape; this module
+dialect app provides (``freescout.dialect``, ``liveagent.dialect``); other paths under the admin get the
+admin's own error pages (``helpdesk.error_pages``). What happens before a view runs, the
+request guards below and Django's 403, 404 and 500 handlers, asks the dialect for its error shape; this module
 imports no app, so a third dialect is one more entry in that setting.
 """
 
@@ -12,9 +13,12 @@ from collections.abc import Callable
 from typing import Protocol
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.module_loading import import_string
 from django.views import defaults
+
+from helpdesk.error_pages import admin_error_page, is_admin_path
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +77,22 @@ class ApiRequestGuard:
         return self.get_response(request)
 
 
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    dialect = dialect_for(request.path)
+    if dialect is not None:
+        return dialect.error_response(request, 403)
+    if is_admin_path(request.path):
+        return admin_error_page(request, 403)
+    return defaults.permission_denied(request, exception or PermissionDenied())
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     dialect = dialect_for(request.path)
-    if dialect is None:
-        return defaults.page_not_found(request, exception)
-    return dialect.error_response(request, 404)
+    if dialect is not None:
+        return dialect.error_response(request, 404)
+    if is_admin_path(request.path):
+        return admin_error_page(request, 404)
+    return defaults.page_not_found(request, exception or Http404())
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

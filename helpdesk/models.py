@@ -171,3 +171,38 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned to you"
+    CUSTOMER_REPLY = "customer_reply", "Customer replied"
+
+
+class Notification(models.Model):
+    """An in-app notice for the bell in the admin header, written beside the email notifications
+    (conversations/mail/outgoing.py decides both) by ``helpdesk.notification_services``; read once the agent
+    opens it or its conversation."""
+
+    Kind = NotificationKind
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        "conversations.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"

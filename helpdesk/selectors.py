@@ -3,7 +3,7 @@
 from typing import cast
 
 from helpdesk.db import IdsRead, instances_from_rows, model_columns, read_rows
-from helpdesk.models import ApiKey, User
+from helpdesk.models import ApiKey, Notification, User
 
 # A user as pages show them, by user id (``rows_by_ids``; ``conversations.pages.UserShort``).
 USER_SHORT_READ = IdsRead("id, first_name, last_name, photo, email", "FROM helpdesk_user WHERE id {ids}")
@@ -23,3 +23,24 @@ def api_keys_by_prefix(*, prefix: str) -> list[ApiKey]:
         api_key.user = cast(User, user)
         keys.append(api_key)
     return keys
+
+
+BELL_SIZE = 8
+
+
+def notifications_for_bell(*, user: User) -> tuple[int, list[Notification]]:
+    """The unread count and the newest notices (read or not) with their conversations: two queries, whatever
+    the number of notices."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    recent = list(
+        Notification.objects.filter(user=user).select_related("conversation").order_by("-created_at", "-id")[:BELL_SIZE]
+    )
+    return unread, recent
+
+
+def notifications_recent(*, user: User, limit: int = 50) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("conversation", "conversation__mailbox")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from conversations.image_proxy import image_proxy
 from conversations.views import attachment_download
+from helpdesk.notification_views import notification_list, notification_open, notifications_read_all
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk"
@@ -21,6 +22,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     # Before the admin's catch-all: remote images in messages, fetched for signed-in staff (signed URLs only).
     path("admin/image-proxy", image_proxy, name="image-proxy"),
+    path("admin/notifications/", notification_list, name="notification-list"),
+    path("admin/notifications/<int:pk>/open", notification_open, name="notification-open"),
+    path("admin/notifications/read", notifications_read_all, name="notifications-read-all"),
     path("admin/", admin.site.urls),
     # One mount per API dialect (settings.HELPDESK_API_DIALECTS gives their prefixes to helpdesk.dialects).
     path("api/", include("freescout.urls")),
@@ -33,5 +37,6 @@ urlpatterns = [
     path("healthz", healthz),
 ]
 
+handler403 = "helpdesk.dialects.handler403"
 handler404 = "helpdesk.dialects.handler404"
 handler500 = "helpdesk.dialects.handler500"

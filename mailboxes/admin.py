@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from helpdesk.admin import ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
+from helpdesk.admin import DropdownOptionsField, ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
 from helpdesk.fields import FIELD_CODE_MAX_LENGTH
 from mailboxes.connections import mailbox_connections_check
 from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
@@ -84,6 +84,7 @@ CUSTOM_FIELD_INLINE_FIELDS = ("name", "code", "type", "options", "required", "so
 
 
 class CustomFieldForm(forms.ModelForm):
+    options = DropdownOptionsField()
     # Optional here: the services make a code from the name when none is given.
     code = forms.SlugField(
         max_length=FIELD_CODE_MAX_LENGTH,

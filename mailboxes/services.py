@@ -1,5 +1,6 @@
 """Writes for mailboxes, their access, folders and custom fields."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -87,6 +88,18 @@ def mailbox_user_revoke(*, mailbox: Mailbox, user: User) -> None:
     MailboxUser.objects.filter(mailbox=mailbox, user=user).delete()
     if not user.is_admin:
         Folder.objects.filter(mailbox=mailbox, user=user).delete()
+
+
+@transaction.atomic
+def mailbox_access_set(*, user: User, mailboxes: Iterable[Mailbox]) -> None:
+    """Gives ``user`` access to exactly ``mailboxes`` (the user form's checkboxes), each change through
+    ``mailbox_user_grant`` / ``mailbox_user_revoke``."""
+    wanted = {mailbox.pk: mailbox for mailbox in mailboxes}
+    granted = set(MailboxUser.objects.filter(user=user).values_list("mailbox_id", flat=True))
+    for mailbox in Mailbox.objects.filter(pk__in=granted - set(wanted)).order_by("pk"):
+        mailbox_user_revoke(mailbox=mailbox, user=user)
+    for pk in sorted(set(wanted) - granted):
+        mailbox_user_grant(mailbox=wanted[pk], user=user)
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@
 - an agent reply (published, not imported) → the customer, unless the conversation is a chat or has no
   customer address (phone);
 - a customer starting a conversation → the mailbox's auto-reply, if enabled and RFC 3834 allows it;
-- agents → notifications they subscribe to, never about their own actions nor imported threads.
+- agents → notifications they subscribe to, never about their own actions nor imported threads;
+- and the in-app bell (``helpdesk.notification_services``): assigned to you, the customer replied on your
+  conversation, whatever the email preferences.
 """
 
 import logging
@@ -20,7 +22,8 @@ from django.utils import timezone
 
 from conversations.mail import compose
 from conversations.models import Conversation, OutgoingEmail, SendStatus, Thread
-from helpdesk.models import User
+from helpdesk.models import Notification, User
+from helpdesk.notification_services import notification_create
 from helpdesk.outbox import outbox_enqueue_on_commit
 from mailboxes.models import Mailbox, MailboxUser
 
@@ -182,6 +185,7 @@ def mail_conversation_created(*, conversation: Conversation, threads: Sequence[T
             by_user=None,
         )
     assignee = conversation.assignee
+    _bell_assigned(conversation=conversation, by_user=by_user, thread=first)
     if assignee is not None and assignee.notify_assigned:
         _notify(users=[assignee], conversation=conversation, headline="Assigned to you.", thread=first, by_user=by_user)
 
@@ -198,6 +202,15 @@ def mail_thread_created(
         _reply_email(conversation=conversation, thread=thread, email=email)
     elif thread.type == Thread.Type.CUSTOMER:
         assignee = conversation.assignee
+        if assignee is not None:
+            notification_create(
+                user=assignee,
+                conversation=conversation,
+                thread=thread,
+                kind=Notification.Kind.CUSTOMER_REPLY,
+                text=f"{conversation.customer_email or 'The customer'} replied: #{conversation.number} "
+                f"{conversation.subject}",
+            )
         if assignee is not None and assignee.notify_customer_reply:
             _notify(
                 users=[assignee],
@@ -208,7 +221,23 @@ def mail_thread_created(
             )
 
 
+def _bell_assigned(*, conversation: Conversation, by_user: User | None, thread: Thread | None) -> None:
+    """The bell's "assigned to you", whatever the assignee's email preference; not for assigning oneself."""
+    assignee = conversation.assignee
+    if assignee is None or (by_user is not None and assignee.pk == by_user.pk):
+        return
+    subject = f"#{conversation.number} {conversation.subject}"
+    notification_create(
+        user=assignee,
+        conversation=conversation,
+        thread=thread,
+        kind=Notification.Kind.ASSIGNED,
+        text=f"{by_user.get_full_name()} assigned you {subject}" if by_user else f"Assigned to you: {subject}",
+    )
+
+
 def mail_conversation_assigned(*, conversation: Conversation, by_user: User | None) -> None:
+    _bell_assigned(conversation=conversation, by_user=by_user, thread=None)
     assignee = conversation.assignee
     if assignee is not None and assignee.notify_assigned:
         _notify(users=[assignee], conversation=conversation, headline="Assigned to you.", thread=None, by_user=by_user)

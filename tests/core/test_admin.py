@@ -49,6 +49,7 @@ REGISTERED = sorted(
 )
 # Edited on their parent's page only.
 INLINE_ONLY = {
+    "helpdesk.Notification",  # the bell and its page (helpdesk/notification_views.py), per user
     "mailboxes.MailboxUser",
     "customers.CustomerEmail",
     "customers.CustomerPhone",
