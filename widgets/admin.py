@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django import forms
@@ -28,26 +29,43 @@ EDITABLE = [
 ]
 
 
+class ReadableJSONField(forms.JSONField):
+    """One item per line: form_fields are edited by hand."""
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, str):  # the text typed, when the form comes back with an error
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class WidgetForm(forms.ModelForm):
+    form_fields = ReadableJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 90}),
+        help_text=(
+            'A JSON list of {"code", "name", "description", "rtype", "rstatus", "visibility", "validator", '
+            '"availablevalues", "formid"}: rtype T text, M several lines, E email, L list, C checkbox; rstatus '
+            "M mandatory. Empty: name, email, subject, message. Email and message are always asked."
+        ),
+    )
+    attributes = ReadableJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 90}),
+        help_text=(
+            'A JSON list of {"name", "section", "value"}; the names title, intro, button and color '
+            "(#rrggbb) change the form's texts and accent colour."
+        ),
+    )
+
     class Meta:
         model = Widget
         fields = EDITABLE
         help_texts = {
-            "form_fields": (
-                'A JSON list of {"code", "name", "description", "rtype", "rstatus", "visibility", "validator", '
-                '"availablevalues", "formid"}: rtype T text, M several lines, E email, L list, C checkbox; rstatus '
-                "M mandatory. Empty: name, email, subject, message. Email and message are always asked."
-            ),
-            "attributes": (
-                'A JSON list of {"name", "section", "value"}; the names title, intro, button and color '
-                "(#rrggbb) change the form's texts and accent colour."
-            ),
             "offline_code_css": "CSS added to the form's own (it is drawn in a shadow root: classes start with hdw-).",
             "knowledge_base": "Searched by the Search and Knowledge base types (the default one when empty).",
         }
+        labels = {"offline_code_css": "Custom CSS", "use_code": "Use code", "provide": "Provides"}
         widgets = {
-            "form_fields": forms.Textarea(attrs={"rows": 6, "cols": 90}),
-            "attributes": forms.Textarea(attrs={"rows": 3, "cols": 90}),
             "description": forms.Textarea(attrs={"rows": 2, "cols": 90}),
         }
 

@@ -206,3 +206,15 @@ def test_an_inactive_widget_shows_nothing(browser_page, live_server, host_site, 
     browser_page.goto(host_site("off.html", HOST_PAGE.format(snippet=integration_code(form), search="")))
     browser_page.wait_for_load_state("networkidle")
     assert browser_page.locator("[data-helpdesk-widget]").inner_html() == ""
+
+
+def test_the_admin_shows_the_snippet_to_copy(browser_page, live_server, desk):
+    page, base, form = browser_page, live_server.url, desk["form"]
+    sign_in(page, base, desk["admin"].email)
+    page.goto(f"{base}/admin/widgets/widget/")
+    assert "Contact page" in page.inner_text("#result_list")
+    page.screenshot(path=str(screenshot_dir() / "widget-07-admin-list.png"), full_page=True)
+    page.click("text=Contact page")
+    snippet = page.locator("textarea.hd-widget-snippet")
+    assert snippet.input_value() == integration_code(form)
+    page.screenshot(path=str(screenshot_dir() / "widget-08-admin-edit.png"), full_page=True)
