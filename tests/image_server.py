@@ -3,7 +3,9 @@ request's headers, standing in for a remote mail sender's image host in the imag
 
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # A 1x1 PNG.
@@ -13,9 +15,26 @@ PNG = bytes.fromhex(
 )
 
 
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain PNG of one colour, big enough to see in a screenshot."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+LABEL = png(240, 120, (47, 128, 237))
+
+
 class ImageServer:
     def __init__(self) -> None:
-        self.files: dict[str, tuple[str, bytes]] = {"/label.png": ("image/png", PNG)}
+        self.files: dict[str, tuple[str, bytes]] = {
+            "/label.png": ("image/png", PNG),
+            "/big-label.png": ("image/png", LABEL),
+        }
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
 

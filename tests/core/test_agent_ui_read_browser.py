@@ -52,7 +52,7 @@ def desk(live_server, media_root, settings, images):
     for name in REPLIES:
         mail_ingest(mailbox=support, raw=corpus_message(name, reply))
     remote = corpus_message("17_remote_image_newsletter_reply.eml", reply).replace(
-        b"https://images.customer.example/label.png", images.url("/label.png").encode()
+        b"https://images.customer.example/label.png", images.url("/big-label.png").encode()
     )
     image_thread = mail_ingest(mailbox=support, raw=remote).thread
     # The screenshot message, as a reply in the same conversation.
@@ -116,7 +116,7 @@ def test_reading_mail_people_pages_and_the_bell(browser, browser_page, live_serv
     proxied.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=proxied.element_handle())
     assert proxied.get_attribute("src").startswith(reverse("image-proxy") + "?u=")
-    assert [path for path, _ in images.requests].count("/label.png") == 1
+    assert [path for path, _ in images.requests].count("/big-label.png") == 1
     for _path, headers in images.requests:
         # Our server asked, not the agent's browser: no cookies, no referrer, our user agent.
         assert headers["user-agent"] == "helpdesk"
