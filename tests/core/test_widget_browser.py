@@ -144,6 +144,9 @@ def test_a_customer_sends_the_widget_from_another_site(browser_context, live_ser
     conversation = Conversation.objects.get()
     form.refresh_from_db()
     assert form.tickets == 1
+    # The impression is reported as the form renders, on its own request.
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.endsWith('/impression'))")
+    form.refresh_from_db()
     assert form.impressions == 1 and form.last_display_url == url
 
     # Through the FreeScout API...

@@ -308,6 +308,11 @@ def test_submit_refuses_unreadable_and_oversized_bodies(client, widget, settings
     assert not Conversation.objects.exists()
 
 
+def test_a_long_message_in_any_script_fits_the_body_limit(client, widget):
+    response = send(client, widget, message="Привет, мир! " * 769)  # 9,997 characters, 3 bytes each escaped
+    assert response.status_code == 201, response.content
+
+
 def test_the_honeypot_answers_success_and_drops_the_message(client, widget):
     response = send(client, widget, hd_website="http://spam.example")
     assert response.status_code == 201 and response.json()["ok"] is True
