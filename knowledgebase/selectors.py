@@ -50,7 +50,8 @@ def entries_filtered(
     """Entries in tree order. ``tree_path`` is a prefix of ``treepath + "|"`` (reference §5.19: LiveAgent's
     example ``0|23|`` ends in ``|`` where treepaths do not, and means everything below 23); ``at_root``
     keeps the entries directly under the root (``parent_id`` is then ignored)."""
-    entries = Entry.objects.select_related("conversation", "mailbox").order_by(*TREE_ORDER)
+    # The conversation for ``entry_is_deleted``.
+    entries = Entry.objects.select_related("conversation").order_by(*TREE_ORDER)
     if knowledge_base_id is not None:
         entries = entries.filter(knowledge_base_id=knowledge_base_id)
     if tree_path:

@@ -237,6 +237,7 @@ class _EntryListView(LiveAgentView):
     default_limit = 50
     parent_name = "parent_entry_id"
     entry_name = "entry_id"
+    takes_date_changed = True
 
     def entries(self) -> list[dict[str, Any]]:
         params = self.params()
@@ -254,7 +255,7 @@ class _EntryListView(LiveAgentView):
             parent_id=parent.pk if parent else None,
             at_root=parent_value == "0",
             entry_id=only.pk if only else None,
-            changed_since=_changed_since(params) if self.entry_name == "entry_id" else None,
+            changed_since=_changed_since(params) if self.takes_date_changed else None,
         )
         return [entry_row(entry) for entry in selectors.entries_annotate(list(entries[page.slice]))]
 
@@ -275,6 +276,7 @@ class ArticleListView(_EntryListView):
     default_limit = 10
     parent_name = "parent_id"
     entry_name = "article_id"
+    takes_date_changed = False
 
     def post(self, request: Request) -> Response:
         params = self.params()
