@@ -37,6 +37,7 @@ from conversations.selectors import (
 from conversations.services import agent_preferences_update
 from customers.models import Customer
 from helpdesk.admin import admin_user
+from helpdesk.notification_services import notifications_mark_read
 from mailboxes.selectors import folder_visible_to
 
 if TYPE_CHECKING:
@@ -185,6 +186,8 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
     row = Conversation.objects.filter(pk=conversation.pk).values(*CONVERSATION_COLUMNS).get()
     context = page_context([row], embed=frozenset({"threads", "tags"}))
     user = admin_user(request)
+    # Opening the conversation reads its notices: the bell's count drops (one UPDATE, whatever their number).
+    notifications_mark_read(user=user, conversation_id=conversation.pk)
     preferences = agent_preferences_of(user=user)
     threads = context.threads.get(conversation.pk, [])
     viewers = viewers_of(user=user, conversation_ids=[conversation.pk]).get(conversation.pk, [])

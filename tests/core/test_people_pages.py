@@ -301,3 +301,12 @@ def test_the_bell_costs_the_same_queries_however_many_notices(client, assigned, 
 
 def test_the_bell_is_not_shown_to_anonymous_visitors(client, db):
     assert "hd-bell" not in client.get("/admin/login/").content.decode()
+
+
+def test_opening_the_conversation_reads_its_notices(client, assigned, agent, mailbox):
+    other = ConversationFactory(mailbox=mailbox)
+    conversation_assign(conversation=other, assignee=agent, by_user=None)
+    client.force_login(agent)
+    assert client.get(reverse("admin:conversations_conversation_change", args=[assigned.pk])).status_code == 200
+    unread = Notification.objects.filter(user=agent, read_at__isnull=True)
+    assert list(unread.values_list("conversation_id", flat=True)) == [other.pk]
