@@ -29,6 +29,12 @@
     }
   };
 
+  // Below 600 px the folders are a menu, closed until asked for (both pages).
+  const menu = document.querySelector("details.hd-folders-menu");
+  if (menu && window.matchMedia("(max-width: 600px)").matches) {
+    menu.open = false;
+  }
+
   // --- shortcuts (both pages)
 
   const dialog = document.getElementById("hd-shortcuts");
@@ -154,7 +160,9 @@
     const knownThreads = () => new Set([...document.querySelectorAll(".hd-timeline > li")].map((li) => li.id));
     const swap = (doc) => {
       const before = knownThreads();
-      [".hd-header", ".hd-timeline", ".hd-timeline-head", ".hd-side-column"].forEach((s) => replaceFrom(doc, s));
+      [".hd-header", ".hd-timeline", ".hd-timeline-head", ".hd-side-column", ".hd-folders"].forEach((s) =>
+        replaceFrom(doc, s),
+      );
       swapMessages(doc);
       const fresh = doc.querySelector(".hd-conversation");
       if (fresh) {
@@ -342,11 +350,5 @@
     };
     check();
     every(Number(list.dataset.poll) || 10, check);
-
-    // Below 600 px the folders are a menu, closed until asked for.
-    const menu = document.querySelector("details.hd-folders-menu");
-    if (menu && window.matchMedia("(max-width: 600px)").matches) {
-      menu.open = false;
-    }
   }
 })();
