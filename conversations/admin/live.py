@@ -34,14 +34,16 @@ def viewers_json(viewers: list[Viewer]) -> list[dict[str, object]]:
 
 
 def presence_text(viewers: list[Viewer]) -> str:
-    """ "Ana Agent is replying", "Ana Agent and Ben Bee are viewing"; replying outranks viewing."""
-    if not viewers:
-        return ""
+    """ "Ana Lopez is replying", "Ana Lopez and Ben Bee are viewing", "Ana Lopez is replying; Ben Bee is
+    viewing": who writes comes first, it matters most."""
+
+    def joined(names: list[str], doing: str) -> str:
+        people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"{people} {'is' if len(names) == 1 else 'are'} {doing}"
+
     replying = [v.name for v in viewers if v.replying]
-    names = replying or [v.name for v in viewers]
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    verb = ("is" if len(names) == 1 else "are") + (" replying" if replying else " viewing")
-    return f"{joined} {verb}"
+    viewing = [v.name for v in viewers if not v.replying]
+    return "; ".join(joined(names, doing) for names, doing in ((replying, "replying"), (viewing, "viewing")) if names)
 
 
 @transaction.non_atomic_requests

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from conversations.admin.live import presence_text
 from conversations.models import AgentPreferences, Conversation, ConversationViewer, Thread
-from conversations.selectors import VIEWER_FRESH_SECONDS, agent_preferences_of, viewers_of
+from conversations.selectors import VIEWER_FRESH_SECONDS, Viewer, agent_preferences_of, viewers_of
 from conversations.services import (
     NewAttachment,
     NewThread,
@@ -163,6 +164,14 @@ def test_viewers_of_other_mailboxes_stay_hidden(agent, ana):
     elsewhere = ConversationFactory(mailbox=MailboxFactory())
     conversation_viewer_heartbeat(conversation=elsewhere, user=ana, replying=True)
     assert viewers_of(user=agent) == {}
+
+
+def test_presence_text():
+    ana, ben, cy = Viewer(1, "Ana", False), Viewer(2, "Ben", True), Viewer(3, "Cy", False)
+    assert presence_text([]) == ""
+    assert presence_text([ana]) == "Ana is viewing"
+    assert presence_text([ana, ben, cy]) == "Ben is replying; Ana and Cy are viewing"
+    assert presence_text([ana, cy, Viewer(4, "Di", False)]) == "Ana, Cy and Di are viewing"
 
 
 def test_page_says_who_is_viewing_and_replying(agent_client, conversation, ana):
