@@ -38,6 +38,9 @@ from django.utils.safestring import SafeString, mark_safe
 from conversations.services import body_sanitise
 
 VOID_TAGS = frozenset({"area", "br", "col", "hr", "img", "wbr"})
+MAX_DEPTH = 100
+# Longer bodies are shown whole: finding the quote costs time in proportion to size times depth.
+FOLD_MAX_CHARS = 500_000
 BLOCK_TAGS = frozenset(
     {"p", "div", "blockquote", "table", "ul", "ol", "pre", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "section"}
 )
@@ -84,28 +87,44 @@ class _Node:
 
 
 class _TreeBuilder(HTMLParser):
-    """The tree of nh3's output, which is well formed: every element closed, entities as text."""
+    """The tree of nh3's output, which is well formed: every element closed, entities as text. Elements nested
+    deeper than MAX_DEPTH are left out (their content is kept, one level up), so that the recursive walks
+    below stay far from Python's recursion limit whatever a sender nests."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.root = _Node("")
         self.current = self.root
+        self.depth = 0
+        self.dropped: list[str] = []  # open tags left out for depth, innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS:
+            self.current.children.append(_Node(tag, attrs, parent=self.current))
+            return
+        if self.depth >= MAX_DEPTH:
+            self.dropped.append(tag)
+            return
         node = _Node(tag, attrs, parent=self.current)
         self.current.children.append(node)
-        if tag not in VOID_TAGS:
-            self.current = node
+        self.current = node
+        self.depth += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.current.children.append(_Node(tag, attrs, parent=self.current))
 
     def handle_endtag(self, tag: str) -> None:
+        if self.dropped:
+            if self.dropped[-1] == tag:
+                self.dropped.pop()
+            return
         node: _Node | None = self.current
         while node is not None and node.tag != tag:
             node = node.parent
         if node is not None and node.parent is not None:
-            self.current = node.parent
+            while self.current is not node.parent and self.current.parent is not None:
+                self.current = self.current.parent
+                self.depth -= 1
 
     def handle_data(self, data: str) -> None:
         self.current.children.append(data)
@@ -367,7 +386,7 @@ def thread_body_render(body: str, *, load_images: bool = False, fold_quotes: boo
     builder.close()
     root = builder.root
     renderer = _Renderer(load_images=load_images)
-    position = _quote_start(root) if fold_quotes else None
+    position = _quote_start(root) if fold_quotes and len(body) <= FOLD_MAX_CHARS else None
     if position is None:
         new, quoted = renderer.render(root.children), ""
     else:

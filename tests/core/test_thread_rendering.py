@@ -170,3 +170,12 @@ def test_the_partial_on_the_conversation_page(admin_client, answered, mailbox):
     assert "Load images" not in loaded or loaded.count("Load images") < page.count("Load images")
     assert "images.customer.example" not in loaded
     assert reverse("image-proxy") in loaded
+
+
+def test_deep_nesting_and_huge_bodies_render_without_error():
+    deep = "<div>" * 5000 + "Hello" + "</div>" * 5000 + "<div>On Mon, Bob wrote:</div><blockquote>old</blockquote>"
+    rendered = thread_body_render(deep)
+    assert "Hello" in rendered.html and "old" in rendered.quoted
+    huge = "<p>" + "word " * 120_000 + "</p><blockquote>old</blockquote>"
+    rendered = thread_body_render(huge)
+    assert rendered.quoted == "" and "old" in rendered.html
