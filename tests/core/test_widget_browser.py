@@ -221,3 +221,12 @@ def test_the_admin_shows_the_snippet_to_copy(browser_page, live_server, desk):
     snippet = page.locator("textarea.hd-widget-snippet")
     assert snippet.input_value() == integration_code(form)
     page.screenshot(path=str(screenshot_dir() / "widget-08-admin-edit.png"), full_page=True)
+
+
+def test_the_snippet_also_works_from_the_head_of_a_page(browser_page, live_server, host_site, desk):
+    form = desk["form"]
+    script = integration_code(form).split("\n")[1]
+    html = f"<!doctype html><html><head>{script}</head><body><p>Text</p></body></html>"
+    browser_page.goto(host_site("head.html", html))
+    browser_page.get_by_role("heading", name="Write to the bakers").wait_for()
+    assert browser_page.locator("body > [data-helpdesk-widget]").count() == 1

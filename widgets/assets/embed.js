@@ -28,9 +28,11 @@ function (config, baseCss) {
   function placeholders() {
     var found = doc.querySelectorAll('[data-helpdesk-widget="' + config.key + '"]');
     var list = Array.prototype.slice.call(found).filter(function (node) { return !node.hdwRendered; });
-    if (!list.length && script && script.parentNode) {
+    if (!list.length) {
+      // No placeholder: right after the script, or at the end of the page when the script is in <head>.
       var spot = el("div", { "data-helpdesk-widget": config.key });
-      script.parentNode.insertBefore(spot, script.nextSibling);
+      if (script && script.parentNode && script.parentNode !== doc.head) script.parentNode.insertBefore(spot, script.nextSibling);
+      else doc.body.appendChild(spot);
       list = [spot];
     }
     return list;
@@ -191,11 +193,17 @@ function (config, baseCss) {
     });
   }
 
-  placeholders().forEach(function (host, index) {
-    var box = shell(host);
-    var id = "hdw-" + config.key.replace(/[^A-Za-z0-9]/g, "") + "-" + index;
-    if (config.kind === "search") searchBox(box, id);
-    else contactForm(box, id);
-  });
-  post(config.impressionUrl, { page_url: String(location.href).slice(0, 2000) }).catch(function () {});
+  function render() {
+    placeholders().forEach(function (host, index) {
+      var box = shell(host);
+      var id = "hdw-" + config.key.replace(/[^A-Za-z0-9]/g, "") + "-" + index;
+      if (config.kind === "search") searchBox(box, id);
+      else contactForm(box, id);
+    });
+    post(config.impressionUrl, { page_url: String(location.href).slice(0, 2000) }).catch(function () {});
+  }
+
+  // An async script may run before the page's placeholder is parsed (a snippet moved into <head>).
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", render);
+  else render();
 }
