@@ -3,14 +3,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from helpdesk.admin import ServiceErrorsAsMessagesMixin, adopt
 from widgets import services
 from widgets.models import Widget
-from widgets.snippets import integration_code
+from widgets.snippets import embed_script_url, integration_code, site_origin
 
 # What the admin edits; the counters, the key and the CODE8 overrides (an API client's) are not.
 EDITABLE = [
@@ -90,10 +93,35 @@ class WidgetAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         code = integration_code(obj)
         return format_html(
             '<textarea readonly rows="3" cols="90" class="hd-widget-snippet" aria-label="Snippet">{}</textarea>'
-            '<div class="help">Paste it where the {} should appear; it works on any site.</div>',
+            '<div class="help">Paste it where the {} should appear; it works on any site. '
+            '<a href="{}">Preview it</a>.</div>',
             code,
             "search box" if obj.is_search else "contact form",
+            reverse("admin:widgets_widget_preview", args=[obj.pk]),
         )
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<path:object_id>/preview/", preview, name="widgets_widget_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The widget drawn by its own snippet, as on a customer's site (the script from our address)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        widget = self.get_object(request, object_id)
+        if widget is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "widget": widget,
+            "origin": site_origin(),
+            "script_url": embed_script_url(widget),
+            "title": f"Preview: {widget.name}",
+        }
+        return TemplateResponse(request, "admin/widgets/widget/preview.html", context)
 
     def _given(self, form: forms.ModelForm) -> dict[str, Any]:
         data = dict(form.cleaned_data)

@@ -221,6 +221,12 @@ def test_the_admin_shows_the_snippet_to_copy(browser_page, live_server, desk):
     snippet = page.locator("textarea.hd-widget-snippet")
     assert snippet.input_value() == integration_code(form)
     page.screenshot(path=str(screenshot_dir() / "widget-08-admin-edit.png"), full_page=True)
+    page.click("text=Preview it")
+    page.get_by_role("heading", name="Write to the bakers").wait_for()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(screenshot_dir() / "widget-09-admin-preview.png"), full_page=True)
+    form.refresh_from_db()
+    assert form.impressions == 0  # previews are not counted
 
 
 def test_the_snippet_also_works_from_the_head_of_a_page(browser_page, live_server, host_site, desk):

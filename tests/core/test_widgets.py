@@ -458,5 +458,15 @@ def test_admin_lists_creates_and_edits_widgets_through_the_services(admin_client
     assert not Widget.objects.exists()
 
 
-def test_agents_cannot_manage_widgets(agent_client):
+def test_admin_preview_draws_the_widget_by_its_snippet(admin_client, widget):
+    page = admin_client.get(reverse("admin:widgets_widget_preview", args=[widget.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<script src="//127.0.0.1:8000/widgets/{widget.public_key}/embed.js" async></script>' in html
+    assert "data-helpdesk-preview" in html
+    assert admin_client.get(reverse("admin:widgets_widget_preview", args=[999_999])).status_code == 404
+
+
+def test_agents_cannot_manage_widgets(agent_client, widget):
     assert agent_client.get(reverse("admin:widgets_widget_changelist")).status_code == 403
+    assert agent_client.get(reverse("admin:widgets_widget_preview", args=[widget.pk])).status_code == 403

@@ -200,7 +200,8 @@ function (config, baseCss) {
       if (config.kind === "search") searchBox(box, id);
       else contactForm(box, id);
     });
-    post(config.impressionUrl, { page_url: String(location.href).slice(0, 2000) }).catch(function () {});
+    var previews = doc.querySelectorAll('[data-helpdesk-widget="' + config.key + '"][data-helpdesk-preview]');
+    if (!previews.length) post(config.impressionUrl, { page_url: String(location.href).slice(0, 2000) }).catch(function () {});
   }
 
   // An async script may run before the page's placeholder is parsed (a snippet moved into <head>).
