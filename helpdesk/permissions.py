@@ -2,14 +2,17 @@
 
 Admins may do everything. Regular users (agents) get admin permissions only for the models whose admin
 scopes every queryset, choice and action to the agent's mailboxes (``conversations.admin``,
-``customers.admin``); configuration (mailboxes, users, API keys, custom fields, tags, customer groups,
-webhooks) stays with admins. Deleting is never an agent's: conversations go to the Deleted folder through an action.
+``customers.admin``), and for the knowledge base's entries (not kept per mailbox: agents write articles);
+configuration (mailboxes, users, API keys, custom fields, tags, customer groups, webhooks, knowledge bases)
+stays with admins. Deleting is never an agent's: conversations go to the Deleted folder through an action.
 """
 
 # "app_label.model_name" -> actions an agent may take on that model in the admin
 AGENT_PERMISSIONS: dict[str, frozenset[str]] = {
     "conversations.conversation": frozenset({"view", "change"}),
     "customers.customer": frozenset({"view", "change"}),
+    # Agents write the knowledge base's articles (issue 16); deleting entries and knowledge bases is an admin's.
+    "knowledgebase.entry": frozenset({"view", "add", "change"}),
 }
 
 

@@ -176,7 +176,7 @@ def test_changelists_make_no_query_per_row(admin_client, admin, agent, mailbox, 
 
 
 # The agent UI's models; tests/core/test_admin_permissions.py checks what agents see there.
-AGENT_MODELS = {"conversations.Conversation", "customers.Customer"}
+AGENT_MODELS = {"conversations.Conversation", "customers.Customer", "knowledgebase.Entry"}
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,7 @@ def test_agents_see_only_their_apps_on_the_index(client, sides):
     login(client, sides["north"])
     response = client.get("/admin/")
     apps = {app["app_label"]: {m["object_name"] for m in app["models"]} for app in response.context["app_list"]}
-    assert apps == {"conversations": {"Conversation"}, "customers": {"Customer"}}
+    assert apps == {"conversations": {"Conversation"}, "customers": {"Customer"}, "knowledgebase": {"Entry"}}
 
 
 def test_disabled_agents_are_signed_out(client, sides):

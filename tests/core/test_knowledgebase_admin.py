@@ -1,7 +1,8 @@
 """The knowledge base in the admin: the tree walked level by level with breadcrumbs, search across it, the
 article editor's HTML sanitised on save through the services, moving and reordering, subtree deletion,
-publishing; admins only. And in a browser: an article written with the editor's toolbar, published, then
-found by the public help center's search (screenshot kb-editor.png)."""
+publishing; agents write entries, only admins delete them or manage knowledge bases. And in a browser: an
+article written with the editor's toolbar, published, then found by the public help center's search
+(screenshot kb-editor.png)."""
 
 import re
 
@@ -10,8 +11,10 @@ from django.urls import reverse
 
 from knowledgebase import services
 from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data, messages_text
 from tests.browser import BROWSER_MARKS, screenshot_dir, sign_in
+from tests.factories import MailboxFactory
 
 T = Entry.Type
 CHANGELIST = admin_url(Entry, "changelist")
@@ -239,12 +242,46 @@ def test_the_change_page_shows_where_and_the_public_page(admin_client, tree):
     assert "None yet: draft." in admin_client.get(admin_url(Entry, "change", toner.pk)).content.decode()
 
 
-def test_agents_cannot_write_the_knowledge_base_here(client, agent, tree):
+def test_agents_write_articles_but_delete_nothing(client, agent, mailbox, kb, tree):
+    other = MailboxFactory(name="Elsewhere", email="elsewhere@example.com")
+    mailbox_user_grant(mailbox=mailbox, user=agent)
     client.force_login(agent)
-    assert client.get(CHANGELIST).status_code == 403
-    assert client.post(admin_url(Entry, "add"), {"title": "x"}).status_code == 403
-    assert client.post(reverse("admin:knowledgebase_entry_shift", args=[tree["toner"].pk, "up"])).status_code == 403
+    assert listed(client.get(CHANGELIST)) == ["Billing", "Products"]
+    response = client.post(admin_url(Entry, "add"), add_data(kb, parent=tree["printers"].pk, title="By an agent"))
+    assert response.status_code == 302
+    written = Entry.objects.get(title="By an agent")
+    assert written.content == "<p>Hello</p>"
+    url = admin_url(Entry, "change", written.pk)
+    data = form_data(client.get(url))
+    data["content"] = "<p>Better<script>x()</script></p>"
+    assert client.post(url, data).status_code == 302
+    assert Entry.objects.get(pk=written.pk).content == "<p>Better</p>"
+    assert client.post(reverse("admin:knowledgebase_entry_shift", args=[written.pk, "down"])).status_code == 302
+
+    # A forum's department: among the agent's mailboxes only.
+    page = client.get(admin_url(Entry, "add"))
+    offered = {str(value) for value, _ in page.context["adminform"].form.fields["mailbox"].choices}
+    assert str(mailbox.pk) in offered and str(other.pk) not in offered
+
+    # Deleting, and knowledge bases themselves, are an admin's.
+    assert client.get(admin_url(Entry, "delete", written.pk)).status_code == 403
+    assert "delete_selected" not in client.get(CHANGELIST).content.decode()
     assert client.get(admin_url(KnowledgeBase, "changelist")).status_code == 403
+    assert Entry.objects.filter(pk=written.pk).exists()
+
+
+def test_an_agent_keeps_a_department_set_by_someone_else(client, agent, mailbox, kb):
+    other = MailboxFactory(name="Elsewhere", email="elsewhere@example.com")
+    forum = make(kb, "Community", type=T.FORUM, mailbox=other)
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    client.force_login(agent)
+    url = admin_url(Entry, "change", forum.pk)
+    data = form_data(client.get(url))
+    assert data["mailbox"] == other.pk
+    data["title"] = "Community forum"
+    assert client.post(url, data).status_code == 302
+    forum.refresh_from_db()
+    assert (forum.title, forum.mailbox) == ("Community forum", other)
 
 
 def test_knowledge_bases_are_added_and_renamed_not_deleted(admin_client, kb):
