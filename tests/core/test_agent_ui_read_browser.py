@@ -13,7 +13,7 @@ from conversations.services import NewThread, conversation_assign, thread_create
 from mailboxes.services import mailbox_user_grant
 from tests.browser import BROWSER_MARKS, PHONE_VIEWPORT, screenshot_dir, sign_in
 from tests.core.test_mail_incoming import CORPUS, corpus_message
-from tests.factories import AdminFactory, ConversationFactory, MailboxFactory, UserFactory
+from tests.factories import AdminFactory, ConversationFactory, CustomerFieldFactory, MailboxFactory, UserFactory
 from tests.image_server import ImageServer
 
 pytestmark = BROWSER_MARKS
@@ -61,6 +61,7 @@ def desk(live_server, media_root, settings, images):
     assert inline_thread.conversation_id == conversation.pk
     conversation_assign(conversation=conversation, assignee=agent, by_user=admin)
     hidden = ConversationFactory(mailbox=MailboxFactory(name="Private", email="private@example.com"))
+    plan = CustomerFieldFactory(name="Plan", type="dropdown", options={"1": "Free", "2": "Business"})
     return {
         "agent": agent,
         "conversation": conversation,
@@ -68,6 +69,7 @@ def desk(live_server, media_root, settings, images):
         "image_thread": image_thread,
         "inline_thread": inline_thread,
         "hidden": hidden,
+        "plan": plan,
     }
 
 
@@ -117,9 +119,10 @@ def test_reading_mail_people_pages_and_the_bell(browser, browser_page, live_serv
     # The inline image of the screenshot message is shown in place and not listed again.
     inline_entry = page.locator(f"#thread-{desk['inline_thread'].pk}")
     assert inline_entry.locator("img.hd-inline-image").count() == 1
-    page.wait_for_function(
-        "() => { const i = document.querySelector('img.hd-inline-image'); return i.complete && i.naturalWidth === 1; }"
-    )
+    inline_src = inline_entry.locator("img.hd-inline-image").get_attribute("src")
+    assert "/attachments/" in inline_src and inline_src.endswith("/shot.png")
+    served = page.request.get(inline_src)
+    assert served.status == 200 and served.headers["content-type"] == "image/png"
     assert inline_entry.locator(".hd-attachments").count() == 0
     page.screenshot(path=str(shots / "30-conversation-quotes-folded.png"), full_page=True)
 
@@ -148,6 +151,29 @@ def test_reading_mail_people_pages_and_the_bell(browser, browser_page, live_serv
     assert response is not None and response.status == 404
     assert "This page does not exist" in page.inner_text("#content")
     page.screenshot(path=str(shots / "33-not-found.png"), full_page=True)
+
+    # A page agents may not open: the friendly 403.
+    response = page.goto(base + "/admin/helpdesk/user/")
+    assert response is not None and response.status == 403
+    assert "You do not have access to this page" in page.inner_text("#content")
+    page.screenshot(path=str(shots / "39-forbidden.png"))
+
+    # The admin's dropdown options editor: rows of labels, not JSON.
+    admin_context = browser.new_context(viewport={"width": 1400, "height": 950})
+    try:
+        admin_page = admin_context.new_page()
+        sign_in(admin_page, base, "ada@example.com")
+        admin_page.goto(base + reverse("admin:customers_customerfield_change", args=[desk["plan"].pk]))
+        labels = admin_page.locator('input[name="options_label"]')
+        assert [labels.nth(i).input_value() for i in range(labels.count())] == ["Free", "Business", "", "", ""]
+        labels.nth(2).fill("Enterprise")
+        admin_page.screenshot(path=str(shots / "40-options-editor.png"), full_page=True)
+        admin_page.click('input[name="_continue"]')
+        admin_page.wait_for_selector(".messagelist")
+        desk["plan"].refresh_from_db()
+        assert desk["plan"].options == {"1": "Free", "2": "Business", "3": "Enterprise"}
+    finally:
+        admin_context.close()
 
     # Phones: the same screens at 390 px, without horizontal scroll.
     phone = browser.new_context(viewport=PHONE_VIEWPORT, storage_state=page.context.storage_state())
