@@ -138,8 +138,9 @@ def entry_create(
 ) -> Entry:
     """A new entry at ``rorder`` among its siblings (0, the top, when None), pushing them down."""
     _choice("type", type, Entry.Type)
+    _tree_lock(knowledge_base.pk)
     if parent is not None:
-        parent = Entry.objects.select_for_update().get(pk=parent.pk)
+        parent = _locked(parent)
     _parent_check(knowledge_base=knowledge_base, parent=parent, type=type)
     now = timezone.now()
     entry = Entry(
@@ -183,7 +184,15 @@ def _insert_with_fresh_urlcode(entry: Entry) -> None:
     raise IntegrityError("No free urlcode found for a new knowledge base entry.")
 
 
+def _tree_lock(knowledge_base_id: str) -> None:
+    """Tree writes of one knowledge base take turns (on its row), so that two of them never push the same
+    siblings or rewrite the same subtree at once. SQLite, which writes one at a time anyway, ignores it."""
+    list(KnowledgeBase.objects.select_for_update().filter(pk=knowledge_base_id).values_list("pk", flat=True))
+
+
 def _locked(entry: Entry) -> Entry:
+    """The entry as stored, after its knowledge base's tree lock."""
+    _tree_lock(entry.knowledge_base_id)
     try:
         return Entry.objects.select_for_update().get(pk=entry.pk)
     except Entry.DoesNotExist:

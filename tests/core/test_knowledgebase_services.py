@@ -342,3 +342,37 @@ def test_the_default_knowledge_base_comes_back_after_a_flush(kb):
     again = services.knowledge_base_default()
     assert (again.pk, again.name) == (DEFAULT_KNOWLEDGE_BASE, "Knowledge base")
     assert services.knowledge_base_default() == again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_keep_sibling_orders_distinct():
+    """Writers take turns on the knowledge base's row: four entries made at once at the top level (where no
+    parent row is locked) still get distinct places. PostgreSQL only (SQLite writes one at a time)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers")
+    kb = services.knowledge_base_default()
+    make(kb, "Existing")
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            make(kb, f"Concurrent {n}")
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    check_invariants(kb)
+    assert titles_in_order(kb, None)[-1] == "Existing"
