@@ -24,8 +24,8 @@ from customers.models import Customer, CustomerEmail, CustomerPhone
 from customers.services import customer_create, customer_field_values_set
 from helpdesk.models import ApiKey, User
 from helpdesk.services import ApiKeyRefused, api_key_authenticate, api_key_create, user_update
-from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
-from knowledgebase.services import entry_create
+from knowledgebase.models import Entry
+from knowledgebase.services import entry_create, knowledge_base_default
 from mailboxes.models import Folder, Mailbox, MailboxFetchCursor, MailboxUser
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data, messages_text
@@ -127,7 +127,7 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
     delivery = WebhookDelivery.objects.create(event=event, webhook=webhook)
     WebhookAttempt.objects.create(delivery=delivery, status_code=500, response_body="oops")
     MailboxFetchCursor.objects.create(mailbox=mailbox, folder=f"Folder {n}", uid_validity=1, last_uid=1)
-    knowledge_base = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    knowledge_base = knowledge_base_default()
     category = entry_create(knowledge_base=knowledge_base, parent=None, type=Entry.Type.CATEGORY, title=f"Guides {n}")
     entry_create(knowledge_base=knowledge_base, parent=category, type=Entry.Type.ARTICLE, title=f"Example {n}")
     widget_create(name=f"Contact form {n}", mailbox=mailbox)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from knowledgebase import services
-from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from knowledgebase.models import Entry, KnowledgeBase
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data, messages_text
 from tests.browser import BROWSER_MARKS, screenshot_dir, sign_in
@@ -22,7 +22,7 @@ CHANGELIST = admin_url(Entry, "changelist")
 
 @pytest.fixture
 def kb(db) -> KnowledgeBase:
-    return KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    return services.knowledge_base_default()
 
 
 def make(kb, title, *, parent=None, type=T.CATEGORY, **kwargs) -> Entry:
@@ -302,7 +302,7 @@ def test_knowledge_bases_are_added_and_renamed_not_deleted(admin_client, kb):
 @BROWSER_MARKS[0]
 @BROWSER_MARKS[1]
 def test_writing_an_article_with_the_editor_then_finding_it_on_the_help_center(browser_page, live_server, admin):
-    kb = KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    kb = services.knowledge_base_default()
     printers = make(kb, "Printers")
     make(kb, "Paper jams", parent=printers, type=T.ARTICLE, content="<p>Open the tray.</p>")
     page = browser_page

@@ -18,7 +18,7 @@ T = Entry.Type
 
 @pytest.fixture
 def kb() -> KnowledgeBase:
-    return KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    return services.knowledge_base_default()
 
 
 def make(kb, title, *, parent=None, type=T.CATEGORY, **kwargs) -> Entry:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from knowledgebase import services
-from knowledgebase.models import DEFAULT_KNOWLEDGE_BASE, Entry, KnowledgeBase
+from knowledgebase.models import Entry, KnowledgeBase
 from liveagent.ids import Kind, id_encode
 from tests.factories import MailboxFactory
 from tests.liveagent.helpers import assert_error
@@ -20,7 +20,7 @@ T = Entry.Type
 
 @pytest.fixture
 def kb(db) -> KnowledgeBase:
-    return KnowledgeBase.objects.get(pk=DEFAULT_KNOWLEDGE_BASE)
+    return services.knowledge_base_default()
 
 
 def make(kb, title, *, parent=None, type=T.CATEGORY, **kwargs) -> Entry:
