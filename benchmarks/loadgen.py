@@ -57,6 +57,11 @@ def load_wrk(*, port: int, scenario: Scenario, api_key: str, seconds: float, con
     }
 
 
+def key_headers(api_key: str) -> dict[str, str]:
+    """The key in both dialects' headers: each reads its own and ignores the other's."""
+    return {"X-FreeScout-API-Key": api_key, "apikey": api_key}
+
+
 def _percentile(ordered: list[float], percent: float) -> float:
     if not ordered:
         return float("nan")
@@ -67,7 +72,7 @@ def _percentile(ordered: list[float], percent: float) -> float:
 def load_python(*, port: int, scenario: Scenario, api_key: str, seconds: float, connections: int, work: Path) -> dict:
     """Without wrk: one thread per connection. Its CPU use competes with the server, so rps are lower
     than wrk's; the ratios between scenarios stay usable."""
-    headers = {"X-FreeScout-API-Key": api_key} if scenario.authenticated else {}
+    headers = key_headers(api_key) if scenario.authenticated else {}
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     counts = {"bytes": 0, "status": 0, "read": 0}

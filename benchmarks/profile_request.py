@@ -1,6 +1,6 @@
 """Where one API request's time goes, measured in this process against the benchmark database.
 
-    .venv/bin/python -m benchmarks.profile_request [list|list_embed|get] [--requests 100]
+    .venv/bin/python -m benchmarks.profile_request [list|v1_list|list_embed|get] [--requests 100]
 
 Runs the request through Django's test client (the whole middleware and DRF stack, no network),
 first unprofiled for the wall time and the time spent in SQL, then under cProfile, and prints the share
@@ -25,6 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
+from benchmarks.loadgen import key_headers
 from benchmarks.run import environment_prepare
 
 # (label, file name ending, function name): cumulative time of these, per request. They nest (the page
@@ -71,12 +72,12 @@ def tottime_by_package(stats: pstats.Stats, requests: int) -> list[tuple[str, fl
 
 
 def paths_for(scenario: str, mailbox_id: int, conversation_ids: list[int]) -> list[str]:
-    listing = f"/api/conversations?mailboxId={mailbox_id}&status=active&pageSize=50"
-    return {
-        "list": [listing],
-        "list_embed": [f"{listing}&embed=threads"],
-        "get": [f"/api/conversations/{pk}" for pk in conversation_ids],
-    }[scenario]
+    """The scenario's requests, as benchmarks.run loads them."""
+    from benchmarks.run import scenarios_for
+
+    return next(
+        s.paths for s in scenarios_for(mailbox_id=mailbox_id, conversation_ids=conversation_ids) if s.name == scenario
+    )
 
 
 @contextmanager
@@ -157,7 +158,7 @@ def stage_times(stats: pstats.Stats, requests: int) -> list[tuple[str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", nargs="?", default="list", choices=["list", "list_embed", "get"])
+    parser.add_argument("scenario", nargs="?", default="list", choices=["list", "v1_list", "list_embed", "get"])
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         mailbox = Mailbox.objects.order_by("id").first()
         ids = list(Conversation.objects.values_list("pk", flat=True)[:5000])
         paths = paths_for(args.scenario, mailbox.pk, random.Random(7).sample(ids, min(100, len(ids))))  # noqa: S311
-        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FREESCOUT_API_KEY=api_key)
+        client = Client(HTTP_HOST="127.0.0.1", headers=key_headers(api_key))
 
         def requests() -> None:
             for index in range(args.requests):

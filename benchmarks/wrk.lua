@@ -1,5 +1,5 @@
 -- Driven by benchmarks/run.py. Cycles through the request paths in $BENCH_PATHS_FILE (one per line),
--- sends $BENCH_API_KEY as X-FreeScout-API-Key when it is set, and prints the summary as one JSON line
+-- sends $BENCH_API_KEY as X-FreeScout-API-Key and as apikey (the LiveAgent API's header) when it is set, and prints the summary as one JSON line
 -- ("BENCH_RESULT {...}", latencies in microseconds) after wrk's own report.
 
 local paths = {}
@@ -15,6 +15,7 @@ function init(args)
   local key = os.getenv("BENCH_API_KEY")
   if key and key ~= "" then
     headers["X-FreeScout-API-Key"] = key
+    headers["apikey"] = key
   end
 end
 

@@ -29,28 +29,55 @@ def _published_messages(via: str) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def conversations_for_payload(queryset: QuerySet[Conversation], *, with_fields: bool = False) -> QuerySet:
-    """``queryset`` with what the payloads read: its mailbox and customer joined, the customer's first email
-    and the message counts in the same statement, the tags (and with ``with_fields`` the custom
-    field values) in one more statement each."""
+# What the payloads read, and nothing else: a page builds 150 model instances, each as cheap as its columns.
+_COLUMNS = (
+    "id",
+    "code",
+    "public_url_code",
+    "created_at",
+    "updated_at",
+    "subject",
+    "preview",
+    "state",
+    "status",
+    "acknowledged_at",
+    "type",
+    "source_type",
+    "source_via",
+    "assignee_id",
+    "mailbox__name",
+    "customer__first_name",
+    "customer__last_name",
+    "customer__notes",
+)
+
+
+def conversations_for_payload(queryset: QuerySet[Conversation], *, with_fields: bool = False) -> list[Any]:
+    """The conversations of ``queryset`` (sliced to a page already) with what the payloads read: their
+    mailbox and customer joined, the customer's first email and the message counts in the same statement,
+    then the tag ids (``tag_ids``) in one more, and with ``with_fields`` the custom field values in one more.
+    Tags are read as plain pairs rather than prefetched: a related manager per row costs more than the row."""
     first_email = CustomerEmail.objects.filter(customer_id=OuterRef("customer_id")).order_by("id").values("email")
-    prefetches: list[Any] = [
-        Prefetch(
-            "conversationtag_set", queryset=ConversationTag.objects.order_by("id").only("conversation_id", "tag_id")
-        )
-    ]
     if with_fields:
         values = CustomFieldValue.objects.select_related("field").order_by("id")
-        prefetches.append(Prefetch("custom_field_values", queryset=values))
-    return (
+        queryset = queryset.prefetch_related(Prefetch("custom_field_values", queryset=values))
+    conversations = list(
         queryset.select_related("mailbox", "customer")
+        .only(*_COLUMNS)
         .annotate(
             owner_email=Subquery(first_email[:1]),
             messages_in=_published_messages(SourceVia.CUSTOMER),
             messages_out=_published_messages(SourceVia.USER),
         )
-        .prefetch_related(*prefetches)
     )
+    tag_ids: dict[int, list[int]] = {conversation.pk: [] for conversation in conversations}
+    if conversations:
+        links = ConversationTag.objects.filter(conversation_id__in=list(tag_ids)).order_by("id")
+        for conversation_pk, tag_pk in links.values_list("conversation_id", "tag_id"):
+            tag_ids[conversation_pk].append(tag_pk)
+    for conversation in conversations:
+        conversation.tag_ids = tag_ids[conversation.pk]  # type: ignore[attr-defined]
+    return conversations
 
 
 def _head(conversation: Any) -> dict[str, Any]:
@@ -72,7 +99,7 @@ def _head(conversation: Any) -> dict[str, Any]:
 
 def _tail(conversation: Any) -> dict[str, Any]:
     return {
-        "tags": ",".join(tag_id(link.tag_id) for link in conversation.conversationtag_set.all()),
+        "tags": ",".join(tag_id(pk) for pk in conversation.tag_ids),
         "channel_type": channel_code(conversation),
         "messagegroupsin": str(conversation.messages_in),
         "messagegroupsout": str(conversation.messages_out),

@@ -34,14 +34,14 @@ class ConversationListView(LiveAgentView):
         page = self.page(default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
         visible = conversations_visible_to(user=self.user)
         filtered = conversations_filtered(self.params(), queryset=visible, request=request)
-        rows = conversations_for_payload(filtered.order_by("-created_at", "-id"))[page.slice]
+        rows = conversations_for_payload(filtered.order_by("-created_at", "-id")[page.slice])
         return self.answer({"conversations": [conversation_row_payload(row) for row in rows]})
 
 
 class ConversationView(LiveAgentView):
     def get(self, request: Request, conversationid: str) -> Response:
         found = conversation_visible(user=self.user, conversationid=conversationid)
-        read = conversations_for_payload(Conversation.objects.filter(pk=found.pk), with_fields=True).get()
+        [read] = conversations_for_payload(Conversation.objects.filter(pk=found.pk), with_fields=True)
         return self.answer(conversation_payload(read))
 
     def delete(self, request: Request, conversationid: str) -> Response:
