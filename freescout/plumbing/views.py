@@ -11,10 +11,10 @@ from freescout.plumbing.errors import exception_handler
 from freescout.plumbing.metadata import ApiMetadata
 from freescout.plumbing.pagination import HalPagination
 from freescout.plumbing.params import ID_PATTERN
-from freescout.plumbing.parsers import StrictJSONParser
 from freescout.plumbing.permissions import IsAuthenticatedOrPreflight
 from freescout.plumbing.renderers import OrjsonRenderer
 from freescout.schema.extensions import ApiAutoSchema
+from helpdesk.json_parser import SafeJSONParser
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -26,7 +26,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticatedOrPreflight]
     renderer_classes = [OrjsonRenderer]
-    parser_classes = [StrictJSONParser]
+    parser_classes = [SafeJSONParser]
     metadata_class = ApiMetadata  # type: ignore[assignment]  # a class, as DRF takes it; the stubs say an instance
     filter_backends = [DjangoFilterBackend]
     pagination_class = HalPagination

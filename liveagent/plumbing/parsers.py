@@ -10,12 +10,19 @@ from typing import Any
 import orjson
 from django.http import QueryDict
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 
+from helpdesk.json_parser import SafeJSONParser
 from liveagent.plumbing.errors import InvalidParameter
 
-PARSERS: list[type[BaseParser]] = [FormParser, MultiPartParser, JSONParser]
+
+class JSONBodyParser(SafeJSONParser):
+    # request_params refuses lone surrogates itself, naming the parameter that holds one.
+    refuse_lone_surrogates = False
+
+
+PARSERS: list[type[BaseParser]] = [FormParser, MultiPartParser, JSONBodyParser]
 
 _CACHE_ATTRIBUTE = "_liveagent_params"
 

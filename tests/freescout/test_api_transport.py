@@ -33,6 +33,21 @@ def test_a_lone_surrogate_is_400_and_writes_nothing(admin_api, path, body):
     assert not Customer.objects.exists()
 
 
+def test_json_nested_too_deeply_is_400(admin_api):
+    body = "[" * 5_000 + "]" * 5_000  # 10 KB that Python's recursive decoder cannot read
+    response = admin_api.generic("POST", "/api/conversations", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["message"]
+
+
+def test_a_query_value_over_4000_characters_is_400_naming_it(admin_api, mailbox):
+    ConversationFactory(mailbox=mailbox, subject="x" * 10)
+    assert admin_api.get("/api/conversations", {"subject": "é" * 4_000}).status_code == 200  # as LIKE can take it
+    response = admin_api.get("/api/conversations", {"subject": "x" * 50_001})
+    assert response.status_code == 400
+    assert response.json()["_embedded"]["errors"][0]["path"] == "subject"
+
+
 def test_a_body_that_is_not_json_is_415(admin_api):
     response = admin_api.generic(
         "POST", "/api/conversations", "type=email", content_type="application/x-www-form-urlencoded"

@@ -144,6 +144,18 @@ def test_json_that_no_text_can_hold_is_400_naming_the_parameter(la, admin_key, b
     assert assert_error(response, 400)["debugmessage"] == parameter
 
 
+def test_json_nested_too_deeply_is_400(la, admin_key):
+    body = '{"customfields": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    response = la.generic("PUT", f"{STATUS}?apikey={admin_key}", body, content_type="application/json")
+    assert "nested too deeply" in assert_error(response, 400)["errormessage"]
+
+
+def test_a_query_value_over_4000_characters_is_400_naming_it(la, admin_key):
+    response = la.get(f"/liveagent/api/conversations.xml?apikey={admin_key}&subject={'x' * 50_001}")
+    assert assert_error(response, 400, "xml")["debugmessage"] == "subject"
+    assert la.get("/liveagent/api/conversations", {"apikey": admin_key, "subject": "é" * 4_000}).status_code == 200
+
+
 def test_malformed_bodies_are_400_and_unknown_media_types_415(la, admin_key):
     assert_error(la.generic("PUT", f"{STATUS}?apikey={admin_key}", "{nope", content_type="application/json"), 400)
     assert_error(la.generic("PUT", f"{STATUS}?apikey={admin_key}", "[1, 2]", content_type="application/json"), 400)
