@@ -119,8 +119,8 @@ def _id_or_empty(pk: int | None) -> str:
     return "" if pk is None else str(pk)
 
 
-def entry_row(entry: Entry) -> dict[str, str]:
-    """An entry of #36 and #32 (after ``selectors.entries_annotate``)."""
+def _fields(entry: Entry) -> dict[str, str]:
+    """Every column the entry payloads share, as strings; each payload picks its own, in the seed's order."""
     return {
         "kb_id": entry.knowledge_base_id,
         "kb_entry_id": str(entry.pk),
@@ -142,55 +142,49 @@ def entry_row(entry: Entry) -> dict[str, str]:
         "votes": str(entry.votes),
         "datecreated": datetime_out(entry.created_at) or "",
         "datechanged": datetime_out(entry.updated_at) or "",
-        "deleted": "Y" if selectors.entry_is_deleted(entry) else "N",
         "description": entry.description,
     }
+
+
+_ENTRY_ROW = (
+    "kb_id", "kb_entry_id", "parent_entry_id", "rtype", "rstatus", "access", "access_inherited", "urlcode",
+    "treepath", "rorder", "title", "metadescription", "keywords", "content", "conversationid", "departmentid",
+    "views", "votes", "datecreated", "datechanged", "deleted", "description",
+)  # fmt: skip
+_ARTICLE = (
+    "kb_id", "kb_entry_id", "parent_entry_id", "urlcode", "title", "content", "content_text",
+    "content_simple_html", "treepath", "rstatus", "access", "access_inherited", "rorder", "keywords",
+    "datecreated", "datechanged", "views",
+)  # fmt: skip
+_CATEGORY = (
+    "kb_id", "kb_entry_id", "parent_entry_id", "urlcode", "title", "treepath", "rtype", "rstatus", "access",
+    "access_inherited", "rorder", "keywords", "datecreated", "datechanged", "departmentid", "views",
+    "description",
+)  # fmt: skip
+
+
+def _pick(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    return {name: fields[name] for name in names}
+
+
+def entry_row(entry: Entry) -> dict[str, str]:
+    """An entry of #36 and #32 (after ``selectors.entries_annotate``)."""
+    fields = _fields(entry)
+    fields["deleted"] = "Y" if selectors.entry_is_deleted(entry) else "N"
+    return _pick(fields, _ENTRY_ROW)
 
 
 def article_payload(entry: Entry) -> dict[str, str]:
     """What #33 created."""
-    return {
-        "kb_id": entry.knowledge_base_id,
-        "kb_entry_id": str(entry.pk),
-        "parent_entry_id": _id_or_empty(entry.parent_id),
-        "urlcode": entry.urlcode,
-        "title": entry.title,
-        "content": entry.content,
-        "content_text": content_text(entry.content),
-        "content_simple_html": content_simple_html(entry.content),
-        "treepath": entry.treepath,
-        "rstatus": entry.status,
-        "access": entry.access,
-        "access_inherited": entry.access_inherited,  # type: ignore[attr-defined]
-        "rorder": str(entry.rorder),
-        "keywords": entry.keywords,
-        "datecreated": datetime_out(entry.created_at) or "",
-        "datechanged": datetime_out(entry.updated_at) or "",
-        "views": str(entry.views),
-    }
+    fields = _fields(entry)
+    fields["content_text"] = content_text(entry.content)
+    fields["content_simple_html"] = content_simple_html(entry.content)
+    return _pick(fields, _ARTICLE)
 
 
 def category_payload(entry: Entry) -> dict[str, str]:
     """What #34 created."""
-    return {
-        "kb_id": entry.knowledge_base_id,
-        "kb_entry_id": str(entry.pk),
-        "parent_entry_id": _id_or_empty(entry.parent_id),
-        "urlcode": entry.urlcode,
-        "title": entry.title,
-        "treepath": entry.treepath,
-        "rtype": entry.type,
-        "rstatus": entry.status,
-        "access": entry.access,
-        "access_inherited": entry.access_inherited,  # type: ignore[attr-defined]
-        "rorder": str(entry.rorder),
-        "keywords": entry.keywords,
-        "datecreated": datetime_out(entry.created_at) or "",
-        "datechanged": datetime_out(entry.updated_at) or "",
-        "departmentid": department_id(entry.mailbox_id) if entry.mailbox_id else "",
-        "views": str(entry.views),
-        "description": entry.description,
-    }
+    return _pick(_fields(entry), _CATEGORY)
 
 
 def entry_public_url(entry: Entry) -> str:
