@@ -2,7 +2,7 @@
 under ``/api/``). Each area lists its routes in its own module (``urlpatterns``); unknown paths get the
 dialect's 404 from ``helpdesk.dialects.handler404``."""
 
-from liveagent import agents, files, knowledgebase, tags, widgets
+from liveagent import agents, files, knowledgebase, presence, tags, widgets
 from liveagent.application import ApplicationStatusView
 from liveagent.conversations import labels as conversation_labels
 from liveagent.conversations import messages as conversation_messages
@@ -11,6 +11,7 @@ from liveagent.customers import urls as customers
 from liveagent.departments import DepartmentListView, DepartmentView
 from liveagent.overview import CallsOverviewView, ChatsOverviewView
 from liveagent.plumbing.routes import endpoint
+from liveagent.reports import urls as reports
 
 # A path value ends lazily ("[^/]+?") so that it leaves a format suffix to the route.
 urlpatterns = [
@@ -28,4 +29,6 @@ urlpatterns = [
     *customers.urlpatterns,
     *knowledgebase.urlpatterns,
     *widgets.urlpatterns,
+    *presence.urlpatterns,
+    *reports.urlpatterns,
 ]

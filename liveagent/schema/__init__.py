@@ -61,6 +61,7 @@ view answers a method with no entry fails every test that calls it, and ``tests/
 
 from collections.abc import Iterable
 
+from liveagent.schema import operations_presence, operations_reports
 from liveagent.schema.operations import ALL
 from liveagent.schema.registry import Operation, error_envelope
 
@@ -76,7 +77,7 @@ def _index(operations: Iterable[Operation]) -> dict[tuple[str, str], Operation]:
     return index
 
 
-OPERATIONS = _index(ALL)
+OPERATIONS = _index((*ALL, *operations_presence.ALL, *operations_reports.ALL))
 
 
 def operation_for(name: str, method: str) -> Operation | None:

@@ -1,0 +1,1 @@
+"""Reports #41 to #60 (issue 17)."""
