@@ -8,9 +8,13 @@ Redis. ``helpdesk.settings_production`` adds the hardening that a public deploym
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+
+from helpdesk.crypto import embedded_key, keys_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,12 +34,18 @@ def _embedded_secret_key() -> str:
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+
+# --- Secrets at rest (mailbox passwords, webhook secrets): helpdesk/crypto.py ------------------------
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: README, "Encryption keys"). Without
+# it, a key made once in the data directory, like the secret key; production settings require it set.
+HELPDESK_ENCRYPTION_KEYS = keys_parse(env.str("HELPDESK_ENCRYPTION_KEYS", default="")) or [embedded_key(DATA_DIR)]
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our admin site (helpdesk/admin_site.py: autocomplete for admins only).
+    "helpdesk.apps.HelpdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "helpdesk",
     "mailboxes",
     "customers",
@@ -73,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page (brute-force block below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -133,7 +146,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users ------------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "helpdesk.User"
-AUTHENTICATION_BACKENDS = ["helpdesk.auth.EmailBackend"]
+# django-axes' backend first: it refuses a locked-out login before any password is checked (brute-force
+# block below).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "helpdesk.auth.EmailBackend"]
 # The login email is unique among users that are not deleted (a deleted user's address is free for
 # reuse), which a partial unique constraint enforces; Django's check only recognises a plain unique field.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
@@ -318,6 +333,91 @@ HELPDESK_WIDGET_SUBMISSIONS_PER_WIDGET = env.int("HELPDESK_WIDGET_SUBMISSIONS_PE
 HELPDESK_WIDGET_RATE_WINDOW_SECONDS = env.int("HELPDESK_WIDGET_RATE_WINDOW_SECONDS", default=600)
 HELPDESK_WIDGET_MESSAGE_MAX_CHARS = env.int("HELPDESK_WIDGET_MESSAGE_MAX_CHARS", default=10_000)
 HELPDESK_WIDGET_MAX_REQUEST_BYTES = env.int("HELPDESK_WIDGET_MAX_REQUEST_BYTES", default=256 * 1024)
+
+# --- Presence (presence/): agents online while their admin pages are open ---------------------------
+# Admin pages that do not poll send a heartbeat this often (the conversation list and page poll every 10 s
+# and their polls count); an agent silent for two periods is idle, and offline (F) after the idle time.
+HELPDESK_PRESENCE_HEARTBEAT_SECONDS = env.int("HELPDESK_PRESENCE_HEARTBEAT_SECONDS", default=30)
+HELPDESK_PRESENCE_IDLE_SECONDS = env.int("HELPDESK_PRESENCE_IDLE_SECONDS", default=180)
+# Closes the intervals of agents gone idle; readers do the same lazily, so a late sweep changes no answer.
+CELERY_BEAT_SCHEDULE["presence-sweep"] = {"task": "presence.sweep", "schedule": 60.0, "options": {"expires": 60.0}}
+
+# --- Brute-force limits (issue 20, item 4): admin logins, API keys; helpdesk/ratelimit.py ---------------
+
+# Reverse proxies in front that each append the address they saw to X-Forwarded-For (0: REMOTE_ADDR is the
+# client). Logins, API keys and the contact widget all count per helpdesk.ratelimit.client_ip.
+HELPDESK_TRUSTED_PROXY_COUNT = env.int("HELPDESK_TRUSTED_PROXY_COUNT", default=0)
+# Failed logins of one username from one address before every login for it from there, the right password
+# included, is refused for the lockout (django-axes; a success resets the count).
+HELPDESK_LOGIN_FAILURE_LIMIT = env.int("HELPDESK_LOGIN_FAILURE_LIMIT", default=10)
+HELPDESK_LOGIN_LOCKOUT_MINUTES = env.float("HELPDESK_LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = HELPDESK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=HELPDESK_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Logins are by email, case-insensitively: "Ada@x" and "ada@x " are one username to count.
+AXES_USERNAME_CALLABLE = "helpdesk.auth.login_username"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.ratelimit.client_ip"
+# The refusal in the admin's look, 429 with Retry-After (helpdesk.auth.lockout_response).
+AXES_LOCKOUT_CALLABLE = "helpdesk.auth.lockout_response"
+# Attempts are rows (the admin lists them under "Axes"; deleting one unlocks, as do the axes_reset commands)
+# and expire after the lockout. Each success would otherwise add a row too.
+AXES_DISABLE_ACCESS_LOG = True
+# Lockouts are logged; the banner it would print at every start of every command is not.
+AXES_VERBOSE = False
+# API keys, counted in the cache per fixed minute: failed authentications per client address (beyond them,
+# 429 until the minute ends), and requests per key (a valid key is limited only by this).
+HELPDESK_API_KEY_FAILURES_PER_MINUTE = env.int("HELPDESK_API_KEY_FAILURES_PER_MINUTE", default=20)
+HELPDESK_API_KEY_REQUESTS_PER_MINUTE = env.int("HELPDESK_API_KEY_REQUESTS_PER_MINUTE", default=1000)
+
+# The counters' cache: Redis when configured (every process then shares the counts), else per process.
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "helpdesk",
+            # Short, like the broker's: a Redis outage must not hold requests (the limits then let them pass).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Content-Security-Policy (issue 20, item 5): django-csp on every response ------------------------------
+# Rules for anyone adding a page or a script (tests/core/test_csp_pages.py and every browser test enforce them;
+# a browser test fails on any CSP violation in the console):
+# - Scripts come from our static files (<script src="{% static ... %}">). No inline <script> and no on*=
+#   handler attributes or javascript: URLs: put the code in a static file and bind events with
+#   addEventListener. Where an inline <script> or <style> cannot be avoided, give it
+#   nonce="{{ request.csp_nonce }}". 'unsafe-inline' and 'unsafe-eval' never go into script-src (a vendored
+#   library that needs eval, such as a chart library's template compiler, must be configured without it).
+# - Styles come from static CSS files. No style="..." attributes in templates (a class in a static CSS file
+#   instead); setting element.style from a script (CSSOM) is allowed.
+# - Images, fonts and fetch()/XHR come from our own host only: a remote image in a message is shown through
+#   the image proxy (conversations/image_proxy.py), a font or chart library is vendored into static files.
+# - No page may be framed (frame-ancestors 'none'); no <object>/<embed>; forms post to our host only.
+# A view that truly needs more says so with csp.decorators.csp_update/csp_replace next to the view, with a
+# comment saying why (the API documentation's views do: helpdesk/api_docs.py).
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Logging ----------------------------------------------------------------------------------------
 
