@@ -82,6 +82,11 @@ PART_2_WIDGETS = {
     ("liveagent-widget", "PUT"): 70,
 }
 WIDGET_WRITES = {69, 70}  # reference §1: an admin's key only
+# Part 3's online status (tests/liveagent/test_presence.py checks their bodies against the seed); any key.
+PART_3_PRESENCE = {
+    ("liveagent-onlinestatus-agents", "GET"): 39,
+    ("liveagent-onlinestatus-departments", "GET"): 40,
+}
 
 # --- The registry -----------------------------------------------------------------------------------------
 
@@ -91,6 +96,7 @@ def test_the_registry_holds_part_1_under_the_agreed_names():
         **PART_1,
         **PART_2_KNOWLEDGE_BASE,
         **PART_2_WIDGETS,
+        **PART_3_PRESENCE,
     }
     assert {op.number for op in OPERATIONS.values() if op.admin} == CONFIGURATION_WRITES | WIDGET_WRITES
 
