@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/notifications/", notification_list, name="notification-list"),
     path("admin/notifications/<int:pk>/open", notification_open, name="notification-open"),
     path("admin/notifications/read", notifications_read_all, name="notifications-read-all"),
+    path("admin/presence/", include("presence.urls")),
     path("admin/", admin.site.urls),
     # One mount per API dialect (settings.HELPDESK_API_DIALECTS gives their prefixes to helpdesk.dialects).
     path("api/", include("freescout.urls")),

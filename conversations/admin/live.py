@@ -2,16 +2,18 @@
 the conversation page poll, the page's presence heartbeat and the agent's preferences.
 
 A check answers in two queries beyond authentication: the version token (``*_live_version``) and who
-else is viewing (``viewers_of``). Only when the token moved does the page fetch itself again and swap the
+else is viewing (``viewers_of``); and, being the agent's presence heartbeat too (``presence``), one UPDATE
+while the agent stays online. Only when the token moved does the page fetch itself again and swap the
 changed parts in, so an idle desk costs a few index lookups per agent every ten seconds. The checks run
-outside a transaction (``non_atomic_requests``): they only read, and ATOMIC_REQUESTS would add its own
-statements around them."""
+outside a transaction (``non_atomic_requests``): they read, but for the heartbeat's own short write, and
+ATOMIC_REQUESTS would add its own statements around them."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,6 +27,7 @@ from conversations.selectors import (
 )
 from conversations.services import agent_preferences_update, conversation_viewer_heartbeat, conversation_viewer_leave
 from helpdesk.admin import admin_user
+from presence.services import presence_heartbeat
 
 POLL_SECONDS = 10
 
@@ -53,6 +56,8 @@ def conversation_check(request: HttpRequest, object_id: str) -> HttpResponse:
     if not object_id.isdigit():
         raise Http404
     user = admin_user(request)
+    # The page's poll is the agent's presence heartbeat too (issue 17).
+    presence_heartbeat(user=user, now=timezone.now())
     version = conversation_live_version(user=user, conversation_id=int(object_id))
     if version is None:
         raise Http404
@@ -73,6 +78,7 @@ def list_check(request: HttpRequest) -> HttpResponse:
     """``?v=<token>``: whether any conversation the agent can see changed (the folder counts and the list
     with it), and who is viewing which, by conversation id."""
     user = admin_user(request)
+    presence_heartbeat(user=user, now=timezone.now())
     version = conversations_live_version(user=user)
     return JsonResponse(
         {
