@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Audit log (audit/): the services record the request's user or API key and address as the actor.
+    "audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page (brute-force block below).
@@ -113,6 +115,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend whose rollbacks also delete the files written in them (helpdesk/storage/).
+    DATABASES["default"]["ENGINE"] = "helpdesk.sqlite3"
     # The web process and the single embedded worker share the file: WAL lets readers run during a
     # write, IMMEDIATE transactions take the write lock up front instead of failing half-way.
     DATABASES["default"]["OPTIONS"] = {
@@ -121,7 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # Django's backend with a health check that asks the server only after an idle spell (see the module).
+    # Django's backend with a health check that asks the server only after an idle spell (see the module),
+    # whose rollbacks also delete the files written in them (helpdesk/storage/).
     DATABASES["default"]["ENGINE"] = "helpdesk.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -168,12 +173,52 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
+
+# Media storage (attachments, user photos; helpdesk/storage/). The local disk under HELPDESK_MEDIA_ROOT by
+# default; any S3-compatible object store when HELPDESK_S3_BUCKET is set, so that several web hosts share the
+# files. Objects stay private: our own attachment URLs redirect to signed URLs that expire after
+# HELPDESK_S3_URL_SECONDS. Without the access keys, boto3 finds credentials its own way (AWS_* variables, an
+# instance role). The bucket (or its HELPDESK_S3_PREFIX) belongs to the helpdesk: the sweep below deletes the
+# files no row references in the directories the helpdesk writes.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("HELPDESK_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+HELPDESK_S3_BUCKET = env.str("HELPDESK_S3_BUCKET", default="")
+# The origins browsers fetch media from besides this host, for the Content-Security-Policy's img-src.
+HELPDESK_MEDIA_ORIGINS: list[str] = []
+_media_storage: dict[str, object] = {"BACKEND": "helpdesk.storage.backends.LocalStorage"}
+if HELPDESK_S3_BUCKET:
+    from helpdesk.storage.origins import s3_origins
+
+    _s3 = {
+        "bucket_name": HELPDESK_S3_BUCKET,
+        "endpoint_url": env.str("HELPDESK_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("HELPDESK_S3_REGION", default="") or None,
+        "access_key": env.str("HELPDESK_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("HELPDESK_S3_SECRET_ACCESS_KEY", default="") or None,
+        "location": env.str("HELPDESK_S3_PREFIX", default="").strip("/"),
+        # "path" for stores addressed as host/bucket (most self-hosted ones); boto3 picks by default.
+        "addressing_style": env.str("HELPDESK_S3_ADDRESSING_STYLE", default="") or None,
+        "querystring_expire": env.int("HELPDESK_S3_URL_SECONDS", default=300),
+        "querystring_auth": True,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        # Names are unique (a random token per attachment); never overwrite one that exists all the same.
+        "file_overwrite": False,
+    }
+    _media_storage = {"BACKEND": "helpdesk.storage.s3.S3Storage", "OPTIONS": _s3}
+    HELPDESK_MEDIA_ORIGINS = s3_origins(
+        bucket=HELPDESK_S3_BUCKET,
+        endpoint_url=str(_s3["endpoint_url"] or ""),
+        region=str(_s3["region_name"] or ""),
+        addressing_style=str(_s3["addressing_style"] or ""),
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Stored files that no row references (a process killed mid-upload) are deleted every six hours once older
+# than this; longer than any transaction, so a file whose row is being written is never taken.
+HELPDESK_FILE_SWEEP_GRACE_HOURS = env.float("HELPDESK_FILE_SWEEP_GRACE_HOURS", default=24)
 # The admin's assets are served by WhiteNoise straight from the apps here; production collects them.
 WHITENOISE_USE_FINDERS = True
 
@@ -276,6 +321,12 @@ CELERY_BEAT_SCHEDULE["attachments-purge"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
+# Stored files no row references (HELPDESK_FILE_SWEEP_GRACE_HOURS above; helpdesk/storage/sweep.py).
+CELERY_BEAT_SCHEDULE["files-sweep"] = {
+    "task": "helpdesk.files_sweep",
+    "schedule": 6 * 3600.0,
+    "options": {"expires": 6 * 3600.0},
+}
 
 # --- API --------------------------------------------------------------------------------------------
 
@@ -357,7 +408,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Logins are by email, case-insensitively: "Ada@x" and "ada@x " are one username to count.
 AXES_USERNAME_CALLABLE = "helpdesk.auth.login_username"
-AXES_CLIENT_IP_CALLABLE = "helpdesk.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.ratelimit.login_client_ip"
 # The refusal in the admin's look, 429 with Retry-After (helpdesk.auth.lockout_response).
 AXES_LOCKOUT_CALLABLE = "helpdesk.auth.lockout_response"
 # Attempts are rows (the admin lists them under "Axes"; deleting one unlocks, as do the axes_reset commands)
@@ -417,6 +468,14 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+# --- Reports (reports/): hourly sums folded, tickets load sampled (LiveAgent #47) --------------------------
+CELERY_BEAT_SCHEDULE["reports-compact"] = {"task": "reports.compact", "schedule": 300.0, "options": {"expires": 300.0}}
+CELERY_BEAT_SCHEDULE["reports-load-sample"] = {
+    "task": "reports.load_sample",
+    "schedule": env.float("HELPDESK_REPORTS_LOAD_SAMPLE_SECONDS", default=300.0),
+    "options": {"expires": 300.0},
 }
 
 # --- Logging ----------------------------------------------------------------------------------------

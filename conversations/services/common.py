@@ -20,6 +20,7 @@ from helpdesk.errors import Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder, Mailbox
 from mailboxes.selectors import folder_get, mailbox_accessible_by
+from reports.services import figures_conversation_refresh
 
 PREVIEW_LENGTH = 255
 
@@ -58,6 +59,7 @@ def _save(conversation: Conversation, *, by_user: User | None = None, at: dateti
         conversation.user_updated_at = conversation.updated_at
     conversation.full_clean(exclude=["number", "folder", "mailbox", "customer", "assignee"], validate_constraints=False)
     conversation.save()
+    figures_conversation_refresh(conversation_id=conversation.pk)  # reports: in this transaction, always fresh
 
 
 # The marks mail clients put on quoted history, kept so that the agent UI can fold it (conversations/rendering.py):

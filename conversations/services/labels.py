@@ -14,6 +14,7 @@ from conversations.models import (
 from helpdesk.errors import Conflict, Invalid, fields_under
 from helpdesk.fields import field_values_clean, hex_color_clean
 from mailboxes.models import CustomField
+from reports.services import figures_conversation_refresh, figures_tag_delete
 
 
 def tag_name_normalise(name: str) -> str:
@@ -33,6 +34,7 @@ def conversation_tags_set(*, conversation: Conversation, names: Iterable[str]) -
     ConversationTag.objects.bulk_create(
         [ConversationTag(conversation=conversation, tag=tag) for tag in tags if tag.pk not in existing]
     )
+    figures_conversation_refresh(conversation_id=conversation.pk)
     return tags
 
 
@@ -176,6 +178,7 @@ def conversation_tag_add(
     if tag is None:
         tag = _tag_named(name) or tag_create(name=name, keep_case=keep_case)
     ConversationTag.objects.bulk_create([ConversationTag(conversation=conversation, tag=tag)], ignore_conflicts=True)
+    figures_conversation_refresh(conversation_id=conversation.pk)
     return tag
 
 
@@ -187,10 +190,12 @@ def conversation_tag_remove(*, conversation: Conversation, tag: Tag | None = Non
     if tag is None:
         return False
     deleted, _ = ConversationTag.objects.filter(conversation=conversation, tag=tag).delete()
+    figures_conversation_refresh(conversation_id=conversation.pk)
     return deleted > 0
 
 
 @transaction.atomic
 def tag_delete(*, tag: Tag) -> None:
     """Deletes the tag, and so takes it off every conversation."""
+    figures_tag_delete(tag_id=tag.pk)
     tag.delete()

@@ -24,6 +24,7 @@ from helpdesk.models import User
 from helpdesk.services import counter_next
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_accessible_by
+from reports.services import figures_conversation_refresh
 from webhooks.models import Event
 from webhooks.services import event_emit
 
@@ -269,7 +270,9 @@ def conversation_delete_forever(*, conversation: Conversation) -> None:
     files = [(a.file.storage, a.file.name) for a in Attachment.objects.filter(thread__conversation=conversation)]
     # The body describes the conversation as it was, so it is built before the rows go.
     event_emit(event=Event.CONVO_DELETED_FOREVER, conversation=conversation)
+    conversation_id = conversation.pk
     conversation.delete()
+    figures_conversation_refresh(conversation_id=conversation_id)
     for storage, name in files:
         transaction.on_commit(partial(storage.delete, name))
 

@@ -1,0 +1,227 @@
+"""Report figures over any range, exact to the microsecond: whole UTC hours are read from ``HourlyFigure``,
+the parts of the range before the first and after the last whole hour from ``ReportFact`` (reference §4.5).
+
+A range is half-open, ``[start, end)``, in aware datetimes. Figures are a ``Counter`` of the measure columns
+(``reports.models.MEASURE_COLUMNS``); ``average`` turns a count and its seconds into whole seconds.
+
+- ``figures_by(*, grain, start, end, mailbox_ids=None)``: ``{key: Figures}`` keyed by agent id (0 = none),
+  mailbox id, channel or tag id, as the grain says.
+- ``figures_series(*, buckets, mailbox_ids=None)``: one ``Figures`` per ``(start, end)`` bucket, in order.
+- ``bucket_bounds(*, start, end, group_by, zone, first, count)``: the buckets of a range in a time zone.
+"""
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal
+
+from django.db.models import Q, QuerySet, Sum
+
+from conversations.models import ConversationTag
+from reports.models import MEASURE_COLUMNS, MEASURES, Grain, HourlyFigure, LoadSample, ReportFact
+
+Figures = Counter[str]
+GroupBy = Literal["hour", "day", "week", "month"]
+HOUR = timedelta(hours=1)
+# Beyond this many pieces of a range read from the facts, one query over the span they cover is cheaper.
+_MANY_INTERVALS = 20
+
+_KEY_COLUMN = {Grain.MAILBOX: "mailbox_id", Grain.AGENT: "agent_id", Grain.CHANNEL: "channel", Grain.TAG: "tag_id"}
+
+
+def average(figures: Figures, count_column: str, seconds_column: str) -> int:
+    """Whole seconds, rounded half up; 0 without any."""
+    count, seconds = figures[count_column], figures[seconds_column]
+    return (2 * seconds + count) // (2 * count) if count > 0 else 0
+
+
+def _hour_floor(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_ceil(at: datetime) -> datetime:
+    floor = _hour_floor(at)
+    return floor if floor == at else floor + HOUR
+
+
+def _whole_hours(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    try:
+        first, last = _hour_ceil(start), _hour_floor(end)
+    except OverflowError:
+        return None
+    return (first, last) if first < last else None
+
+
+def _mailbox_filter(mailbox_ids: Collection[int] | None) -> Q:
+    return Q(mailbox_id__in=list(mailbox_ids)) if mailbox_ids is not None else Q()
+
+
+def _facts(intervals: Sequence[tuple[datetime, datetime]], mailbox_ids: Collection[int] | None) -> list[ReportFact]:
+    intervals = [(s, e) for s, e in intervals if s < e]
+    if not intervals:
+        return []
+    fields = ("conversation_id", "kind", "at", "agent_id", "mailbox_id", "channel", "seconds")
+    base = ReportFact.objects.filter(_mailbox_filter(mailbox_ids)).only(*fields)
+    if len(intervals) > _MANY_INTERVALS:
+        span = base.filter(at__gte=min(s for s, _ in intervals), at__lt=max(e for _, e in intervals))
+        starts = sorted(intervals)
+        keys = [s for s, _ in starts]
+        found = []
+        for fact in span:
+            index = bisect.bisect_right(keys, fact.at) - 1
+            if index >= 0 and fact.at < starts[index][1]:
+                found.append(fact)
+        return found
+    where = Q()
+    for s, e in intervals:
+        where |= Q(at__gte=s, at__lt=e)
+    return list(base.filter(where))
+
+
+def _add_fact(figures: Figures, fact: ReportFact) -> None:
+    count_column, seconds_column = MEASURES[fact.kind]
+    figures[count_column] += 1
+    if seconds_column is not None:
+        figures[seconds_column] += fact.seconds
+
+
+def _tags_of(facts: Iterable[ReportFact]) -> dict[int, list[int]]:
+    ids = {fact.conversation_id for fact in facts}
+    tags: dict[int, list[int]] = defaultdict(list)
+    for conversation_id, tag_id in ConversationTag.objects.filter(conversation_id__in=ids).values_list(
+        "conversation_id", "tag_id"
+    ):
+        tags[conversation_id].append(tag_id)
+    return tags
+
+
+def _sums(queryset: QuerySet[HourlyFigure], *group: str) -> QuerySet:
+    return queryset.values(*group).order_by().annotate(**{f"sum_{c}": Sum(c) for c in MEASURE_COLUMNS})
+
+
+def _figures_of_row(row: dict) -> Figures:
+    return Counter({c: row[f"sum_{c}"] or 0 for c in MEASURE_COLUMNS})
+
+
+def figures_by(
+    *, grain: Grain, start: datetime, end: datetime, mailbox_ids: Collection[int] | None = None
+) -> dict[int | str, Figures]:
+    result: dict[int | str, Figures] = defaultdict(Counter)
+    key_column = _KEY_COLUMN[grain]
+    hours = _whole_hours(start, end)
+    edges = [(start, end)]
+    if hours is not None:
+        first, last = hours
+        rows = HourlyFigure.objects.filter(_mailbox_filter(mailbox_ids), grain=grain, hour__gte=first, hour__lt=last)
+        for row in _sums(rows, key_column):
+            result[row[key_column]].update(_figures_of_row(row))
+        edges = [(start, first), (last, end)]
+    facts = _facts(edges, mailbox_ids)
+    tags = _tags_of(facts) if grain == Grain.TAG else {}
+    for fact in facts:
+        keys = tags.get(fact.conversation_id, []) if grain == Grain.TAG else [getattr(fact, key_column)]
+        for key in keys:
+            _add_fact(result[key], fact)
+    return {key: figures for key, figures in result.items() if any(figures.values())}
+
+
+def figures_series(
+    *, buckets: Sequence[tuple[datetime, datetime]], mailbox_ids: Collection[int] | None = None
+) -> list[Figures]:
+    """``buckets``: consecutive, ascending ``(start, end)`` pairs."""
+    series: list[Figures] = [Counter() for _ in buckets]
+    if not buckets:
+        return series
+    starts = [s for s, _ in buckets]
+    from_facts: list[tuple[datetime, datetime]] = []
+    hours = _whole_hours(buckets[0][0], buckets[-1][1])
+    if hours is None:
+        from_facts.append((buckets[0][0], buckets[-1][1]))
+    else:
+        first, last = hours
+        from_facts += [(buckets[0][0], first), (last, buckets[-1][1])]
+        rows = HourlyFigure.objects.filter(
+            _mailbox_filter(mailbox_ids), grain=Grain.MAILBOX, hour__gte=first, hour__lt=last
+        )
+        for row in _sums(rows, "hour"):
+            hour = row["hour"]
+            index = bisect.bisect_right(starts, hour) - 1
+            if buckets[index][1] >= hour + HOUR:
+                series[index].update(_figures_of_row(row))
+            else:  # a bucket ends inside this hour (a zone half an hour off UTC): its facts say where
+                from_facts.append((hour, hour + HOUR))
+    for fact in _facts(from_facts, mailbox_ids):
+        index = bisect.bisect_right(starts, fact.at) - 1
+        if index >= 0 and fact.at < buckets[index][1]:
+            _add_fact(series[index], fact)
+    return series
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def _month_add(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _bucket_start(origin: datetime, group_by: GroupBy, zone: tzinfo, index: int) -> datetime:
+    """The start of bucket ``index`` counted from the one holding ``origin`` (before clipping)."""
+    local = origin.astimezone(zone)
+    if group_by == "hour":
+        return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC) + index * HOUR
+    if group_by == "day":
+        return _local_midnight(local.date() + timedelta(days=index), zone)
+    if group_by == "week":
+        monday = local.date() - timedelta(days=local.weekday())
+        return _local_midnight(monday + timedelta(weeks=index), zone)
+    return _local_midnight(_month_add(local.date().replace(day=1), index), zone)
+
+
+def bucket_bounds(
+    *, start: datetime, end: datetime, group_by: GroupBy, zone: tzinfo, first: int, count: int
+) -> list[tuple[datetime, datetime]]:
+    """Buckets ``first`` to ``first + count - 1`` of ``[start, end)``: local hours, days, weeks (from Monday)
+    or months of ``zone``, the first and last clipped to the range. Days and months follow the zone's
+    clock, so a day of a DST change lasts 23 or 25 hours."""
+    buckets = []
+    for index in range(first, first + count):
+        try:
+            bucket_start = max(start, _bucket_start(start, group_by, zone, index))
+        except (OverflowError, ValueError):  # past year 9999
+            break
+        try:
+            bucket_end = min(end, _bucket_start(start, group_by, zone, index + 1))
+        except (OverflowError, ValueError):
+            bucket_end = end
+        if bucket_start >= end:
+            break
+        buckets.append((bucket_start, bucket_end))
+    return buckets
+
+
+def load_samples(
+    *, start: datetime, end: datetime, mailbox_ids: Collection[int] | None = None, agent_id: int | None = None
+) -> list[tuple[datetime, list[tuple[int, int, int]]]]:
+    """The load samples of ``[start, end)`` by hour: ``[(hour, [(queue, slots, service) per sample time])]``.
+    Without ``agent_id``: the mailboxes' totals; with it: the mailboxes' queues and that agent's slots and
+    service."""
+    rows = LoadSample.objects.filter(_mailbox_filter(mailbox_ids), at__gte=start, at__lt=end)
+    queues: dict[datetime, Counter[str]] = defaultdict(Counter)
+    for sample in rows.filter(agent_id=0).values("at", "queue", "slots", "service"):
+        at = sample["at"]
+        queues[at]["queue"] += sample["queue"]
+        if agent_id is None:
+            queues[at]["slots"] += sample["slots"]
+            queues[at]["service"] += sample["service"]
+    if agent_id is not None:
+        for at, slots, service in rows.filter(agent_id=agent_id).values_list("at", "slots", "service"):
+            queues[at]["slots"] = max(queues[at]["slots"], slots)
+            queues[at]["service"] += service
+    by_hour: dict[datetime, list[tuple[int, int, int]]] = defaultdict(list)
+    for at in sorted(queues):
+        values = queues[at]
+        by_hour[_hour_floor(at)].append((values["queue"], values["slots"], values["service"]))
+    return sorted(by_hour.items())

@@ -1,0 +1,262 @@
+"""Keeping the report facts and their hourly sums (``reports.models``) equal to what the threads say.
+
+``figures_conversation_refresh`` is the one hook: the conversation services call it, in their transaction,
+after every change to a conversation, its threads or its tags. It derives the conversation's facts again
+(``reports.figures.facts_of``) and appends to ``HourlyFigure`` the difference between the new sums and the
+ones it added last time, so a report read after the commit includes the change, and a conversation erased
+for good takes its figures with it. ``figures_rebuild`` derives everything from scratch."""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from conversations.models import Conversation, ConversationState, ConversationTag, Status, Thread
+from helpdesk.models import User
+from mailboxes.models import Mailbox
+from mailboxes.selectors import mailbox_accessible_by
+from presence.selectors import online_status_of
+from reports.figures import Fact, facts_of
+from reports.models import MEASURE_COLUMNS, MEASURES, FiguredConversation, Grain, HourlyFigure, LoadSample, ReportFact
+
+# (grain, hour, mailbox, agent, channel, tag) -> {measure column: value}
+Key = tuple[int, datetime, int, int, str, int]
+Sums = dict[Key, Counter[str]]
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _sums(facts: Iterable[Fact], tag_ids: Iterable[int], sign: int = 1) -> Sums:
+    sums: Sums = defaultdict(Counter)
+    tags = list(tag_ids)
+    for fact in facts:
+        hour = hour_of(fact.at)
+        count_column, seconds_column = MEASURES[fact.kind]
+        keys = [
+            (Grain.MAILBOX.value, hour, fact.mailbox_id, 0, "", 0),
+            (Grain.AGENT.value, hour, fact.mailbox_id, fact.agent_id, "", 0),
+            (Grain.CHANNEL.value, hour, fact.mailbox_id, 0, fact.channel, 0),
+            *((Grain.TAG.value, hour, fact.mailbox_id, 0, "", tag_id) for tag_id in tags),
+        ]
+        for key in keys:
+            sums[key][count_column] += sign
+            if seconds_column is not None:
+                sums[key][seconds_column] += sign * fact.seconds
+    return sums
+
+
+def _rows(sums: Sums) -> Iterator[HourlyFigure]:
+    for (grain, hour, mailbox_id, agent_id, channel, tag_id), measures in sums.items():
+        values = {column: measures.get(column, 0) for column in MEASURE_COLUMNS}
+        if any(values.values()):
+            yield HourlyFigure(
+                grain=grain,
+                hour=hour,
+                mailbox_id=mailbox_id,
+                agent_id=agent_id,
+                channel=channel,
+                tag_id=tag_id,
+                **values,
+            )
+
+
+def _stored_facts(conversation_id: int) -> list[Fact]:
+    return [
+        Fact(row.kind, row.at, row.agent_id, row.mailbox_id, row.channel, row.seconds)
+        for row in ReportFact.objects.filter(conversation_id=conversation_id)
+    ]
+
+
+def _fact_rows(conversation_id: int, facts: Iterable[Fact]) -> list[ReportFact]:
+    return [
+        ReportFact(
+            conversation_id=conversation_id,
+            kind=f.kind,
+            at=f.at,
+            agent_id=f.agent_id,
+            mailbox_id=f.mailbox_id,
+            channel=f.channel,
+            seconds=f.seconds,
+        )
+        for f in facts
+    ]
+
+
+def _normalised(facts: Iterable[Fact]) -> Counter[Fact]:
+    return Counter(Fact(f.kind, f.at.astimezone(UTC), f.agent_id, f.mailbox_id, f.channel, f.seconds) for f in facts)
+
+
+@transaction.atomic
+def figures_conversation_refresh(*, conversation_id: int) -> None:
+    """Brings the conversation's facts and hourly sums up to date (nothing when they are)."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        new_facts: list[Fact] = []
+        new_tags: list[int] = []
+    else:
+        new_facts = facts_of(conversation, Thread.objects.filter(conversation_id=conversation_id))
+        new_tags = sorted(
+            ConversationTag.objects.filter(conversation_id=conversation_id).values_list("tag_id", flat=True)
+        )
+    figured = FiguredConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
+    old_tags = list(figured.tag_ids) if figured else []
+    old_facts = _stored_facts(conversation_id)
+    if old_tags == new_tags and _normalised(old_facts) == _normalised(new_facts):
+        return
+    delta = _sums(new_facts, new_tags)
+    for key, measures in _sums(old_facts, old_tags, sign=-1).items():
+        delta[key].update(measures)
+    HourlyFigure.objects.bulk_create(_rows(delta))
+    ReportFact.objects.filter(conversation_id=conversation_id).delete()
+    ReportFact.objects.bulk_create(_fact_rows(conversation_id, new_facts))
+    if conversation is None:
+        FiguredConversation.objects.filter(conversation_id=conversation_id).delete()
+    else:
+        FiguredConversation.objects.update_or_create(conversation_id=conversation_id, defaults={"tag_ids": new_tags})
+
+
+@transaction.atomic
+def figures_tag_delete(*, tag_id: int) -> None:
+    """Before a tag is deleted: takes its sums away and forgets it on the conversations that carried it (the
+    deletion removes their ``ConversationTag`` rows without a refresh of each)."""
+    HourlyFigure.objects.filter(grain=Grain.TAG, tag_id=tag_id).delete()
+    conversation_ids = list(ConversationTag.objects.filter(tag_id=tag_id).values_list("conversation_id", flat=True))
+    for start in range(0, len(conversation_ids), BATCH):
+        chunk = conversation_ids[start : start + BATCH]
+        for figured in FiguredConversation.objects.select_for_update().filter(conversation_id__in=chunk):
+            figured.tag_ids = [t for t in figured.tag_ids if t != tag_id]
+            figured.save(update_fields=["tag_ids"])
+
+
+BATCH = 2000
+
+
+def figures_rebuild(*, log=None) -> int:
+    """Derives every fact and hourly sum again from the threads, in place of what is stored; returns the
+    number of conversations read. Run it with writers stopped (it replaces the tables in one transaction)."""
+    done = 0
+    with transaction.atomic():
+        HourlyFigure.objects.all().delete()
+        ReportFact.objects.all().delete()
+        FiguredConversation.objects.all().delete()
+        last = 0
+        while True:
+            conversations = list(Conversation.objects.filter(pk__gt=last).order_by("pk")[:BATCH])
+            if not conversations:
+                break
+            ids = [c.pk for c in conversations]
+            last = ids[-1]
+            threads: dict[int, list[Thread]] = defaultdict(list)
+            for thread in Thread.objects.filter(conversation_id__in=ids).only(
+                "id",
+                "conversation_id",
+                "type",
+                "state",
+                "status",
+                "source_via",
+                "created_by_user_id",
+                "assigned_to_id",
+                "created_at",
+            ):
+                threads[thread.conversation_id].append(thread)
+            tags: dict[int, list[int]] = defaultdict(list)
+            for conversation_id, tag_id in ConversationTag.objects.filter(conversation_id__in=ids).values_list(
+                "conversation_id", "tag_id"
+            ):
+                tags[conversation_id].append(tag_id)
+            fact_rows: list[ReportFact] = []
+            figured: list[FiguredConversation] = []
+            sums: Sums = defaultdict(Counter)
+            for conversation in conversations:
+                facts = facts_of(conversation, threads[conversation.pk])
+                tag_ids = sorted(tags[conversation.pk])
+                fact_rows += _fact_rows(conversation.pk, facts)
+                figured.append(FiguredConversation(conversation_id=conversation.pk, tag_ids=tag_ids))
+                for key, measures in _sums(facts, tag_ids).items():
+                    sums[key].update(measures)
+            ReportFact.objects.bulk_create(fact_rows, batch_size=BATCH)
+            FiguredConversation.objects.bulk_create(figured, batch_size=BATCH)
+            HourlyFigure.objects.bulk_create(_rows(sums), batch_size=BATCH)
+            done += len(conversations)
+            if log:
+                log(f"{done} conversations")
+    figures_compact()
+    return done
+
+
+def figures_compact() -> int:
+    """Folds ``HourlyFigure``'s delta rows into one row per key with a non-zero sum; returns how many rows it
+    removed. Exact under concurrent writers, as ``conversation_tally_compact``: one ``DELETE … RETURNING``
+    takes the rows it sums."""
+    table = connection.ops.quote_name(HourlyFigure._meta.db_table)
+    keys = ("grain", "hour", "mailbox_id", "agent_id", "channel", "tag_id")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} RETURNING {', '.join(keys + MEASURE_COLUMNS)}")  # noqa: S608
+        removed = cursor.fetchall()
+        sums: Sums = defaultdict(Counter)
+        for row in removed:
+            hour = row[1]
+            if isinstance(hour, str):  # SQLite hands datetimes back as text
+                hour = datetime.fromisoformat(hour)
+            if hour.tzinfo is None:
+                hour = hour.replace(tzinfo=UTC)
+            key = (row[0], hour, row[2], row[3], row[4], row[5])
+            sums[key].update(dict(zip(MEASURE_COLUMNS, row[len(keys) :], strict=True)))
+        HourlyFigure.objects.bulk_create(_rows(sums), batch_size=BATCH)
+    return len(removed)
+
+
+@transaction.atomic
+def load_sample(*, now: datetime | None = None) -> int:
+    """Records the tickets load now (``LoadSample``): per mailbox, its queue (active conversations without an
+    assignee), its work in progress (active ones with one) and its online agents offering messages; and per
+    agent with access, that agent's share. Returns the number of rows written."""
+    at = now or timezone.now()
+    active = Conversation.objects.filter(status=Status.ACTIVE, state=ConversationState.PUBLISHED)
+    per_mailbox = {
+        row["mailbox_id"]: row
+        for row in active.values("mailbox_id")
+        .order_by()
+        .annotate(
+            queue=Count("pk", filter=Q(assignee__isnull=True)), service=Count("pk", filter=Q(assignee__isnull=False))
+        )
+    }
+    per_agent = {
+        (row["mailbox_id"], row["assignee_id"]): row["n"]
+        for row in active.filter(assignee__isnull=False)
+        .values("mailbox_id", "assignee_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+    }
+    agents = list(User.objects.filter(status=User.Status.ACTIVE))
+    online = online_status_of(users=agents, now=at)
+    samples = []
+    for mailbox in Mailbox.objects.all():
+        serving = [
+            a for a in agents if "M" in online.get(a.pk, "F") and mailbox_accessible_by(user=a, mailbox_id=mailbox.pk)
+        ]
+        row = per_mailbox.get(mailbox.pk, {})
+        samples.append(
+            LoadSample(
+                at=at,
+                mailbox_id=mailbox.pk,
+                queue=row.get("queue", 0),
+                service=row.get("service", 0),
+                slots=len(serving),
+            )
+        )
+        for agent in agents:
+            service = per_agent.get((mailbox.pk, agent.pk), 0)
+            if service or agent in serving:
+                samples.append(
+                    LoadSample(
+                        at=at, mailbox_id=mailbox.pk, agent_id=agent.pk, service=service, slots=int(agent in serving)
+                    )
+                )
+    LoadSample.objects.bulk_create(samples)
+    return len(samples)

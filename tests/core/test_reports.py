@@ -1,0 +1,199 @@
+"""The report figures (reports/): derived from the threads, kept in the writer's transaction, exact over any
+range, equal after a rebuild. The story and its hand-computed figures: tests/reports_story.py."""
+
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from conversations import services
+from conversations.services.labels import tag_delete
+from reports.models import Grain, HourlyFigure, ReportFact
+from reports.selectors import bucket_bounds, figures_by, figures_series
+from reports.services import figures_compact
+from tests.reports_story import clock, tell, utc
+
+pytestmark = pytest.mark.django_db
+
+WHOLE = (utc("2026-10-01 00:00:00"), utc("2026-12-01 00:00:00"))
+
+
+def _measures(**values: int) -> Counter:
+    return Counter({k: v for k, v in values.items() if v})
+
+
+def _snapshot() -> tuple[list, list]:
+    figures_compact()
+    keys = ("grain", "hour", "mailbox_id", "agent_id", "channel", "tag_id")
+    hourly = sorted(
+        tuple(row) for row in HourlyFigure.objects.values_list(*keys, *[f.name for f in HourlyFigure._meta.fields][7:])
+    )
+    facts = sorted(
+        ReportFact.objects.values_list("conversation_id", "kind", "at", "agent_id", "mailbox_id", "channel", "seconds")
+    )
+    return hourly, facts
+
+
+def test_figures_by_agent_are_the_hand_computed_ones(monkeypatch):
+    story = tell(monkeypatch)
+    by_agent = figures_by(grain=Grain.AGENT, start=WHOLE[0], end=WHOLE[1])
+    assert by_agent[story.ben.pk] == _measures(
+        answers=4, new_answers=1, new_answer_seconds=6300, next_answers=2, next_answer_seconds=4200, created=1,
+        notes=1, first_assigns=1, first_assign_seconds=1800,
+    )  # fmt: skip
+    assert by_agent[story.ana.pk] == _measures(
+        answers=2, new_answers=1, new_answer_seconds=1200, next_answers=1, next_answer_seconds=1800, resolved=3,
+        first_resolves=2, first_resolve_seconds=19800,
+    )  # fmt: skip
+    assert by_agent[0] == _measures(created=2, incoming=6)  # the customers' conversations and messages
+
+
+def test_figures_by_mailbox_channel_and_tag(monkeypatch):
+    story = tell(monkeypatch)
+    by_mailbox = figures_by(grain=Grain.MAILBOX, start=WHOLE[0], end=WHOLE[1])
+    assert by_mailbox[story.billing.pk]["answers"] == 2
+    assert by_mailbox[story.support.pk]["answers"] == 4
+    by_channel = figures_by(grain=Grain.CHANNEL, start=WHOLE[0], end=WHOLE[1])
+    assert set(by_channel) == {"email", "phone"}
+    assert by_channel["phone"]["incoming"] == 2
+    by_tag = figures_by(grain=Grain.TAG, start=WHOLE[0], end=WHOLE[1])
+    (vip,) = story.c1.tags.all()
+    # The tag came at 02:40; every fact of C1 counts under it (tags are the conversation's current ones).
+    assert by_tag == {vip.pk: _measures(
+        created=1, incoming=3, answers=2, new_answers=1, new_answer_seconds=6300, next_answers=1,
+        next_answer_seconds=2400, notes=1, resolved=1, first_assigns=1, first_assign_seconds=1800,
+        first_resolves=1, first_resolve_seconds=16200,
+    )}  # fmt: skip
+
+
+def test_a_range_not_on_whole_hours_is_exact(monkeypatch):
+    story = tell(monkeypatch)
+    # From C1's first second to 01:14:59.999999: its creation, the assignment and the first answer.
+    start, end = utc("2026-10-24 22:30:00"), utc("2026-10-25 01:15:00")
+    got = figures_by(grain=Grain.AGENT, start=start, end=end)
+    assert got == {
+        0: _measures(created=1, incoming=1),
+        story.ben.pk: _measures(
+            answers=1, new_answers=1, new_answer_seconds=6300, first_assigns=1, first_assign_seconds=1800
+        ),
+    }
+    # One microsecond later the creation and the first message are out.
+    assert 0 not in figures_by(grain=Grain.AGENT, start=start + timedelta(microseconds=1), end=end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-10-24 22:29:59", "2026-10-25 02:10:00"),
+        ("2026-10-25 00:00:00", "2026-10-25 03:00:00"),
+        ("2026-10-25 02:10:00", "2026-10-25 02:10:01"),
+        ("2026-10-20 10:17:00", "2026-11-03 00:00:01"),
+    ],
+)
+def test_hours_and_edges_agree_with_the_facts(monkeypatch, start, end):
+    tell(monkeypatch)
+    start_at, end_at = utc(start), utc(end)
+    expected: Counter = Counter()
+    for fact in ReportFact.objects.filter(at__gte=start_at, at__lt=end_at):
+        expected[fact.kind] += 1
+    got = figures_by(grain=Grain.MAILBOX, start=start_at, end=end_at)
+    total: Counter = Counter()
+    for figures in got.values():
+        total.update(figures)
+    assert total["answers"] == expected[3]
+    assert total["incoming"] == expected[2]
+    assert total["resolved"] == expected[7]
+
+
+def test_rebuild_equals_incremental(monkeypatch):
+    story = tell(monkeypatch)
+    with clock(monkeypatch, utc("2026-11-02 09:00:00")):
+        services.conversation_move(conversation=story.c3, mailbox=story.billing, by_user=story.ana)
+        services.conversation_tags_set(conversation=story.c2, names=["vip", "refund"])
+    incremental = _snapshot()
+    assert incremental[0] and incremental[1]
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
+
+
+def test_deleting_restoring_and_erasing_update_the_figures(monkeypatch):
+    story = tell(monkeypatch)
+
+    def answers() -> int:
+        return sum(f["answers"] for f in figures_by(grain=Grain.AGENT, start=WHOLE[0], end=WHOLE[1]).values())
+
+    assert answers() == 6
+    services.conversation_delete(conversation=story.c2, by_user=story.ana)
+    assert answers() == 4
+    services.conversation_restore(conversation=story.c2, by_user=story.ana)
+    assert answers() == 6
+    services.conversation_delete_forever(conversation=story.c3)
+    assert answers() == 4
+    assert not ReportFact.objects.filter(conversation_id=story.c3.pk).exists()
+    (vip,) = story.c1.tags.all()
+    tag_delete(tag=vip)
+    assert figures_by(grain=Grain.TAG, start=WHOLE[0], end=WHOLE[1]) == {}
+    incremental = _snapshot()
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
+
+
+def test_day_buckets_follow_each_zone_across_dst(monkeypatch):
+    tell(monkeypatch)
+    prague = ZoneInfo("Europe/Prague")
+    start, end = utc("2026-10-23 22:00:00"), utc("2026-10-25 23:00:00")  # 24th and 25th, Prague time
+    buckets = bucket_bounds(start=start, end=end, group_by="day", zone=prague, first=0, count=10)
+    assert buckets == [
+        (utc("2026-10-23 22:00:00"), utc("2026-10-24 22:00:00")),
+        (utc("2026-10-24 22:00:00"), utc("2026-10-25 23:00:00")),  # 25 hours: summer time ends
+    ]
+    series = figures_series(buckets=buckets)
+    assert series[0]["answers"] == 0
+    assert series[1]["answers"] == 4 and series[1]["resolved"] == 3  # C2's 23:30 CET closing included
+    new_york = ZoneInfo("America/New_York")
+    start, end = utc("2026-10-24 04:00:00"), utc("2026-10-26 04:00:00")  # 24th and 25th, New York time
+    series = figures_series(
+        buckets=bucket_bounds(start=start, end=end, group_by="day", zone=new_york, first=0, count=10)
+    )
+    assert [s["answers"] for s in series] == [2, 2]  # C1 on the 24th there, C2 on the 25th
+    assert [s["resolved"] for s in series] == [1, 2]
+
+
+def test_hour_buckets_repeat_the_hour_new_york_lives_twice(monkeypatch):
+    tell(monkeypatch)
+    new_york = ZoneInfo("America/New_York")
+    start, end = utc("2026-11-01 04:00:00"), utc("2026-11-01 09:00:00")
+    buckets = bucket_bounds(start=start, end=end, group_by="hour", zone=new_york, first=0, count=100)
+    assert [b[0].astimezone(new_york).strftime("%H:%M") for b in buckets] == [
+        "00:00",
+        "01:00",
+        "01:00",
+        "02:00",
+        "03:00",
+    ]
+    assert [(s["created"], s["incoming"], s["answers"]) for s in figures_series(buckets=buckets)] == [
+        (0, 0, 0), (1, 0, 1), (0, 1, 0), (0, 0, 1), (0, 0, 0),
+    ]  # fmt: skip
+
+
+def test_half_hour_zones_split_hours_exactly(monkeypatch):
+    tell(monkeypatch)
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+5:30: every local hour straddles two UTC hours
+    start, end = utc("2026-10-24 18:30:00"), utc("2026-10-25 18:30:00")
+    buckets = bucket_bounds(start=start, end=end, group_by="hour", zone=kolkata, first=0, count=100)
+    series = figures_series(buckets=buckets)
+    for (bucket_start, bucket_end), figures in zip(buckets, series, strict=True):
+        assert figures["answers"] == ReportFact.objects.filter(kind=3, at__gte=bucket_start, at__lt=bucket_end).count()
+    assert sum(s["answers"] for s in series) == 4
+
+
+def test_buckets_page_without_listing_the_range():
+    zone = ZoneInfo("UTC")
+    start, end = utc("0001-01-01 00:00:00"), utc("9999-12-31 23:00:00")
+    page = bucket_bounds(start=start, end=end, group_by="hour", zone=zone, first=10**6, count=2)
+    assert page == [(start + timedelta(hours=10**6), start + timedelta(hours=10**6 + 1)),
+                    (start + timedelta(hours=10**6 + 1), start + timedelta(hours=10**6 + 2))]  # fmt: skip
+    months = bucket_bounds(start=utc("9999-11-15 00:00:00"), end=end, group_by="month", zone=zone, first=0, count=5)
+    assert len(months) == 2
