@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -128,19 +129,34 @@ def attachment_file_name(file_name: str) -> str:
     return ((file_name or "").replace("/", "_").replace("\\", "_").strip() or "attachment")[:255]
 
 
+def _stored_name(file_name: str) -> str:
+    """The name of the stored file (its path ends with it): the attachment's, cut to 100 characters, unless
+    the storage would refuse it ("..", or nothing left once cleaned, as "?!")."""
+    storage = Attachment._meta.get_field("file").storage
+    try:
+        return storage.get_valid_name(file_name[:100])
+    except SuspiciousFileOperation:
+        return "attachment"
+
+
 def _attachment_add(*, thread: Thread | None, attachment: NewAttachment) -> Attachment:
+    """Writes the file, then its row. Everything that could refuse the row (lengths, the stored name) is
+    settled before the file is written; a later failure of the transaction deletes the file
+    (``helpdesk.storage.transactions``)."""
     name = attachment_file_name(attachment.file_name)
+    mime_type = attachment.mime_type.strip()
+    if not 0 < len(mime_type) <= (Attachment._meta.get_field("mime_type").max_length or 0):
+        mime_type = "application/octet-stream"
     row = Attachment(
         **({"token": attachment.token} if attachment.token else {}),
         thread=thread,
         file_name=name,
-        mime_type=attachment.mime_type or "application/octet-stream",
+        mime_type=mime_type,
         size=len(attachment.content),
-        content_id=attachment.content_id,
+        content_id=attachment.content_id[:255],
         inline=bool(attachment.content_id),
     )
-    # Files are written last, after every check of the request has passed (see ``_thread_validate``).
-    row.file.save(name[:100], ContentFile(attachment.content), save=False)
+    row.file.save(_stored_name(name), ContentFile(attachment.content), save=False)
     row.save()
     return row
 

@@ -14,6 +14,8 @@ costs a reconnection, never a failed request.
 Its cursors read ``timestamptz`` with psycopg's compiled parser (``create_cursor``), and the hot reads
 written out once go through a cursor bound by the server, read in binary and, with the settings'
 ``prepare_threshold``, prepared (``binary_cursor``).
+
+Its rollbacks also delete the files written in them (``helpdesk.storage.transactions``).
 """
 
 import datetime
@@ -26,6 +28,8 @@ from django.db.backends.postgresql import base, operations
 from django.utils.asyncio import async_unsafe
 from psycopg.adapt import Loader
 from psycopg.pq import Format, TransactionStatus
+
+from helpdesk.storage.transactions import FilesFollowTransactions
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -56,7 +60,7 @@ class DatabaseOperations(operations.DatabaseOperations):
         return super().last_executed_query(cursor, sql, params)
 
 
-class DatabaseWrapper(base.DatabaseWrapper):
+class DatabaseWrapper(FilesFollowTransactions, base.DatabaseWrapper):
     ops_class = DatabaseOperations
 
     QUERY_CHECK_AFTER_IDLE = 30.0
