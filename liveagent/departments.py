@@ -3,6 +3,7 @@ lookup every operation taking a ``department`` parameter uses. A regular key see
 other department is unknown (404)."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,10 +13,11 @@ from liveagent.ids import Kind, id_encode, pk_decode
 from liveagent.plumbing.views import LiveAgentView
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailboxes_accessible_by
+from presence.selectors import mailbox_online_status
 
-# Mailboxes are deleted for good, never marked; presence (which services are online) comes with part 3:
-# until then a department offers tickets only ("M", automatic ticket solving).
-ONLINE_STATUS = "M"
+# What #28 and #29 show of the services online in a department (reference §4.4): chat, phone and tickets
+# of its online agents, "" when nobody is online there (#40 shows every letter, and F).
+DEPARTMENT_SERVICES = "MPT"
 
 
 def department_id(mailbox_id: int) -> str:
@@ -31,13 +33,20 @@ def department_visible(*, user: User, departmentid: str) -> Mailbox:
     return mailbox
 
 
-def department_payload(mailbox: Mailbox) -> dict[str, str]:
+def department_payload(mailbox: Mailbox, *, online: str) -> dict[str, str]:
+    """``online``: the letters of the department's online agents (``presence.selectors``)."""
     return {
         "departmentid": department_id(mailbox.pk),
         "name": mailbox.name,
-        "onlinestatus": ONLINE_STATUS,
+        "onlinestatus": "".join(letter for letter in online if letter in DEPARTMENT_SERVICES),
+        # Mailboxes are deleted for good, never marked.
         "deleted": "N",
     }
+
+
+def _payloads(mailboxes: list[Mailbox]) -> list[dict[str, str]]:
+    online = mailbox_online_status(mailbox_ids=[m.pk for m in mailboxes], now=timezone.now())
+    return [department_payload(m, online=online[m.pk]) for m in mailboxes]
 
 
 def _departments(user: User) -> QuerySet[Mailbox]:
@@ -46,9 +55,9 @@ def _departments(user: User) -> QuerySet[Mailbox]:
 
 class DepartmentListView(LiveAgentView):
     def get(self, request: Request) -> Response:
-        return self.answer({"departments": [department_payload(m) for m in _departments(self.user)]})
+        return self.answer({"departments": _payloads(list(_departments(self.user)))})
 
 
 class DepartmentView(LiveAgentView):
     def get(self, request: Request, departmentid: str) -> Response:
-        return self.answer(department_payload(department_visible(user=self.user, departmentid=departmentid)))
+        return self.answer(_payloads([department_visible(user=self.user, departmentid=departmentid)])[0])

@@ -240,7 +240,7 @@ def customers_groups() -> Schema:
 
 
 def _department() -> Schema:
-    # T chat, P phone, M tickets (§3.1); only M until presence exists (§4.4).
+    # T chat, P phone, M tickets (§3.1) of the department's online agents; "" when none is online (§4.4).
     return record(
         departmentid=identifier(), name=text(), onlinestatus=pattern(r"^[MPT]{0,3}$"), deleted=codes("Y", "N")
     )

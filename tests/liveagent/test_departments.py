@@ -3,8 +3,10 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import timezone
 
 from liveagent.ids import Kind, id_encode
+from presence.services import presence_preset_set
 from tests.factories import MailboxFactory
 from tests.liveagent.helpers import assert_error, envelope
 
@@ -22,13 +24,13 @@ def test_departments_list_as_the_seed_shows_them(la, keys, mailbox):
                 {
                     "departmentid": id_encode(Kind.DEPARTMENT, other.pk),
                     "name": "Billing",
-                    "onlinestatus": "M",
+                    "onlinestatus": "",
                     "deleted": "N",
                 },
                 {
                     "departmentid": id_encode(Kind.DEPARTMENT, mailbox.pk),
                     "name": "Support",
-                    "onlinestatus": "M",
+                    "onlinestatus": "",
                     "deleted": "N",
                 },
             ]
@@ -46,16 +48,25 @@ def test_departments_list_in_xml(la, keys, mailbox):
     assert [(child.tag, child.text) for child in department] == [
         ("departmentid", id_encode(Kind.DEPARTMENT, mailbox.pk)),
         ("name", "Support"),
-        ("onlinestatus", "M"),
+        ("onlinestatus", None),
         ("deleted", "N"),
     ]
+
+
+def test_onlinestatus_shows_the_chat_phone_and_ticket_letters_of_online_agents(la, keys, agent, mailbox):
+    MailboxFactory(name="Billing", email="billing@example.com")
+    presence_preset_set(user=agent, preset_status="TRM", now=timezone.now())
+    rows = la.get(f"{API}/departments", {"apikey": keys[0]}).json()["response"]["departments"]
+    assert [(d["name"], d["onlinestatus"]) for d in rows] == [("Billing", ""), ("Support", "MT")]
+    departmentid = id_encode(Kind.DEPARTMENT, mailbox.pk)
+    assert envelope(la.get(f"{API}/departments/{departmentid}", {"apikey": keys[1]}))["onlinestatus"] == "MT"
 
 
 def test_one_department(la, keys, mailbox):
     departmentid = id_encode(Kind.DEPARTMENT, mailbox.pk)
     for key in keys:
         body = envelope(la.get(f"{API}/departments/{departmentid}.yaml", {"apikey": key}))
-        assert body == {"departmentid": departmentid, "name": "Support", "onlinestatus": "M", "deleted": "N"}
+        assert body == {"departmentid": departmentid, "name": "Support", "onlinestatus": "", "deleted": "N"}
 
 
 def test_a_department_out_of_reach_or_unknown_is_not_found(la, keys):
