@@ -8,11 +8,13 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helpdesk.errors import Conflict, Invalid, NotAllowed
 from helpdesk.models import ApiKey, Counter, User
+from helpdesk.ratelimit import window_take
 from helpdesk.selectors import api_keys_by_prefix
 
 API_KEY_BYTES = 32
@@ -238,9 +240,37 @@ class ApiKeyRefused(Exception):
         self.reason = reason
 
 
-def api_key_authenticate(*, raw_key: str) -> ApiKey:
+def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKey:
     """The live key matching ``raw_key`` whose user is active; otherwise ``ApiKeyRefused`` says why (a
-    deleted user's keys are revoked). Compares hashes in constant time."""
+    deleted user's keys are revoked). Compares hashes in constant time.
+
+    With ``client_ip`` (the dialects pass it on every request) the limits against brute force and floods
+    apply, here once for both dialects: past ``HELPDESK_API_KEY_FAILURES_PER_MINUTE`` refusals from one
+    address in a minute, every further refusal from there is ``RateLimited`` instead, while a key that
+    matches is never held back by its address (clients behind one NAT share it), only by its own
+    ``HELPDESK_API_KEY_REQUESTS_PER_MINUTE``."""
+    try:
+        api_key = _api_key_match(raw_key)
+    except ApiKeyRefused:
+        if client_ip is not None:
+            window_take(
+                f"api-key-failures:{client_ip}",
+                limit=settings.HELPDESK_API_KEY_FAILURES_PER_MINUTE,
+                window=60,
+                message="Too many failed API key attempts from this address.",
+            )
+        raise
+    if client_ip is not None:
+        window_take(
+            f"api-key:{api_key.pk}",
+            limit=settings.HELPDESK_API_KEY_REQUESTS_PER_MINUTE,
+            window=60,
+            message="Too many requests with this API key.",
+        )
+    return api_key
+
+
+def _api_key_match(raw_key: str) -> ApiKey:
     raw_key = (raw_key or "").strip()
     if len(raw_key) < ApiKey.PREFIX_LENGTH or len(raw_key) > 256:
         raise ApiKeyRefused(ApiKeyRefusal.UNKNOWN)

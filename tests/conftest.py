@@ -9,6 +9,16 @@ from tests.factories import AdminFactory, MailboxFactory, UserFactory, WebhookFa
 from webhooks.models import Event
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_counters():
+    """Each test starts with no request counted (helpdesk.ratelimit keeps its counters in the cache, which
+    the default local-memory backend keeps for the whole test process), so no test is throttled because
+    of the requests of those before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def admin(db):
     return AdminFactory(email="admin@example.com", first_name="Ada", last_name="Admin")

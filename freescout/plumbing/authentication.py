@@ -3,10 +3,11 @@ import binascii
 from typing import cast
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
 from helpdesk.models import ApiKey, User
+from helpdesk.ratelimit import RateLimited, client_ip
 from helpdesk.services import ApiKeyRefused, api_key_authenticate
 
 KEY_HEADERS = ("HTTP_X_FREESCOUT_API_KEY", "HTTP_X_SMARTICKS_API_KEY")
@@ -56,10 +57,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not raw_key:
             return None
         try:
-            api_key = api_key_authenticate(raw_key=raw_key)
+            api_key = api_key_authenticate(raw_key=raw_key, client_ip=client_ip(request._request))
         except ApiKeyRefused:
             # FreeScout answers every refused key alike.
             raise AuthenticationFailed("Not Authorized") from None
+        except RateLimited as limited:
+            # FreeScout documents no 429; it is its error shape with Retry-After (exception_handler).
+            raise Throttled(wait=limited.retry_after, detail=limited.message) from None
         return api_key.user, api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -8,7 +8,7 @@ from helpdesk.outbox import OutboxStatus
 from mailboxes.models import Folder
 
 EXTENSIONS_TAG = "extensions"
-ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415)
+ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415, 429)
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 

@@ -1,8 +1,9 @@
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
 from helpdesk.models import ApiKey, User
+from helpdesk.ratelimit import RateLimited, client_ip
 from helpdesk.services import ApiKeyRefusal, ApiKeyRefused, api_key_authenticate
 from liveagent.plumbing.errors import UnusableApiKey
 from liveagent.plumbing.parsers import request_params
@@ -23,11 +24,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not raw_key:
             return None
         try:
-            api_key = api_key_authenticate(raw_key=raw_key)
+            api_key = api_key_authenticate(raw_key=raw_key, client_ip=client_ip(request._request))
         except ApiKeyRefused as refused:
             if refused.reason in _UNUSABLE:
                 raise UnusableApiKey(_UNUSABLE[refused.reason]) from None
             raise AuthenticationFailed("Wrong API key.") from None
+        except RateLimited as limited:
+            # v1 documents no 429; it is the envelope with Retry-After (liveagent.plumbing.errors).
+            raise Throttled(wait=limited.retry_after, detail=limited.message) from None
         return api_key.user, api_key
 
     def authenticate_header(self, request: Request) -> str:

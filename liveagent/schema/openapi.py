@@ -111,6 +111,11 @@ def _responses(success: Schema, admin: bool) -> dict[str, Any]:
     if admin:
         responses["403"] = {"description": "Not an admin's key.", "content": _content(ERROR_REF)}
     responses["404"] = {"description": "An unknown or invisible id.", "content": _content(ERROR_REF)}
+    responses["429"] = {
+        "description": "Too many failed key attempts from this address, or too many requests with this key "
+        "in the current minute; `Retry-After` gives the seconds to wait.",
+        "content": _content(ERROR_REF),
+    }
     responses["default"] = {
         "description": "Any other error: 405, 413 body too large, 415 media type, 500, 503.",
         "content": _content(ERROR_REF),

@@ -62,8 +62,8 @@ def response_problems(method: str, path: str, status: int, content_type: str, bo
         return [f"{where}: path not in the schema"]
     operations = api_schema()["paths"][template]
     if method.lower() not in operations:
-        # The key and its permissions are checked before the method: 401 and 403 come first.
-        if status in (401, 403, 405):
+        # The key and its permissions are checked before the method: 401, 403 and 429 come first.
+        if status in (401, 403, 405, 429):
             return _check(_pointer("components", "schemas", "Error"), content_type, body, where)
         return [f"{where}: method not documented for {template}"]
     responses = operations[method.lower()]["responses"]
