@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from helpdesk.models import User
 from helpdesk.services import user_update
@@ -20,6 +21,7 @@ from presence.selectors import (
     preset_status_of,
 )
 from presence.services import presence_heartbeat, presence_preset_set, presence_sweep, preset_status_clean
+from presence.tasks import sweep
 from tests.factories import AdminFactory, MailboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +160,12 @@ def test_a_mailbox_shows_the_union_of_its_online_agents(agent, mailbox):
     presence_preset_set(user=admin, preset_status="R", now=at(2))
     assert mailbox_online_status(mailbox_ids=ids, now=at(3)) == {mailbox.pk: "MRT", elsewhere.pk: "PR"}
     assert mailbox_online_status(mailbox_ids=ids, now=at(500)) == {mailbox.pk: "", elsewhere.pk: ""}
+
+
+def test_the_beat_task_closes_the_intervals_of_idle_agents(agent, admin):
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    presence_heartbeat(user=agent, now=long_ago)
+    presence_heartbeat(user=admin, now=timezone.now())
+    assert sweep() == 1
+    assert spans(agent) == [("M", long_ago, long_ago)]
+    assert [ended for _, _, ended in spans(admin)] == [None]
