@@ -9,10 +9,10 @@ They read no cookie or session and act as nobody; the script sends without crede
 anyone may do openly (send the public form), which the honeypot and the rate limits below bound.
 
 Abuse. Bodies over ``HELPDESK_WIDGET_MAX_REQUEST_BYTES`` are refused before they are read; submissions are
-counted per client IP (``REMOTE_ADDR``: behind a proxy, have it set the client's) and per widget in fixed
-windows in Django's cache, and answered 429 with ``Retry-After`` beyond the limits; a filled honeypot field is
-answered as a success and dropped. Every refusal is JSON ``{"ok": false, "error": …, "fields": {code: …}}``
-with a 4xx status: bad input is never a 5xx."""
+counted per client IP (``helpdesk.ratelimit.client_ip``: behind proxies, set ``HELPDESK_TRUSTED_PROXY_COUNT``)
+and per widget in fixed windows in Django's cache (``helpdesk.ratelimit.window_take``), and answered 429 with
+``Retry-After`` beyond the limits; a filled honeypot field is answered as a success and dropped. Every refusal
+is JSON ``{"ok": false, "error": …, "fields": {code: …}}`` with a 4xx status: bad input is never a 5xx."""
 
 import functools
 import json
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -29,6 +28,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from helpdesk.errors import NotFound
+from helpdesk.ratelimit import RateLimited, client_ip, window_take
 from widgets import services
 from widgets.models import Widget
 from widgets.selectors import widget_by_public_key
@@ -64,19 +64,13 @@ def _refusal(status: int, error: str, fields: dict[str, str] | None = None, **he
     return _cors(response)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _take(key: str, limit: int, window: int) -> bool:
-    """Counts one more in ``key``'s fixed window; False once past ``limit``."""
-    cache.add(key, 0, timeout=window)
+    """Counts one more in ``key``'s fixed window (helpdesk.ratelimit); False once past ``limit``."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+        window_take(key, limit=limit, window=window)
+    except RateLimited:
+        return False
+    return True
 
 
 def _public(view: Callable[[HttpRequest, Widget], HttpResponse]) -> Callable[[HttpRequest, str], HttpResponse]:
@@ -127,7 +121,7 @@ def submit(request: HttpRequest, widget: Widget) -> HttpResponse:
     per_widget = settings.HELPDESK_WIDGET_SUBMISSIONS_PER_WIDGET
     window = settings.HELPDESK_WIDGET_RATE_WINDOW_SECONDS
     minutes = max(1, round(window / 60))
-    if not _take(f"widgets:submit:ip:{_client_ip(request)}", per_ip, window):
+    if not _take(f"widgets:submit:ip:{client_ip(request)}", per_ip, window):
         return _refusal(
             429,
             f"Too many messages were sent from your network. Please try again in {minutes} minutes.",
@@ -161,7 +155,7 @@ def submit(request: HttpRequest, widget: Widget) -> HttpResponse:
 @_public
 def impression(request: HttpRequest, widget: Widget) -> HttpResponse:
     window = settings.HELPDESK_WIDGET_RATE_WINDOW_SECONDS
-    if _take(f"widgets:impression:{widget.pk}:{_client_ip(request)}", IMPRESSIONS_PER_IP, window):
+    if _take(f"widgets:impression:{widget.pk}:{client_ip(request)}", IMPRESSIONS_PER_IP, window):
         try:
             page_url = request.POST.get(PAGE_URL, "")
         except (RequestDataTooBig, SuspiciousOperation, MultiPartParserError):
