@@ -2,9 +2,12 @@
 presence.selectors with explicit clocks."""
 
 import datetime
+import itertools
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk.models import User
@@ -169,3 +172,39 @@ def test_the_beat_task_closes_the_intervals_of_idle_agents(agent, admin):
     assert sweep() == 1
     assert spans(agent) == [("M", long_ago, long_ago)]
     assert [ended for _, _, ended in spans(admin)] == [None]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_heartbeats_and_presets_keep_one_open_interval(agent):
+    """Four tabs of one agent beat and change the preset at once, in rounds: no error, one open interval at
+    most, and the intervals never overlap. PostgreSQL only: the tests' in-memory SQLite locks whole tables
+    between threads instead of waiting."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database that waits for row locks")
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def tab(offset: int) -> None:
+        try:
+            for round_ in range(8):
+                start.wait(timeout=30)
+                now = at(round_ * 400)  # past the idle time: every round opens an interval anew
+                if offset == 3 and round_ % 2:
+                    presence_preset_set(user=agent, preset_status="MT" if round_ % 4 == 1 else "M", now=now)
+                else:
+                    presence_heartbeat(user=agent, now=now)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    tabs = [threading.Thread(target=tab, args=(offset,)) for offset in range(4)]
+    for thread in tabs:
+        thread.start()
+    for thread in tabs:
+        thread.join(timeout=60)
+    assert not errors, errors
+    intervals = spans(agent)
+    assert [ended for _, _, ended in intervals].count(None) == 1
+    for (_, _, ended), (_, started, _) in itertools.pairwise(intervals):
+        assert ended is not None and ended <= started
