@@ -2,7 +2,7 @@
 need no key."""
 
 from django.urls import re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from freescout.conversations.views import ConversationViewSet, TagViewSet
@@ -13,6 +13,7 @@ from freescout.schema import document_api
 from freescout.schema.settings import SCHEMA_SETTINGS
 from freescout.users.views import UserViewSet
 from freescout.webhooks.views import WebhookViewSet
+from helpdesk.api_docs import RedocDocsView, SwaggerDocsView
 
 router = ApiRouter()
 router.register("conversations", ConversationViewSet, basename="conversation")
@@ -30,7 +31,7 @@ _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 urlpatterns = [
     # Before the API's routes: no key needed.
     re_path(r"^schema/?$", SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, **_public), name="api-schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"),
-    re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="api-schema", **_public), name="api-redoc"),
+    re_path(r"^docs/?$", SwaggerDocsView.as_view(url_name="api-schema", **_public), name="api-docs"),
+    re_path(r"^redoc/?$", RedocDocsView.as_view(url_name="api-schema", **_public), name="api-redoc"),
     *router.urls,
 ]

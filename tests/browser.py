@@ -38,3 +38,17 @@ def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url(f"{base_url}/admin/")
+
+
+def csp_violations_watch(context, found: list[tuple[str, str]]) -> None:
+    """Adds to ``found`` every Content-Security-Policy violation that chromium reports in the console of the
+    context's pages (it says "... violates the following Content Security Policy directive ...")."""
+
+    def watch(page) -> None:
+        def console(message) -> None:
+            if "Content Security Policy" in message.text:
+                found.append((page.url, message.text))
+
+        page.on("console", console)
+
+    context.on("page", watch)

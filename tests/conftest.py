@@ -120,14 +120,25 @@ def browser():
 
 
 @pytest.fixture
-def browser_context(browser):
-    """A fresh context (cookies, storage) of the shared browser; call ``.new_page()`` for each user."""
-    from tests.browser import VIEWPORT
+def csp_violations():
+    """The Content-Security-Policy violations chromium reported in this test's pages (``browser_context``'s),
+    as (page URL, console text). The test fails on any left in the list at its end: a test that provokes
+    some on purpose checks them and empties the list."""
+    return []
+
+
+@pytest.fixture
+def browser_context(browser, csp_violations):
+    """A fresh context (cookies, storage) of the shared browser; call ``.new_page()`` for each user. Any
+    Content-Security-Policy violation in its pages fails the test (``csp_violations``)."""
+    from tests.browser import VIEWPORT, csp_violations_watch
 
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(15_000)
+    csp_violations_watch(context, csp_violations)
     yield context
     context.close()
+    assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"
 
 
 @pytest.fixture

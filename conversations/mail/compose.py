@@ -20,6 +20,7 @@ import nh3
 from django.conf import settings
 from django.utils import timezone
 
+from conversations.body_links import body_links_absolute
 from conversations.models import Conversation, Thread
 from conversations.services.common import text_preview
 from helpdesk.models import User
@@ -117,6 +118,7 @@ def _set_references(message: EmailMessage, in_reply_to: str, references: Iterabl
 
 
 def _set_body(message: EmailMessage, body_html: str, token: str) -> None:
+    body_html = body_links_absolute(body_html)  # a mail client is on another host
     # The token in the text too: some clients keep neither In-Reply-To nor References, but do quote.
     footer_html = f'<p style="color:#b5b5b5;font-size:10px">[{token}]</p>'
     message.set_content(f"{html_to_text(body_html)}\n\n[{token}]\n")

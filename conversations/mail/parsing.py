@@ -19,7 +19,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from conversations.pages import attachment_url
+from conversations.body_links import attachment_path
 from conversations.services import NewAttachment
 from conversations.services.threads import attachment_file_name
 from customers.services import email_normalise
@@ -152,7 +152,8 @@ def _leaf_parts(message: MIMEPart, *, into_messages: bool) -> Iterator[MIMEPart]
 
 
 def _attachments(message: MIMEPart, body_parts: list[MIMEPart]) -> tuple[list[NewAttachment], dict[str, str]]:
-    """The attachments, and ``cid`` → download URL for the inline ones."""
+    """The attachments, and ``cid`` → download path (host-free, conversations/body_links.py) for the inline
+    ones."""
     attachments: list[NewAttachment] = []
     cid_urls: dict[str, str] = {}
     for part in _leaf_parts(message, into_messages=False):
@@ -174,7 +175,7 @@ def _attachments(message: MIMEPart, body_parts: list[MIMEPart]) -> tuple[list[Ne
         token = secrets.token_hex(16) if content_id else ""
         name = attachment_file_name(name)
         if content_id:
-            cid_urls[content_id] = attachment_url(token, name)
+            cid_urls[content_id] = attachment_path(token, name)
         attachments.append(
             NewAttachment(
                 file_name=name,

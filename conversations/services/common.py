@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from conversations.body_links import body_links_relative
 from conversations.models import (
     Conversation,
     Status,
@@ -83,8 +84,11 @@ def _quote_attribute(element: str, attribute: str, value: str) -> str | None:
 
 
 def body_sanitise(body: str) -> str:
-    return nh3.clean(
-        body or "", attributes=_BODY_ATTRIBUTES, allowed_classes=_QUOTE_CLASSES, attribute_filter=_quote_attribute
+    """The body as it is stored: nh3's safe HTML, with links to our attachments host-free (body_links.py)."""
+    return body_links_relative(
+        nh3.clean(
+            body or "", attributes=_BODY_ATTRIBUTES, allowed_classes=_QUOTE_CLASSES, attribute_filter=_quote_attribute
+        )
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from conversations.body_links import body_links_absolute
 from conversations.models import Thread
 from conversations.pages import (
     PageContext,
@@ -64,7 +65,7 @@ def thread_payload(thread: dict, shapes: _Shapes) -> dict:
             "text": line_item_text(thread, shapes.context) if thread["type"] == Thread.Type.LINEITEM else "",
             "associatedEntities": [],
         },
-        "body": thread["body"],
+        "body": body_links_absolute(thread["body"]),
         "source": {"type": thread["source_type"], "via": thread["source_via"]},
         "customer": shapes.customers.get(thread["customer_id"]),
         "createdBy": shapes.author(thread["created_by_user_id"], thread["created_by_customer_id"]),

@@ -22,6 +22,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from conversations.body_links import body_links_absolute
 from conversations.mail.outgoing import ReplyEmail
 from conversations.models import Conversation, Thread
 from conversations.pages import THREAD_COLUMNS, PageContext, attachments_by_thread, line_item_text, people_short
@@ -97,7 +98,7 @@ def _parts(thread: Mapping[str, Any], attachments: list[dict], context: PageCont
     note = thread["type"] == Thread.Type.NOTE
     parts = []
     if (thread["body"] or "").strip() or not attachments:
-        parts.append((_BODY_PART, "N" if note else "M", thread["body"] or ""))
+        parts.append((_BODY_PART, "N" if note else "M", body_links_absolute(thread["body"] or "")))
     parts += [(index + 1, "L" if note else "F", a["token"]) for index, a in enumerate(attachments)]
     return parts
 

@@ -8,12 +8,12 @@ from drf_spectacular.renderers import (
     OpenApiYamlRenderer,
     OpenApiYamlRenderer2,
 )
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api_docs import SwaggerDocsView
 from liveagent.schema.openapi import openapi_document
 
 
@@ -31,7 +31,7 @@ class LiveAgentSchemaView(APIView):
         return Response(openapi_document())
 
 
-class LiveAgentDocsView(SpectacularSwaggerView):
+class LiveAgentDocsView(SwaggerDocsView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = []

@@ -42,6 +42,9 @@ function (config, baseCss) {
     host.hdwRendered = true;
     var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var style = el("style");
+    // A page whose Content-Security-Policy allows styles by nonce gives this script one: its stylesheet
+    // carries the same (our admin's preview does; so may a customer's site).
+    if (script && script.nonce) style.nonce = script.nonce;
     style.textContent = baseCss + "\n" + (config.css || "");
     root.appendChild(style);
     var box = el("div", { "class": "hdw-root", lang: config.language || null });
