@@ -19,7 +19,8 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -67,17 +68,31 @@ def window_take(scope: str, *, limit: int, window: int, message: str = "Too many
     (logged): an outage of Redis must not take the API down with it."""
     now = time.time()
     index = int(now // window)
-    key = f"ratelimit:{scope}:{index}"
     try:
-        # A second longer than the window, so that a key is never read as fresh just as it expires.
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+        count = _count(f"ratelimit:{scope}:{index}", timeout=window + 1)
     except Exception:
         logger.warning("Rate limit not counted: the cache failed", exc_info=True)
         return
     if count > limit:
         raise RateLimited(max(1, math.ceil((index + 1) * window - now)), message)
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """One more in ``key``, created at 0 with ``timeout`` if missing (a second longer than the window, so that
+    a key is never read as fresh just as it expires)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Every API request counts here: one round trip (SET NX EX + INCR, pipelined) instead of the three of
+        # Django's add and incr (which asks EXISTS first). Django stores integers as Redis integers.
+        made = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(made, write=True)  # type: ignore[attr-defined]  # its Redis client
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(made, 0, ex=timeout, nx=True)
+        pipeline.incr(made)
+        return int(pipeline.execute()[1])
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1

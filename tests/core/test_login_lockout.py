@@ -3,6 +3,7 @@ per username and client address; past the limit every login of that username fro
 password included, is refused with the admin's lockout page (429, Retry-After) until the lockout is over or
 an admin lifts it."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from tests.admin_helpers import admin_url
+from tests.core.test_settings import run as run_settings
 from tests.factories import AdminFactory, UserFactory
 
 LOGIN = "/admin/login/"
@@ -176,3 +178,57 @@ def test_behind_a_proxy_the_forwarded_client_is_counted(client, ada, settings):
         HTTP_X_FORWARDED_FOR=f"{HOME}, {ELSEWHERE}",
     )
     assert signed_in(via_elsewhere)
+
+
+LIMITS_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "login_failures": settings.AXES_FAILURE_LIMIT, "lockout_s": settings.AXES_COOLOFF_TIME.total_seconds(),
+    "per": settings.AXES_LOCKOUT_PARAMETERS, "backends": settings.AUTHENTICATION_BACKENDS,
+    "key_failures": settings.HELPDESK_API_KEY_FAILURES_PER_MINUTE,
+    "key_requests": settings.HELPDESK_API_KEY_REQUESTS_PER_MINUTE, "proxies": settings.HELPDESK_TRUSTED_PROXY_COUNT,
+    "cache": settings.CACHES["default"]["BACKEND"], "cache_at": settings.CACHES["default"].get("LOCATION", ""),
+}))
+"""
+
+
+def limits_with(env: dict[str, str]) -> dict:
+    result = run_settings(env, LIMITS_PROBE)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_limits_and_their_cache_come_from_the_environment(tmp_path):
+    defaults = limits_with({"HELPDESK_DATA_DIR": str(tmp_path)})
+    assert defaults == {
+        "login_failures": 10,
+        "lockout_s": 900.0,
+        "per": [["username", "ip_address"]],
+        "backends": ["axes.backends.AxesStandaloneBackend", "helpdesk.auth.EmailBackend"],
+        "key_failures": 20,
+        "key_requests": 1000,
+        "proxies": 0,
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "cache_at": "",
+    }
+    changed = limits_with(
+        {
+            "HELPDESK_DATA_DIR": str(tmp_path),
+            "HELPDESK_LOGIN_FAILURE_LIMIT": "5",
+            "HELPDESK_LOGIN_LOCKOUT_MINUTES": "60",
+            "HELPDESK_API_KEY_FAILURES_PER_MINUTE": "10",
+            "HELPDESK_API_KEY_REQUESTS_PER_MINUTE": "5000",
+            "HELPDESK_TRUSTED_PROXY_COUNT": "1",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        }
+    )
+    assert (changed["login_failures"], changed["lockout_s"], changed["key_failures"]) == (5, 3600.0, 10)
+    assert (changed["key_requests"], changed["proxies"]) == (5000, 1)
+    # Production (REDIS_URL set) counts in Redis, shared by every process; CACHE_URL may name another one.
+    assert changed["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert changed["cache_at"] == "redis://cache.internal:6379/0"
+    apart = limits_with(
+        {"HELPDESK_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://a:6379/0", "CACHE_URL": "redis://b:6379/2"}
+    )
+    assert apart["cache_at"] == "redis://b:6379/2"

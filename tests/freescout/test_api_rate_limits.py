@@ -189,3 +189,21 @@ def socket_closed_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     yield port
+
+
+def test_behind_a_proxy_forged_forwarded_addresses_do_not_reset_the_count(db, settings):
+    """With one trusted proxy the client is the right-most X-Forwarded-For entry; what the client puts to its
+    left changes nothing."""
+    settings.HELPDESK_TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+
+    def through_proxy(forwarded: str):
+        return APIClient().get(
+            MAILBOXES, HTTP_X_FREESCOUT_API_KEY=WRONG, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded
+        )
+
+    answers = [through_proxy(f"192.0.2.{index}, {HOME}") for index in range(21)]
+
+    assert answers[19].status_code == 401
+    assert_too_many(answers[20], "Too many failed")
+    assert through_proxy(ELSEWHERE).status_code == 401
