@@ -54,7 +54,10 @@ class PresenceInterval(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "started_at"], name="presence_interval_user_start")]
+        indexes = [
+            models.Index(fields=["user", "started_at"], name="presence_interval_user_start"),
+            models.Index(fields=["user", "ended_at"], name="presence_interval_user_end"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user"], condition=Q(ended_at__isnull=True), name="presence_one_open"),
             models.CheckConstraint(
