@@ -14,6 +14,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0001_initial"), ("conversations", "__latest__")]
+    dependencies = [("reports", "0001_initial"), ("conversations", "0011_agent_ui")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
