@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.module_loading import import_string
 from django.views import defaults
@@ -56,10 +56,10 @@ MAX_QUERY_VALUE_CHARS = 4_000
 
 class ApiRequestGuard:
     """Refuses, before any view runs and in the dialect's error shape: a body larger than the dialect
-    allows for the request (413, OWASP API4), a query string with a NUL character (400: PostgreSQL can
-    neither store nor compare such text, so a search with one would fail as a 500; found by fuzzing), and an
-    API query value longer than ``MAX_QUERY_VALUE_CHARS`` (400). Form and JSON fields refuse NUL characters
-    themselves (Django's and DRF's CharField validators)."""
+    allows for the request (413, OWASP API4), a path or query string with a NUL character (400: PostgreSQL
+    can neither store nor compare such text, so a search with one would fail as a 500; found by fuzzing), and an
+    API query value longer than ``MAX_QUERY_VALUE_CHARS`` (400). JSON bodies refuse NUL characters in their
+    parser (``helpdesk.json_parser``), LiveAgent's form bodies in ``request_params``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -74,6 +74,10 @@ class ApiRequestGuard:
             limit = dialect.max_body_bytes(request)
             if length > limit:
                 return dialect.error_response(request, 413, message=f"Request body larger than {limit} bytes.")
+        if "\x00" in request.path:  # a %00 in a path parameter
+            if dialect is None:
+                return HttpResponseBadRequest("Null characters are not allowed in the path.")
+            return dialect.error_response(request, 400, message="Null characters are not allowed in the path.")
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 if dialect is None:
@@ -86,6 +90,16 @@ class ApiRequestGuard:
                     request, 400, message=f"Longer than {MAX_QUERY_VALUE_CHARS} characters.", parameter=name
                 )
         return self.get_response(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """What Django answers a ``SuspiciousOperation`` raised outside a dialect's exception handler (a file name
+    that is a path, a malformed multipart body): in the dialect's shape on its routes."""
+    dialect = dialect_for(request.path)
+    if dialect is not None:
+        # The exception's text may name a server path: not quoted.
+        return dialect.error_response(request, 400, message="The request was refused as unsafe.")
+    return defaults.bad_request(request, exception or SuspiciousOperation())
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -38,6 +38,7 @@ urlpatterns = [
     path("healthz", healthz),
 ]
 
+handler400 = "helpdesk.dialects.handler400"
 handler403 = "helpdesk.dialects.handler403"
 handler404 = "helpdesk.dialects.handler404"
 handler500 = "helpdesk.dialects.handler500"

@@ -20,6 +20,7 @@ from mailboxes.selectors import users_sharing_a_mailbox_with
 
 # The actor LiveAgent names when no user did something (line items, imports).
 SYSTEM_USERID = "system"
+MAX_EMAIL_CHARS = User._meta.get_field("email").max_length or 254
 # The cookie LiveAgent's agent panel authenticates with (the seed's example); informative only, as
 # ``authtoken``, its value, is always empty here.
 AGENT_COOKIE = "A_auth"
@@ -38,6 +39,9 @@ def agent_by_identifier(identifier: str, *, among: QuerySet[User] | None = None)
     (the agents a key may see), else 404."""
     agents = (User.objects.all() if among is None else among).exclude(status=User.Status.DELETED)
     pk = pk_decode(Kind.AGENT_USER, identifier)
+    if pk is None and len(identifier.strip()) > MAX_EMAIL_CHARS:
+        # No address is this long, and SQLite refuses a LIKE (iexact) pattern over 50,000 bytes as a 500.
+        raise NotFound(f"Agent {identifier[:100]} not found.")
     agent = agents.filter(pk=pk).first() if pk is not None else agents.filter(email__iexact=identifier.strip()).first()
     if agent is None:
         raise NotFound(f"Agent {identifier} not found.")

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -170,6 +170,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return Response(error_body(413), status=413)
+    elif isinstance(exc, SuspiciousOperation):
+        # A file name that is a path ("..", "a/../../b") refused by the storage, a malformed multipart body:
+        # Django would answer its own HTML 400. Its text may name a server path: not quoted.
+        set_rollback()
+        return Response(error_body(400, message="The request was refused as unsafe."), status=400)
     elif isinstance(exc, IntegrityError):
         # Validation runs first; what still reaches a unique constraint lost a race with another request.
         logger.info("Integrity conflict answered 409: %s", exc)

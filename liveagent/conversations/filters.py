@@ -29,6 +29,8 @@ from liveagent.departments import department_visible
 from liveagent.plumbing.dates import datetime_in, time_zone
 from liveagent.plumbing.errors import InvalidParameter
 
+SUBJECT_MAX_CHARS = Conversation._meta.get_field("subject").max_length or 998
+
 _SECOND = timedelta(seconds=1)
 _DATE = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
 _LATEST = datetime.max.replace(tzinfo=UTC)
@@ -260,7 +262,11 @@ class ConversationFilter(django_filters.FilterSet):
         return qs.filter(opdatetime_q(value, field="updated_at", name=name))
 
     def filter_subject(self, qs: QuerySet[Conversation], name: str, value: str) -> QuerySet[Conversation]:
-        return qs.filter(subject__iexact=value.strip())
+        value = value.strip()
+        if len(value) > SUBJECT_MAX_CHARS:
+            # No subject is longer, and SQLite refuses a LIKE (iexact) pattern over 50,000 bytes as a 500.
+            return qs.none()
+        return qs.filter(subject__iexact=value)
 
 
 def conversations_filtered(params: Mapping[str, Any], *, queryset: QuerySet[Conversation], request: Any) -> QuerySet:

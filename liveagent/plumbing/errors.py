@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousFileOperation, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
@@ -165,6 +165,8 @@ def _response(exc: Exception) -> Response | None:
         return _answer(403, str(exc) or None)
     if isinstance(exc, RequestDataTooBig):
         return _answer(413)
+    if isinstance(exc, SuspiciousFileOperation):  # a file name that is a path: its text names server paths
+        return _answer(400, "The request was refused as unsafe.")
     if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
         return _answer(400, str(exc) or None)
     if isinstance(exc, IntegrityError):

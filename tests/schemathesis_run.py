@@ -1,0 +1,58 @@
+"""One schemathesis run against a live test server, as both dialects' fuzz tests make it
+(tests/freescout/test_api_fuzz.py, tests/liveagent/test_fuzz.py), bounded and repeatable so that CI is never
+flaky: a fixed number of examples per operation, a fixed seed in hypothesis' deterministic mode, one worker
+(requests in one order), no shrinking (a failure is reported as found) and a time limit per request."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from demo.seed import demo_seed
+from helpdesk.services import api_key_create
+from tests.factories import UserFactory
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+MAX_EXAMPLES = 10
+SEED = 7
+
+
+def seeded_key(role: str) -> str:
+    """The demo data, and a key of a new user of ``role`` ("admin" or "user": both keys are fuzzed)."""
+    demo_seed()
+    return api_key_create(user=UserFactory(role=role))[1]
+
+
+def schemathesis_run(
+    *, schema_url: str, base_url: str, header: str, checks: str, phases: str, exclude_path_regex: str, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(SCHEMATHESIS),
+            "run",
+            schema_url,
+            "--url",
+            base_url,
+            "--header",
+            header,
+            "--checks",
+            checks,
+            "--phases",
+            phases,
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--seed",
+            str(SEED),
+            "--generation-deterministic",
+            "--workers",
+            "1",
+            "--no-shrink",
+            "--request-timeout",
+            "30",
+            "--exclude-path-regex",
+            exclude_path_regex,
+        ],
+        cwd=cwd,  # schemathesis keeps a cache in its working directory
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
