@@ -115,6 +115,8 @@ class HourlyFigure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["grain", "hour"], name="hourly_figure_grain_hour")]
+        # Its admin page is the Reports page (reports.admin).
+        verbose_name_plural = "reports"
 
     def __str__(self) -> str:
         return f"{self.get_grain_display()} figures of {self.hour:%Y-%m-%d %H}:00 UTC"
