@@ -22,6 +22,7 @@ from helpdesk.models import ApiKey, Counter, User
 from helpdesk.services import (
     USER_PROFILE_FIELDS,
     api_key_create,
+    api_key_limit_set,
     api_key_revoke,
     user_create,
     user_email_taken,
@@ -301,7 +302,7 @@ class ApiKeyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str | list[str] | tuple[str, ...]]:
         if obj is None:
             return ["user", "name"]
-        return ["key_prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+        return ["key_prefix", "user", "name", "requests_per_minute", "created_at", "last_used_at", "revoked_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
         if obj is None:
@@ -331,8 +332,10 @@ class ApiKeyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm, change: bool) -> None:
         if change:
-            # Only the name is editable; the key material never changes.
+            # Only the name and the limit are editable; the key material never changes.
             obj.save(update_fields=["name"])
+            if "requests_per_minute" in form.changed_data:
+                api_key_limit_set(api_key=obj, requests_per_minute=form.cleaned_data["requests_per_minute"])
             return
         api_key, raw_key = api_key_create(user=form.cleaned_data["user"], name=form.cleaned_data["name"])
         adopt(obj, api_key)

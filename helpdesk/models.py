@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
@@ -146,6 +147,14 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Brute-force limits (settings): this key's own limit, for an integration that needs more (or less).
+    requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Requests a minute this key may make (429 beyond). Empty: the installation's default, "
+        "HELPDESK_API_KEY_REQUESTS_PER_MINUTE.",
+    )
 
     class Meta:
         verbose_name = "API key"

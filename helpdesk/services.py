@@ -248,7 +248,7 @@ def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKe
     apply, here once for both dialects: past ``HELPDESK_API_KEY_FAILURES_PER_MINUTE`` refusals from one
     address in a minute, every further refusal from there is ``RateLimited`` instead, while a key that
     matches is never held back by its address (clients behind one NAT share it), only by its own
-    ``HELPDESK_API_KEY_REQUESTS_PER_MINUTE``."""
+    ``HELPDESK_API_KEY_REQUESTS_PER_MINUTE`` or the key's own ``requests_per_minute``."""
     try:
         api_key = _api_key_match(raw_key)
     except ApiKeyRefused:
@@ -261,9 +261,10 @@ def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKe
             )
         raise
     if client_ip is not None:
+        own_limit = api_key.requests_per_minute
         window_take(
             f"api-key:{api_key.pk}",
-            limit=settings.HELPDESK_API_KEY_REQUESTS_PER_MINUTE,
+            limit=settings.HELPDESK_API_KEY_REQUESTS_PER_MINUTE if own_limit is None else own_limit,
             window=60,
             message="Too many requests with this API key.",
         )
@@ -288,3 +289,12 @@ def _api_key_match(raw_key: str) -> ApiKey:
         ApiKey.objects.filter(pk=match.pk).update(last_used_at=now)
         match.last_used_at = now
     return match
+
+
+def api_key_limit_set(*, api_key: ApiKey, requests_per_minute: int | None) -> ApiKey:
+    """Sets the key's own requests a minute (None: the installation's default); at least 1."""
+    if requests_per_minute is not None and requests_per_minute < 1:
+        raise Invalid({"requests_per_minute": "At least one request a minute; leave it empty for the default."})
+    api_key.requests_per_minute = requests_per_minute
+    api_key.save(update_fields=["requests_per_minute"])
+    return api_key

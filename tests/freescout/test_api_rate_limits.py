@@ -14,9 +14,12 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from helpdesk.services import api_key_create, api_key_revoke
+from helpdesk.models import ApiKey
+from helpdesk.services import api_key_create, api_key_limit_set, api_key_revoke
+from tests.admin_helpers import admin_url, form_data
 
 MAILBOXES = "/api/mailboxes"
 HOME = "203.0.113.7"
@@ -207,3 +210,32 @@ def test_behind_a_proxy_forged_forwarded_addresses_do_not_reset_the_count(db, se
     assert answers[19].status_code == 401
     assert_too_many(answers[20], "Too many failed")
     assert through_proxy(ELSEWHERE).status_code == 401
+
+
+def test_a_key_may_have_its_own_limit_set_in_the_admin(admin, admin_client):
+    api_key, key = api_key_create(user=admin)
+    other_key = api_key_create(user=admin)[1]
+    page = admin_client.get(admin_url(ApiKey, "change", api_key.pk))
+    data = {**form_data(page), "requests_per_minute": "2"}
+
+    assert admin_client.post(admin_url(ApiKey, "change", api_key.pk), data).status_code == 302
+
+    api_key.refresh_from_db()
+    assert api_key.requests_per_minute == 2
+    assert [get(key).status_code for _ in range(3)] == [200, 200, 429]
+    assert get(other_key).status_code == 200  # the others keep the default
+    refused = admin_client.post(admin_url(ApiKey, "change", api_key.pk), {**data, "requests_per_minute": "0"})
+    assert refused.status_code == 200 and "greater than or equal to 1" in refused.content.decode()
+
+
+def test_a_key_of_its_own_higher_limit_goes_past_the_default(admin, settings):
+    settings.HELPDESK_API_KEY_REQUESTS_PER_MINUTE = 2
+    api_key, key = api_key_create(user=admin)
+    api_key_limit_set(api_key=api_key, requests_per_minute=4)
+
+    assert [get(key).status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+    with pytest.raises(ValidationError):
+        api_key_limit_set(api_key=api_key, requests_per_minute=0)
+    api_key_limit_set(api_key=api_key, requests_per_minute=None)
+    api_key.refresh_from_db()
+    assert api_key.requests_per_minute is None
