@@ -1,17 +1,20 @@
-"""Definitions of user-defined fields, shared by mailbox custom fields and customer fields, and the small value
-formats the models share: field codes and hexadecimal colours."""
+"""Definitions of user-defined fields, shared by mailbox custom fields and customer fields, the small value
+formats the models share (field codes and hexadecimal colours), and the column type of secrets kept at rest
+encrypted (``EncryptedTextField``)."""
 
 import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar
 
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from helpdesk.crypto import SecretUnreadable, secret_decrypt, secret_encrypt
 from helpdesk.errors import Invalid, fields_under
 
 # Field codes: the stable name by which the LiveAgent API reads and writes a field's values ("varsymbol").
@@ -138,3 +141,68 @@ def hex_color_clean(value: str | None, *, field: str) -> str:
     if not re.fullmatch(HEX_COLOR_REGEX, text):
         raise Invalid({field: "Expected a colour as six hexadecimal digits, such as FFFFFF."})
     return text
+
+
+class UnreadableSecret:
+    """What an encrypted column reads as when no configured key opens it. Loading the row works (pages that do
+    not use the secret are unaffected), saving the row writes the stored token back unchanged, and any use of
+    the value as text (``str``, ``.encode()``, formatting…) raises ``SecretUnreadable`` with the reason, so it
+    is never taken for an empty password nor signs with a wrong key."""
+
+    __slots__ = ("error", "token")
+
+    def __init__(self, *, token: str, error: str) -> None:
+        self.token, self.error = token, error
+
+    def _refuse(self, *args: object) -> NoReturn:
+        raise SecretUnreadable(self.error)
+
+    __str__ = __len__ = __format__ = __iter__ = _refuse
+
+    def __bool__(self) -> bool:
+        return True  # it is set; Django tests values for truth everywhere
+
+    def __getattr__(self, name: str) -> NoReturn:
+        # Text's methods (``.encode()``, ``.replace()``…) refuse; Django's and copy's probes for other
+        # attributes (``resolve_expression``, ``__deepcopy__``…) find none, as on any value.
+        if name.startswith("__") or not hasattr(str, name):
+            raise AttributeError(name)
+        self._refuse()
+
+    def __repr__(self) -> str:
+        return "<unreadable secret>"
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token (``helpdesk.crypto``) and read back as text. Empty text stays empty, so
+    "no password" remains visible; ``max_length`` limits the text, not the (longer) token. Equality lookups
+    cannot match (every encryption differs), and nothing filters on these columns."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> "str | UnreadableSecret | None":
+        if not value:
+            return value
+        try:
+            return secret_decrypt(value)
+        except SecretUnreadable as error:
+            return UnreadableSecret(token=value, error=f"{self.model.__name__}.{self.name}: {error}")
+
+    def to_python(self, value: Any) -> Any:
+        return value if isinstance(value, UnreadableSecret) else super().to_python(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, UnreadableSecret):
+            return value.token
+        value = super().get_prep_value(value)
+        return secret_encrypt(value) if value else value
+
+    def clean(self, value: Any, model_instance: models.Model | None) -> Any:
+        # A secret nobody can read is kept as it is: editing its row's other columns must still work.
+        if isinstance(value, UnreadableSecret):
+            return value
+        return super().clean(value, model_instance)
+
+    @property
+    def validators(self) -> list[Any]:
+        # TextField checks no length; the text (not the token) is held to ``max_length``.
+        extra = [validators.MaxLengthValidator(self.max_length)] if self.max_length else []
+        return [*super().validators, *extra]

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_changes, audit_record
 from helpdesk.errors import Conflict, Invalid, NotAllowed
 from helpdesk.models import ApiKey, Counter, User
 from helpdesk.ratelimit import window_take
@@ -89,6 +91,11 @@ def user_create(
     if user_email_taken(email=email):
         raise UserEmailTaken()
     _user_save(user)
+    audit_record(
+        action=AuditAction.USER_CREATED,
+        target=user,
+        changes=audit_changes({}, {"email": user.email, "role": user.role, "password": password or ""}),
+    )
     if user.is_admin:
         from mailboxes.services import folders_ensure_for_user
 
@@ -116,6 +123,10 @@ def user_update(*, user: User, **fields: Any) -> User:
         key = "role" if fields.get("role", User.Role.ADMIN) != User.Role.ADMIN else "status"
         raise Invalid({key: "The last active admin must stay an active admin."})
     became_admin = fields.get("role") == User.Role.ADMIN and not user.is_admin
+    # Disabling ends the user's API keys for good: enabling them again must not silently revive keys
+    # that may have leaked or been handed on meanwhile (issue 20); they get new keys if they need any.
+    disabling = user.status == User.Status.ACTIVE and fields.get("status", user.status) == User.Status.DISABLED
+    before = {name: getattr(user, name) for name in fields} | {"password": "[set]" * user.has_usable_password()}
     for name, value in fields.items():
         setattr(user, name, value)
     if password:
@@ -123,11 +134,24 @@ def user_update(*, user: User, **fields: Any) -> User:
     user.updated_at = timezone.now()
     user.full_clean(exclude=["password"], validate_constraints=False)
     _user_save(user)
+    _user_update_audit(user, before=before, after=fields | ({"password": password} if password else {}))
+    if disabling:
+        api_keys_revoke_for_user(user=user)
     if became_admin:
         from mailboxes.services import folders_ensure_for_user
 
         folders_ensure_for_user(user=user)
     return user
+
+
+def _user_update_audit(user: User, *, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """One entry for a change of role, one for a change of status, one for the rest (a new password as "[set]")."""
+    changes = audit_changes(before, after)
+    for field, action in (("role", AuditAction.USER_ROLE_CHANGED), ("status", AuditAction.USER_STATUS_CHANGED)):
+        if field in changes:
+            audit_record(action=action, target=user, changes={field: changes.pop(field)})
+    if changes:
+        audit_record(action=AuditAction.USER_UPDATED, target=user, changes=changes)
 
 
 def _user_save(user: User) -> None:
@@ -186,10 +210,14 @@ def user_delete(*, user: User, by_user: User | None, reassign: dict[int, User | 
         conversation_assign(conversation=conversation, assignee=reassign.get(conversation.mailbox_id), by_user=by_user)
     for timelog in Timelog.objects.filter(user=user, finished=False):
         timelog_stop(timelog=timelog, finish=True)
-    for api_key in ApiKey.objects.filter(user=user, revoked_at=None):
-        api_key_revoke(api_key=api_key)
+    api_keys_revoke_for_user(user=user)
     for access in MailboxUser.objects.filter(user=user).select_related("mailbox"):
         mailbox_user_revoke(mailbox=access.mailbox, user=user)
+    audit_record(
+        action=AuditAction.USER_DELETED,
+        target=user,
+        changes=audit_changes({"status": user.status}, {"status": User.Status.DELETED}),
+    )
     user.status = User.Status.DELETED
     user.updated_at = timezone.now()
     user.save(update_fields=["status", "updated_at"])
@@ -212,17 +240,38 @@ def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
     if user.status == User.Status.DELETED:
         raise Invalid({"user": "A deleted user cannot have API keys."})
     raw_key = secrets.token_hex(API_KEY_BYTES)
-    api_key = ApiKey.objects.create(
-        user=user, name=name, prefix=raw_key[: ApiKey.PREFIX_LENGTH], key_hash=_api_key_hash(raw_key)
-    )
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            user=user, name=name, prefix=raw_key[: ApiKey.PREFIX_LENGTH], key_hash=_api_key_hash(raw_key)
+        )
+        audit_record(
+            action=AuditAction.API_KEY_CREATED,
+            target=api_key,
+            target_label=_api_key_label(api_key),
+            changes=audit_changes({}, {"user": user.email, "name": name}),
+        )
     return api_key, raw_key
+
+
+def _api_key_label(api_key: ApiKey) -> str:
+    return f"{api_key.prefix}… of {api_key.user.email}" + (f" ({api_key.name})" if api_key.name else "")
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+            audit_record(action=AuditAction.API_KEY_REVOKED, target=api_key, target_label=_api_key_label(api_key))
     return api_key
+
+
+def api_keys_revoke_for_user(*, user: User) -> int:
+    """Revokes every live key of ``user`` (when they are disabled or deleted); returns how many."""
+    keys = list(ApiKey.objects.select_for_update().filter(user=user, revoked_at=None).order_by("pk"))
+    for api_key in keys:
+        api_key_revoke(api_key=api_key)
+    return len(keys)
 
 
 class ApiKeyRefusal(StrEnum):

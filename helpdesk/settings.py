@@ -459,7 +459,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF],
+        # Our host, and the object store our attachment URLs redirect to when media lives there (storage block).
+        "img-src": [SELF, *HELPDESK_MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -1,13 +1,23 @@
-"""Production hardening on top of ``helpdesk.settings``: refuses to start without a real secret key."""
+"""Production hardening on top of ``helpdesk.settings``: refuses to start without a real secret key or without
+the encryption keys of the secrets at rest."""
 
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.crypto import KEY_COMMAND, keys_parse
 from helpdesk.settings import *  # noqa: F403
 from helpdesk.settings import env
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production.")
+
+# --- Secrets at rest: the keys come from the environment, never from a file made on the spot -------
+HELPDESK_ENCRYPTION_KEYS = keys_parse(env.str("HELPDESK_ENCRYPTION_KEYS", default=""))
+if not HELPDESK_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "HELPDESK_ENCRYPTION_KEYS must be set in production: it encrypts mailbox passwords and webhook secrets "
+        f"in the database. Make a key with: {KEY_COMMAND} (keep it safe: without it they cannot be read)."
+    )
 
 DEBUG = env.bool("DEBUG", default=False)
 

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
 from helpdesk.admin import DropdownOptionsField, ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
@@ -20,6 +20,7 @@ from mailboxes.services import (
     custom_field_delete,
     custom_field_update,
     mailbox_create,
+    mailbox_delete,
     mailbox_update,
     mailbox_user_grant,
     mailbox_user_revoke,
@@ -166,6 +167,17 @@ class MailboxAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         if obj is not None and obj.conversations.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # ``mailbox_delete`` refuses while a webhook listens to this mailbox alone: said as a message.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_model(self, request: HttpRequest, obj: Mailbox) -> None:
+        mailbox_delete(mailbox=obj)  # its rules and the audit log, not a bare ``obj.delete()``
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], Any]:
         # Folders are read-only in their own admin, yet go with their mailbox.

@@ -6,7 +6,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from helpdesk.fields import FieldDefinition, FieldType
+from helpdesk.fields import EncryptedTextField, FieldDefinition, FieldType
 
 if TYPE_CHECKING:
     from helpdesk.models import User
@@ -45,13 +45,14 @@ class Mailbox(models.Model):
     out_server = models.CharField(max_length=255, blank=True)
     out_port = models.PositiveIntegerField(null=True, blank=True)
     out_username = models.CharField(max_length=255, blank=True)
-    out_password = models.CharField(max_length=255, blank=True)
+    # Encrypted at rest (helpdesk.crypto); the admin never sends them back to the browser.
+    out_password = EncryptedTextField(max_length=255, blank=True)
     out_encryption = models.CharField(max_length=4, choices=Encryption.choices, default=Encryption.TLS)
 
     in_server = models.CharField(max_length=255, blank=True)
     in_port = models.PositiveIntegerField(null=True, blank=True)
     in_username = models.CharField(max_length=255, blank=True)
-    in_password = models.CharField(max_length=255, blank=True)
+    in_password = EncryptedTextField(max_length=255, blank=True)
     in_encryption = models.CharField(max_length=4, choices=Encryption.choices, default=Encryption.SSL)
     in_validate_cert = models.BooleanField(default=True)
     in_imap_folders = models.TextField(default="INBOX", help_text="Comma-separated IMAP folders to fetch.")

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_changes, audit_record
 from helpdesk.errors import Conflict, Invalid
 from helpdesk.fields import field_code_from_name
 from helpdesk.models import User
@@ -16,6 +18,10 @@ from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
 MAILBOX_FIELDS = frozenset(
     f.name for f in Mailbox._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
 )
+# What the audit log records of a mailbox: where its mail goes and comes from (passwords only as "[set]").
+MAILBOX_AUDITED_FIELDS = frozenset({"name", "email", "aliases"}) | {
+    name for name in MAILBOX_FIELDS if name.startswith(("out_", "in_"))
+}
 
 
 def _folders_create(*, mailbox: Mailbox, users: list[User] | None = None) -> None:
@@ -56,6 +62,11 @@ def mailbox_create(*, name: str, email: str, **settings: Any) -> Mailbox:
     mailbox = Mailbox(name=(name or "").strip(), email=(email or "").strip().lower(), **settings)
     _mailbox_validate(mailbox)
     mailbox.save()
+    audit_record(
+        action=AuditAction.MAILBOX_CREATED,
+        target=mailbox,
+        changes=audit_changes({}, {name: getattr(mailbox, name) for name in sorted(MAILBOX_AUDITED_FIELDS)}),
+    )
     _folders_create(mailbox=mailbox)
     _folders_create(mailbox=mailbox, users=list(User.objects.filter(role=User.Role.ADMIN).exclude(status="deleted")))
     return mailbox
@@ -67,25 +78,43 @@ def mailbox_update(*, mailbox: Mailbox, **fields: Any) -> Mailbox:
         raise TypeError(f"Unknown mailbox fields: {', '.join(sorted(unknown))}")
     if "email" in fields:
         fields["email"] = (fields["email"] or "").strip().lower()
+    audited = sorted(MAILBOX_AUDITED_FIELDS & set(fields))
+    before = {name: getattr(mailbox, name) for name in audited}
     for name, value in fields.items():
         setattr(mailbox, name, value)
     mailbox.updated_at = timezone.now()
     _mailbox_validate(mailbox)
     mailbox.save()
+    if changes := audit_changes(before, {name: fields[name] for name in audited}):
+        audit_record(action=AuditAction.MAILBOX_UPDATED, target=mailbox, changes=changes)
     return mailbox
 
 
 @transaction.atomic
 def mailbox_user_grant(*, mailbox: Mailbox, user: User) -> None:
-    MailboxUser.objects.get_or_create(mailbox=mailbox, user=user)
+    _, created = MailboxUser.objects.get_or_create(mailbox=mailbox, user=user)
+    if created:
+        _mailbox_access_audit(AuditAction.MAILBOX_ACCESS_GRANTED, mailbox=mailbox, user=user)
     _folders_create(mailbox=mailbox, users=[user])
+
+
+def _mailbox_access_audit(action: AuditAction, *, mailbox: Mailbox, user: User) -> None:
+    granted = action == AuditAction.MAILBOX_ACCESS_GRANTED
+    audit_record(
+        action=action,
+        target=user,
+        target_label=f"{user.email} → {mailbox.name}",
+        changes={"mailbox": {"before": None if granted else mailbox.name, "after": mailbox.name if granted else None}},
+    )
 
 
 @transaction.atomic
 def mailbox_user_revoke(*, mailbox: Mailbox, user: User) -> None:
     """Takes away a regular user's access (admins keep theirs). Their conversations there stay assigned
     to them until someone reassigns them, as in FreeScout."""
-    MailboxUser.objects.filter(mailbox=mailbox, user=user).delete()
+    deleted, _ = MailboxUser.objects.filter(mailbox=mailbox, user=user).delete()
+    if deleted:
+        _mailbox_access_audit(AuditAction.MAILBOX_ACCESS_REVOKED, mailbox=mailbox, user=user)
     if not user.is_admin:
         Folder.objects.filter(mailbox=mailbox, user=user).delete()
 
@@ -122,6 +151,7 @@ def mailbox_delete(*, mailbox: Mailbox) -> None:
     # Fetched before the first delete: SQLite cannot delete from a table while a cursor reads it.
     for conversation in list(Conversation.objects.filter(mailbox=mailbox).order_by("id")):
         conversation_delete_forever(conversation=conversation)
+    audit_record(action=AuditAction.MAILBOX_DELETED, target=mailbox)
     mailbox.delete()
 
 

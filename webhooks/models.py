@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from helpdesk.fields import EncryptedTextField
 from helpdesk.outbox import OutboxItem, OutboxStatus
 from mailboxes.models import Mailbox
 
@@ -35,10 +36,11 @@ class Webhook(models.Model):
     events = models.JSONField(default=list)
     # Conversation events only from these mailboxes; none means every mailbox.
     mailboxes = models.ManyToManyField(Mailbox, blank=True, related_name="webhooks")
-    secret = models.CharField(max_length=100, default=webhook_secret_generate)
+    # Encrypted at rest (helpdesk.crypto), yet readable: admins are shown it to configure their receivers.
+    secret = EncryptedTextField(max_length=100, default=webhook_secret_generate)
     # After a rotation the old secret still signs (a second Standard Webhooks signature) until it expires,
     # so receivers can switch without dropping requests.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret = EncryptedTextField(max_length=100, blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=255, blank=True)

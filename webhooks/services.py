@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_changes, audit_record
 from conversations.models import Conversation
 from customers.models import Customer
 from helpdesk.errors import Invalid
@@ -126,7 +128,17 @@ def webhook_create(*, url: str, events: Iterable[str], mailboxes: Iterable[Mailb
     with transaction.atomic():
         webhook = Webhook.objects.create(url=url, events=known)
         webhook.mailboxes.set(list(mailboxes))
+        audit_record(action=AuditAction.WEBHOOK_CREATED, target=webhook, changes=audit_changes({}, _audited(webhook)))
     return webhook
+
+
+def _audited(webhook: Webhook) -> dict[str, object]:
+    """What the audit log records of a webhook (never its secret: only that it was rotated)."""
+    return {
+        "url": webhook.url,
+        "events": list(webhook.events),
+        "mailboxes": sorted(mailbox.name for mailbox in webhook.mailboxes.all()),
+    }
 
 
 def webhook_update(*, webhook: Webhook, url: str, events: Iterable[str], mailboxes: Iterable[Mailbox]) -> Webhook:
@@ -134,17 +146,24 @@ def webhook_update(*, webhook: Webhook, url: str, events: Iterable[str], mailbox
     webhook_url_validate(url)
     known = _events_required(events)
     with transaction.atomic():
+        before = _audited(webhook)
         webhook.url, webhook.events, webhook.updated_at = url, known, timezone.now()
         webhook.save(update_fields=["url", "events", "updated_at"])
         webhook.mailboxes.set(list(mailboxes))
+        if changes := audit_changes(before, _audited(webhook)):
+            audit_record(action=AuditAction.WEBHOOK_UPDATED, target=webhook, changes=changes)
     return webhook
 
 
 def webhook_disable(*, webhook: Webhook, reason: str) -> bool:
     """Stops deliveries to ``webhook`` (its pending ones wait); returns False when it was disabled already."""
-    changed = Webhook.objects.filter(pk=webhook.pk, enabled=True).update(
-        enabled=False, disabled_reason=reason[:255], updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        changed = Webhook.objects.filter(pk=webhook.pk, enabled=True).update(
+            enabled=False, disabled_reason=reason[:255], updated_at=timezone.now()
+        )
+        if changed:
+            changes = audit_changes({"enabled": True}, {"enabled": False, "reason": reason[:255]})
+            audit_record(action=AuditAction.WEBHOOK_DISABLED, target=webhook, changes=changes)
     webhook.refresh_from_db()
     return bool(changed)
 
@@ -158,6 +177,11 @@ def webhook_enable(*, webhook: Webhook) -> bool:
             enabled=True, disabled_reason="", failing_since=None, updated_at=timezone.now()
         )
         if changed:
+            audit_record(
+                action=AuditAction.WEBHOOK_ENABLED,
+                target=webhook,
+                changes={"enabled": {"before": False, "after": True}},
+            )
             outbox_enqueue_on_commit(webhook_deliveries_sweep)
     webhook.refresh_from_db()
     return bool(changed)
@@ -169,7 +193,13 @@ def webhook_secret_rotate(*, webhook: Webhook, previous_valid_for: timedelta = t
     now = timezone.now()
     webhook.previous_secret, webhook.previous_secret_expires_at = webhook.secret, now + previous_valid_for
     webhook.secret, webhook.updated_at = webhook_secret_generate(), now
-    webhook.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    with transaction.atomic():
+        webhook.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+        audit_record(
+            action=AuditAction.WEBHOOK_SECRET_ROTATED,
+            target=webhook,
+            changes={"previous_secret_expires_at": {"before": None, "after": (now + previous_valid_for).isoformat()}},
+        )
     return webhook
 
 
@@ -180,4 +210,7 @@ def webhook_delete(*, webhook: Webhook) -> None:
         pk__in=WebhookDelivery.objects.exclude(webhook=webhook).values("event_id")
     )
     WebhookEvent.objects.filter(pk__in=only_this_webhook.values("pk")).delete()
+    audit_record(
+        action=AuditAction.WEBHOOK_DELETED, target=webhook, changes=audit_changes(_audited(webhook), {}, gone=True)
+    )
     webhook.delete()

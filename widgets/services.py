@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_changes, audit_record
 from conversations.models import Conversation, SourceType, Thread
 from conversations.services import NewThread
 from conversations.services.intake import CustomerRef, ThreadIntake, conversation_intake
@@ -163,8 +165,10 @@ def _values(name: str, mailbox: Mailbox, given: WidgetFields) -> dict[str, Any]:
 
 @transaction.atomic
 def widget_create(*, name: str, mailbox: Mailbox, **given: Unpack[WidgetFields]) -> Widget:
-    widget = Widget(**_values(name, mailbox, given))
+    values = _values(name, mailbox, given)
+    widget = Widget(**values)
     widget.save()
+    audit_record(action=AuditAction.WIDGET_CREATED, target=widget, changes=audit_changes({}, values))
     return widget
 
 
@@ -174,15 +178,19 @@ def widget_update(*, widget: Widget, name: str, mailbox: Mailbox, **given: Unpac
     does); its counters, key and creation time stay."""
     values = _values(name, mailbox, given)
     widget = Widget.objects.select_for_update().get(pk=widget.pk)
+    before = {column: getattr(widget, column) for column in values}
     for column, value in values.items():
         setattr(widget, column, value)
     widget.updated_at = timezone.now()
     widget.save()
+    if changes := audit_changes(before, values):
+        audit_record(action=AuditAction.WIDGET_UPDATED, target=widget, changes=changes)
     return widget
 
 
 @transaction.atomic
 def widget_delete(*, widget: Widget) -> None:
+    audit_record(action=AuditAction.WIDGET_DELETED, target=widget)
     widget.delete()
 
 

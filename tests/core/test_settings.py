@@ -130,6 +130,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         "HELPDESK_DATA_DIR": str(tmp_path),
         "SECRET_KEY": STRONG_SECRET,
+        # A Fernet key (secrets at rest, tests/core/test_encrypted_secrets.py), required in production.
+        "HELPDESK_ENCRYPTION_KEYS": "45TVXFndFgJACATCi44F8oQd_Ngy8leiftJC5zH41_A=",
         "ALLOWED_HOSTS": "help.example.com",
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings_production",
         "PATH": os.environ["PATH"],
