@@ -171,6 +171,9 @@ class UserChangeForm(MailboxAccessMixin, PasswordFieldsMixin, forms.ModelForm):
             status = cast(forms.ChoiceField, self.fields["status"])
             choices = cast("Iterable[tuple[str, str]]", status.choices)
             status.choices = [choice for choice in choices if choice[0] != User.Status.DELETED]
+            status.help_text = (
+                "Disabling also revokes the user's API keys; enabling them again does not bring those back."
+            )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
@@ -259,7 +262,16 @@ class UserAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             if data.get("password2"):
                 fields["password"] = data["password2"]
             # The form has already copied its values onto ``obj``; the service must see the stored row.
+            live_keys = ApiKey.objects.filter(user=obj.pk, revoked_at=None)
+            keys_before = live_keys.count()
             user = user_update(user=User.objects.get(pk=obj.pk), **fields)
+            if revoked := keys_before - live_keys.count():
+                self.message_user(
+                    request,
+                    f"{user.email} is disabled: {revoked} API key{'s' if revoked > 1 else ''} revoked."
+                    " Enabling the user again does not bring them back; create new keys if needed.",
+                    messages.WARNING,
+                )
         if not change or "mailboxes" in form.changed_data:
             mailbox_access_set(user=user, mailboxes=data.get("mailboxes") or [])
         adopt(obj, user)

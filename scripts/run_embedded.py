@@ -4,7 +4,13 @@ in, then serve with one Celery worker (with beat) next to the web server. Ctrl-C
 The login banner must stay on screen: the mail the worker sends (the demo's notifications among it) goes to
 files under ``data/sent-mail/`` rather than to the terminal, unless ``EMAIL_URL`` says otherwise, and the
 commands' own chatter (``create_api_key``'s "store it now") is captured, since this script stores the key.
-``HELPDESK_ADDRESS`` (default ``127.0.0.1:8000``) is where the server listens."""
+``HELPDESK_ADDRESS`` (default ``127.0.0.1:8000``) is where the server listens.
+
+The worker is supervised: the web server would keep answering while mail, webhooks and the periodic jobs
+silently stopped, so a worker that dies is reported on stderr and started again, after 1 s, then 2, 4… up
+to a minute while it keeps dying soon after starting. If it dies within ``QUICK_EXIT_SECONDS`` of starting
+``MAX_QUICK_EXITS`` times in a row it cannot start at all (a broken setting, say): then the script says so,
+stops the server and exits with status 1, rather than serve a helpdesk that sends nothing."""
 
 import os
 import secrets
@@ -19,6 +25,23 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HELPDESK_DATA_DIR", ROOT / "data")).resolve()
 ADMIN_EMAIL = os.environ.get("HELPDESK_ADMIN_EMAIL", "admin@example.com")
 ADDRESS = os.environ.get("HELPDESK_ADDRESS", "127.0.0.1:8000")
+WORKER_COMMAND = [
+    sys.executable,
+    "-m",
+    "celery",
+    "-A",
+    "helpdesk",
+    "worker",
+    "--beat",
+    "--pool",
+    "solo",
+    "--loglevel",
+    "WARNING",
+]
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
+QUICK_EXIT_SECONDS = 30.0
+MAX_QUICK_EXITS = 5
+POLL_SECONDS = 0.5
 
 
 def manage(*args: str, capture: bool = False) -> str:
@@ -100,42 +123,91 @@ def wait_until_serving(server: subprocess.Popen, seconds: float = 60.0) -> bool:
     return False
 
 
+def shout(message: str) -> None:
+    """A line about the worker, on stderr and hard to miss among the server's request log."""
+    sys.stderr.write(f"\n  !!! {message}\n\n")
+    sys.stderr.flush()
+
+
+def worker_start() -> subprocess.Popen:
+    worker = subprocess.Popen(WORKER_COMMAND, cwd=ROOT)
+    print(f"  Worker started (pid {worker.pid}).", flush=True)
+    return worker
+
+
+class WorkerSupervisor:
+    """Keeps one worker running next to the server (see the module's docstring). ``check`` is called in
+    the serving loop; ``worker`` is the current process."""
+
+    def __init__(self, start=worker_start) -> None:
+        self.start = start
+        self.worker: subprocess.Popen = start()
+        self.started_at = time.monotonic()
+        self.quick_exits = 0
+        self.restart_at: float | None = None
+
+    def check(self) -> bool:
+        """Restarts a dead worker when its delay is over; False once it has given up (the worker cannot
+        start)."""
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restart_at = None
+                self.worker = self.start()
+                self.started_at = now
+            return True
+        code = self.worker.poll()
+        if code is None:
+            return True
+        lived = now - self.started_at
+        self.quick_exits = self.quick_exits + 1 if lived < QUICK_EXIT_SECONDS else 1
+        if self.quick_exits >= MAX_QUICK_EXITS:
+            shout(
+                f"The worker (pid {self.worker.pid}) exited with status {code}, {self.quick_exits} times in a"
+                f" row within {QUICK_EXIT_SECONDS:.0f} s of starting: it cannot run. Stopping the server:"
+                " without a worker no mail, webhook or scheduled job would go out. See the errors above."
+            )
+            return False
+        delay = RESTART_DELAYS[min(self.quick_exits, len(RESTART_DELAYS)) - 1]
+        shout(
+            f"The worker (pid {self.worker.pid}) exited with status {code} after {lived:.0f} s: mail, webhooks"
+            f" and scheduled jobs are stopped. Restarting it in {delay:.0f} s (what it had queued is kept)."
+        )
+        self.restart_at = now + delay
+        return True
+
+    def stop(self) -> None:
+        if self.restart_at is None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGTERM)
+            self.worker.wait(timeout=20)
+
+
 def main() -> None:
     os.environ.setdefault("HELPDESK_BASE_URL", f"http://{ADDRESS}")
     mail_directory = mail_to_files()
     password, api_key = first_run()
     text = banner(password, api_key, mail_directory)
     print(text, flush=True)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "helpdesk",
-            "worker",
-            "--beat",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-    )
+    supervisor = WorkerSupervisor()
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", ADDRESS], cwd=ROOT)
+    status = 0
     try:
         # The server's and the worker's start-up lines have pushed the banner up: show it again, last.
         if wait_until_serving(server):
             print(text, flush=True)
-        server.wait()
+        while server.poll() is None:
+            if not supervisor.check():
+                status = 1
+                break
+            time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (server, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
-        worker.wait(timeout=20)
+        supervisor.stop()
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Request bodies of the conversation endpoints, validated into plain values for the services.
 
 Field names are the API's (camelCase) so that error paths name what the client sent. Ids are checked
-against what the key's user may see: an unknown or invisible id in a body is a 400 at its path."""
+against what the key's user may see: an unknown or invisible id in a body is a 400 at its path, the same
+answer for both, so that a 400 never tells a customer or mailbox of another desk exists (a customer by
+``customers_visible_through_api``, the rule of both dialects' customer endpoints)."""
 
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,6 +16,8 @@ from conversations.services import (
     ThreadIntake,
     attachment_base64_decode,
 )
+from customers.models import Customer
+from customers.selectors import customers_visible_through_api
 from freescout.plumbing.authentication import api_user
 from freescout.plumbing.fields import DateTimeInField, EmailListField, EnumField, FlexibleBooleanField, IdField
 from helpdesk.errors import Invalid, field_under
@@ -24,6 +28,17 @@ from mailboxes.selectors import mailbox_accessible_by, mailboxes_accessible_by
 
 CONVERSATION_STATUSES = ["active", "pending", "closed", "spam"]
 THREAD_TYPES = ["customer", "message", "note"]
+
+
+def visible_customer(request: Request, customer_id: int) -> Customer:
+    """The customer named by ``customerId``/``customer.id``, if the key may see it; an unknown and an
+    invisible id get the same 400. A conversation created for the email of a customer the key cannot see
+    still attaches that customer (addresses are unique, and mail does the same): only naming it by id is
+    refused."""
+    customer = customers_visible_through_api(user=api_user(request)).filter(pk=customer_id).first()
+    if customer is None:
+        raise serializers.ValidationError(f"No customer with id {customer_id}.", code="invalid")
+    return customer
 
 
 def acting_user(request: Request, user_id: int) -> User:
@@ -42,6 +57,9 @@ class CustomerRefInput(serializers.Serializer):
     firstName = serializers.CharField(required=False, allow_blank=True, max_length=40)
     lastName = serializers.CharField(required=False, allow_blank=True, max_length=40)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+    def validate_id(self, value: int) -> int:
+        return visible_customer(self.context["request"], value).pk
 
     def validate(self, data: dict) -> dict:
         if not any(data.get(key) for key in ("id", "email", "firstName", "phone")):
@@ -213,13 +231,8 @@ class ConversationUpdateInput(serializers.Serializer):
             raise serializers.ValidationError(f"No mailbox with id {value}.", code="invalid")
         return mailbox
 
-    def validate_customerId(self, value: int):
-        from customers.models import Customer
-
-        customer = Customer.objects.filter(pk=value).first()
-        if customer is None:
-            raise serializers.ValidationError(f"No customer with id {value}.", code="invalid")
-        return customer
+    def validate_customerId(self, value: int) -> Customer:
+        return visible_customer(self.context["request"], value)
 
     def validate(self, data: dict) -> dict:
         if "byUser" not in data and {"status", "assignTo", "mailboxId"} & set(data):

@@ -1,6 +1,6 @@
 """The FreeScout API's conversation endpoints: parse, call the services, answer with the payloads."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from conversations import services
-from conversations.models import Conversation, ConversationTag, SourceType, Tag, Timelog
+from conversations.models import Conversation, ConversationTag, SourceType, Timelog
 from conversations.pages import CONVERSATION_COLUMNS, EMBEDDABLE, TIMELOG_COLUMNS
-from conversations.selectors import conversations_visible_to
+from conversations.selectors import conversations_visible_to, tags_visible_to
 from freescout.conversations.filters import ConversationFilter, conversation_listing
 from freescout.conversations.inputs import (
     ConversationCreateInput,
@@ -35,6 +35,7 @@ from freescout.conversations.payloads import (
 from freescout.plumbing.authentication import api_user
 from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
+from freescout.plumbing.permissions import IsAdmin
 from freescout.plumbing.views import ApiViewSet, NonAtomicApiViewSet
 from helpdesk.services import user_act_as_check
 
@@ -50,6 +51,13 @@ class ConversationViewSet(NonAtomicApiViewSet):
     hal_name = "conversations"
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConversationFilter
+
+    def get_permissions(self):
+        # Deleting forever is an admin's, as in the admin UI (agents move conversations to Deleted); a
+        # regular key gets 403 whatever the id, so the answer tells nothing of other mailboxes.
+        if self.action == "destroy":
+            return [*super().get_permissions(), IsAdmin()]
+        return super().get_permissions()
 
     def get_queryset(self):
         return conversations_visible_to(user=api_user(self.request))
@@ -196,14 +204,25 @@ class ConversationViewSet(NonAtomicApiViewSet):
 
 
 class TagViewSet(ApiViewSet):
+    """``GET /api/tags``: a regular user's key lists the tags of ``tags_visible_to`` (used in its mailboxes,
+    or nowhere), the LiveAgent dialect's rule, and each ``counter`` counts only the conversations it can
+    see, so that neither names nor numbers tell of other mailboxes. An admin's key lists every tag with
+    every conversation counted, as FreeScout's global key does."""
+
     hal_name = "tags"
 
     def list(self, request: Request) -> Response:
-        tags = Tag.objects.annotate(counter=Count("conversationtag")).order_by("id")
+        user = api_user(request)
+        visible = conversations_visible_to(user=user)
+        counted = None if user.is_admin else Q(conversationtag__conversation__in=visible)
+        tags = tags_visible_to(user=user).annotate(counter=Count("conversationtag", filter=counted)).order_by("id")
         conversation_id = id_param(request, "conversationId")
         if conversation_id is not None:
-            visible = conversations_visible_to(user=api_user(request)).filter(pk=conversation_id)
-            tags = tags.filter(pk__in=ConversationTag.objects.filter(conversation__in=visible).values("tag_id"))
+            tags = tags.filter(
+                pk__in=ConversationTag.objects.filter(conversation__in=visible.filter(pk=conversation_id)).values(
+                    "tag_id"
+                )
+            )
         return self.paginated(
             tags, lambda tag: {"id": tag.pk, "name": tag.name, "counter": tag.counter, "color": tag.color}
         )

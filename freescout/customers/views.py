@@ -1,6 +1,10 @@
 """The FreeScout API's customer endpoints, and the customer field definitions (an admin-only extension).
 
-Customers are global in FreeScout: any key may read and write them."""
+FreeScout has one global key that sees every customer; here a key belongs to a user, and a regular user's key
+sees the customers of ``customers_visible_through_api`` (one with a conversation in one of its mailboxes, or
+with none at all), the rule the LiveAgent dialect follows too. Any other customer is unknown: 404 to reads
+and writes (``get_customer``), absent from the list and its searches. An admin's key sees every customer,
+as FreeScout's does."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -11,7 +15,7 @@ from rest_framework.response import Response
 
 from customers import services
 from customers.models import Customer, CustomerField
-from customers.selectors import customer_fields_all, customers_for_output
+from customers.selectors import customer_fields_all, customers_for_output, customers_visible_through_api
 from freescout.customers.filters import CustomerFilter
 from freescout.customers.inputs import (
     ERROR_PATHS,
@@ -22,6 +26,7 @@ from freescout.customers.inputs import (
 )
 from freescout.customers.payloads import customer_payload, customer_payload_by_id
 from freescout.payloads import field_definition_payload
+from freescout.plumbing.authentication import api_user
 from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.permissions import IsAdmin, IsAuthenticatedOrPreflight
 from freescout.plumbing.views import ApiViewSet
@@ -39,7 +44,7 @@ class CustomerViewSet(ApiViewSet):
     filterset_class = CustomerFilter
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return Customer.objects.all()
+        return customers_visible_through_api(user=api_user(self.request))
 
     def get_customer(self) -> Customer:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

@@ -60,8 +60,12 @@ def test_revoked_keys_and_keys_of_inactive_users_are_refused(agent):
     assert refused.value.reason == ApiKeyRefusal.REVOKED
     assert api_key_authenticate(raw_key=other_raw) == other
     user_update(user=agent, status=User.Status.DISABLED)
+    # Disabling revoked the user's keys (issue 20); one made for them while disabled is refused for that.
     with pytest.raises(ApiKeyRefused) as refused:
         api_key_authenticate(raw_key=other_raw)
+    assert refused.value.reason == ApiKeyRefusal.REVOKED
+    with pytest.raises(ApiKeyRefused) as refused:
+        api_key_authenticate(raw_key=api_key_create(user=agent)[1])
     assert refused.value.reason == ApiKeyRefusal.USER_DISABLED
 
 

@@ -95,8 +95,9 @@ def test_a_revoked_key_is_400(la, admin):
 
 
 def test_a_disabled_users_key_is_400(la, agent):
-    raw_key = api_key_create(user=agent)[1]
+    # Disabling revokes the keys the user had (issue 20); a key made for them while disabled is refused so.
     user_update(user=agent, status=User.Status.DISABLED)
+    raw_key = api_key_create(user=agent)[1]
     body = assert_error(la.get(f"{STATUS}.xml", {"apikey": raw_key}), 400, "xml")
     assert body["errormessage"] == "This API key's user is disabled."
 
