@@ -2,6 +2,7 @@
 services record the actor without every caller passing it. Outside a request (Celery tasks, management
 commands) nobody is acting but the system, unless ``audit_actor`` says otherwise."""
 
+import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 
 from helpdesk.models import ApiKey, User
+from helpdesk.ratelimit import client_ip
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,11 @@ def audit_actor(*, user: User | None = None, label: str = "") -> Iterator[None]:
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    # The client as the brute-force limits see it (behind HELPDESK_TRUSTED_PROXY_COUNT proxies).
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:  # "unknown": no address (a Unix socket)
+        return None
 
 
 def audit_actor_current() -> Actor:

@@ -308,6 +308,14 @@ def test_changes_without_a_request_are_the_systems():
     assert (only(A.API_KEY_CREATED).actor_id, only(A.API_KEY_CREATED).actor_label) == (operator.pk, operator.email)
 
 
+@pytest.mark.django_db
+def test_the_address_is_the_clients_behind_trusted_proxies(settings, admin_api, admin, agent):
+    settings.HELPDESK_TRUSTED_PROXY_COUNT = 1
+    log_from_here()
+    admin_api.post(f"/api/users/{agent.pk}/api_keys", {"name": "p"}, format="json", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert only(A.API_KEY_CREATED).remote_addr == "203.0.113.9"
+
+
 # --- Contact widgets (LiveAgent API) -------------------------------------------------------------------
 
 
