@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from audit.models import AuditEntry
 from helpdesk.admin import ReadOnlyAdminMixin
@@ -41,4 +41,19 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Changes")
     def changes_shown(self, obj: AuditEntry) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.changes, indent=2, ensure_ascii=False, sort_keys=True))
+        if not obj.changes:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            ((field, _json(change.get("before")), _json(change.get("after"))) for field, change in obj.changes.items()),
+        )
+        return format_html(
+            '<table class="hd-audit-changes"><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -47,7 +47,12 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_api_key = models.ForeignKey(
-        "helpdesk.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "helpdesk.ApiKey",
+        verbose_name="actor's API key",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     actor_label = models.CharField("actor", max_length=255)
     target_type = models.CharField("target type", max_length=40)

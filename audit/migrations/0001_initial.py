@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('changes', models.JSONField(blank=True, default=dict)),
                 ('remote_addr', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name="actor's user")),
-                ('actor_api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.apikey')),
+                ('actor_api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='helpdesk.apikey', verbose_name="actor's API key")),
             ],
             options={
                 'verbose_name': 'audit log entry',

@@ -356,7 +356,9 @@ def test_admins_browse_the_log_filtered_by_action_actor_and_date(admin_client, a
     assert [entry.action for entry in found] == [A.MAILBOX_ACCESS_GRANTED]
     entry = AuditEntry.objects.get(action=A.MAILBOX_ACCESS_GRANTED)
     detail = admin_client.get(admin_url(AuditEntry, "change", entry.pk))
-    assert detail.status_code == 200 and "Support" in detail.content.decode()
+    assert detail.status_code == 200
+    row = "<th>mailbox</th><td><code>null</code></td><td><code>&quot;Support&quot;</code></td>"
+    assert row in detail.content.decode()
 
 
 @pytest.mark.django_db
@@ -428,6 +430,6 @@ def test_the_audit_log_page_in_a_browser(browser_page, live_server):
     page.screenshot(path=str(screenshot_dir() / "audit-log.png"), full_page=True)
 
     page.click('#result_list tr:has-text("User\'s role changed") th a')
-    page.wait_for_selector("pre")
-    assert '"after": "admin"' in page.inner_text("pre")
+    page.wait_for_selector(".hd-audit-changes")
+    assert page.inner_text(".hd-audit-changes tbody tr").split() == ["role", '"user"', '"admin"']
     page.screenshot(path=str(screenshot_dir() / "audit-log-entry.png"), full_page=True)
