@@ -6,6 +6,7 @@ from django.utils import timezone
 class AuditAction(models.TextChoices):
     API_KEY_CREATED = "api_key.created", "API key created"
     API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    API_KEY_LIMIT_CHANGED = "api_key.limit_changed", "API key's request limit changed"
     USER_CREATED = "user.created", "User created"
     USER_ROLE_CHANGED = "user.role_changed", "User's role changed"
     USER_STATUS_CHANGED = "user.status_changed", "User's status changed"

@@ -344,6 +344,16 @@ def api_key_limit_set(*, api_key: ApiKey, requests_per_minute: int | None) -> Ap
     """Sets the key's own requests a minute (None: the installation's default); at least 1."""
     if requests_per_minute is not None and requests_per_minute < 1:
         raise Invalid({"requests_per_minute": "At least one request a minute; leave it empty for the default."})
-    api_key.requests_per_minute = requests_per_minute
-    api_key.save(update_fields=["requests_per_minute"])
+    with transaction.atomic():
+        # The caller's instance may carry the new value already (the admin's form): the row has the old one.
+        before = ApiKey.objects.select_for_update().values_list("requests_per_minute", flat=True).get(pk=api_key.pk)
+        api_key.requests_per_minute = requests_per_minute
+        api_key.save(update_fields=["requests_per_minute"])
+        if before != requests_per_minute:
+            audit_record(
+                action=AuditAction.API_KEY_LIMIT_CHANGED,
+                target=api_key,
+                target_label=_api_key_label(api_key),
+                changes=audit_changes({"requests_per_minute": before}, {"requests_per_minute": requests_per_minute}),
+            )
     return api_key

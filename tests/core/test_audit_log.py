@@ -103,6 +103,19 @@ def test_api_key_created_and_revoked_in_the_admin(admin_client, admin, agent):
     no_secret_in_the_log(key.key_hash)
 
 
+@pytest.mark.django_db
+def test_api_key_limit_changed_in_the_admin(admin_client, admin, agent):
+    key, _ = api_key_create(user=agent, name="busy")
+    log_from_here()
+    url = admin_url(ApiKey, "change", key.pk)
+    assert admin_client.post(url, {"name": "busy", "requests_per_minute": "5000"}).status_code == 302
+    entry = only(A.API_KEY_LIMIT_CHANGED)
+    by_admin(entry, admin)
+    assert entry.changes == {"requests_per_minute": {"before": None, "after": 5000}}
+    assert admin_client.post(url, {"name": "renamed", "requests_per_minute": "5000"}).status_code == 302
+    assert len(entries(A.API_KEY_LIMIT_CHANGED)) == 1  # no change of limit, no entry
+
+
 # --- Users ----------------------------------------------------------------------------------------------
 
 
