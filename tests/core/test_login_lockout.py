@@ -130,6 +130,7 @@ def test_settings_change_the_limit_and_the_lockout(client, ada, settings):
 def test_an_admin_unlocks_in_the_admin(client, ada, admin_client):
     fail(client, ada.email, 10)
     attempt = AccessAttempt.objects.get(username=ada.email, ip_address=HOME)
+    assert "wrong password" not in attempt.post_data  # the guesses are not kept
 
     listed = admin_client.get(admin_url(AccessAttempt, "changelist"))
     assert listed.status_code == 200 and ada.email in listed.content.decode()
