@@ -44,11 +44,12 @@ def report_page_context(*, first: date, last: date, mailbox: Mailbox | None) -> 
     days = bucket_bounds(start=start, end=end, group_by="day", zone=zone, first=0, count=MAX_DAYS)
     series = figures_series(buckets=days, mailbox_ids=mailbox_ids)
     peak = max([1, *(max(f["created"], f["resolved"]) for f in series)])
-    width = max(1, 640 // max(1, len(days)))
+    width = max(2, 640 // max(1, len(days)))
     bars = [
         {
             "label": s.astimezone(zone).strftime("%Y-%m-%d"),
             "x": index * width,
+            "resolved_x": index * width + width // 2,
             "created": f["created"],
             "resolved": f["resolved"],
             "created_height": round(160 * f["created"] / peak),
@@ -77,7 +78,7 @@ def report_page_context(*, first: date, last: date, mailbox: Mailbox | None) -> 
         "mailbox": mailbox,
         "mailboxes": Mailbox.objects.order_by("name", "pk"),
         "bars": bars,
-        "bar_width": max(1, width - 2),
+        "bar_width": max(1, width // 2 - 1),
         "chart_width": max(640, len(bars) * width),
         "distribution": distribution,
         "agents": [_row(agent.get_full_name() or agent.email, by_agent[agent.pk]) for agent in agents],

@@ -197,3 +197,12 @@ def test_buckets_page_without_listing_the_range():
                     (start + timedelta(hours=10**6 + 1), start + timedelta(hours=10**6 + 2))]  # fmt: skip
     months = bucket_bounds(start=utc("9999-11-15 00:00:00"), end=end, group_by="month", zone=zone, first=0, count=5)
     assert len(months) == 2
+
+
+def test_the_demo_data_is_reported_as_soon_as_it_is_made():
+    """``make run`` seeds the demo through the services: its figures exist at once, equal to a rebuild's."""
+    call_command("seed_demo", verbosity=0)
+    assert ReportFact.objects.exists()
+    incremental = _snapshot()
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental

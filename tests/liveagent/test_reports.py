@@ -319,3 +319,33 @@ def test_tickets_load_from_samples(la, story, key, monkeypatch):
             "maxSlots": "0", "minSlots": "0", "avgService": "0.00", "maxService": "0", "minService": "0",
         }
     ]  # fmt: skip
+
+
+def test_worktime_and_availability_from_presence(la, story, key, monkeypatch):
+    from datetime import timedelta
+
+    from presence.services import presence_heartbeat
+
+    # Ben's admin pages were open from 00:00 to 02:00 UTC on the 25th (a heartbeat a minute).
+    for minute in range(121):
+        presence_heartbeat(user=story.ben, now=utc("2026-10-25 00:00:00") + timedelta(minutes=minute))
+    rows = _rows(la, "reports/agents", key, columns="firstname,worktime,answers,answers_ph,notes", **RANGE)
+    assert {"firstname": "Ben", "worktime": "120", "answers": "4", "answers_ph": "2.00", "notes": "1"} in rows
+    available = _rows(
+        la, "reports/tickets/agentsavailability", key, "xml", date_from="2026-10-25", date_to="2026-10-25"
+    )
+    assert [{k: v for k, v in row.items() if k != "id"} for row in available] == [
+        {
+            "userid": id_encode(Kind.AGENT_USER, story.ben.pk),
+            "firstname": "Ben",
+            "lastname": "Agent",
+            "contactid": id_encode(Kind.AGENT_CONTACT, story.ben.pk),
+            "departmentid": id_encode(Kind.DEPARTMENT, story.support.pk),
+            "department_name": "Support",
+            "hours_online": "02:00:00",
+            "from_date": "2026-10-25 00:00:00",
+            "to_date": "2026-10-25 02:00:00",
+        }
+    ]
+    billing = id_encode(Kind.DEPARTMENT, story.billing.pk)
+    assert _rows(la, "reports/tickets/agentsavailability", key, departmentid=billing, date_from="2026-10-25") == []
