@@ -297,7 +297,8 @@ def test_the_environment_configures_the_object_store(tmp_path):
     probe = (
         "import json\nfrom django.conf import settings\nfrom django.core.files.storage import storages\n"
         "print(json.dumps({'storages': settings.STORAGES, 'origins': settings.HELPDESK_MEDIA_ORIGINS,"
-        " 'class': type(storages['default']).__name__}))"
+        " 'class': type(storages['default']).__name__,"
+        " 'img': settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']}))"
     )
     env = {
         "HELPDESK_DATA_DIR": str(tmp_path),
@@ -319,6 +320,9 @@ def test_the_environment_configures_the_object_store(tmp_path):
     }
     assert values["origins"] == ["http://127.0.0.1:9000"]
     assert values["class"] == "S3Storage"
+    # Images redirected to the store pass the Content-Security-Policy (tests/core/test_storage_s3_browser.py).
+    assert values["img"] == ["'self'", "http://127.0.0.1:9000"]
     local = run({"HELPDESK_DATA_DIR": str(tmp_path)}, code=probe)
     assert json.loads(local.stdout)["storages"]["default"] == {"BACKEND": "helpdesk.storage.backends.LocalStorage"}
     assert json.loads(local.stdout)["origins"] == []
+    assert json.loads(local.stdout)["img"] == ["'self'"]
