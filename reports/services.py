@@ -94,6 +94,9 @@ def _normalised(facts: Iterable[Fact]) -> Counter[Fact]:
 @transaction.atomic
 def figures_conversation_refresh(*, conversation_id: int) -> None:
     """Brings the conversation's facts and hourly sums up to date (nothing when they are)."""
+    # The lock first, the reads after: a concurrent refresh (a tag added while a reply is written) then
+    # waits, and reads what the other committed, rather than writing facts derived before it.
+    figured = FiguredConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         new_facts: list[Fact] = []
@@ -103,7 +106,6 @@ def figures_conversation_refresh(*, conversation_id: int) -> None:
         new_tags = sorted(
             ConversationTag.objects.filter(conversation_id=conversation_id).values_list("tag_id", flat=True)
         )
-    figured = FiguredConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
     old_tags = list(figured.tag_ids) if figured else []
     old_facts = _stored_facts(conversation_id)
     if old_tags == new_tags and _normalised(old_facts) == _normalised(new_facts):
