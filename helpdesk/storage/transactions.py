@@ -77,6 +77,10 @@ class FilesFollowTransactions(_Base):
         setattr(self, _ATTRIBUTE, [])
 
     def rollback(self) -> None:
+        # Refusals that leave the transaction open (called inside an atomic block, or from another thread)
+        # come first, as in Django's own method: the files stay with the transaction.
+        self.validate_thread_sharing()
+        self.validate_no_atomic_block()
         try:
             super().rollback()
         finally:
@@ -89,6 +93,7 @@ class FilesFollowTransactions(_Base):
         self._files_delete(savepoint=sid)
 
     def close(self) -> None:
+        self.validate_thread_sharing()
         try:
             super().close()
         finally:

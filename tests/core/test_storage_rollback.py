@@ -267,3 +267,17 @@ def test_a_file_written_outside_a_transaction_is_kept_and_a_closed_transaction_l
         connection.close()  # as a lost connection would: the database rolls the transaction back
         raise RuntimeError("connection lost")
     assert sorted(p.name for p in media_root.rglob("*.txt")) == [Path(outside).name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_rollback_call_keeps_the_files_with_the_transaction(media_root):
+    """``connection.rollback()`` inside an atomic block is refused by Django and rolls nothing back: the file
+    stays, and the commit keeps it."""
+    from django.db import connection
+    from django.db.transaction import TransactionManagementError
+
+    with transaction.atomic():
+        attachment = attachment_create(attachment=NewAttachment(file_name="stays.txt", content=b"stays"))
+        with pytest.raises(TransactionManagementError):
+            connection.rollback()
+    assert attachment.file.read() == b"stays"
