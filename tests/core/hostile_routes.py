@@ -141,9 +141,18 @@ def _kind(schema: dict) -> str:
     return kind
 
 
-def example(schema: dict, document: dict, name: str, hints: Callable[[str, str], Any], depth: int = 0) -> Any:
+def example(
+    schema: dict,
+    document: dict,
+    name: str,
+    hints: Callable[[str, str], Any],
+    depth: int = 0,
+    *,
+    required_only: bool = False,
+) -> Any:
     """A plausible value for ``schema`` (the first enum value, an existing row's id...), so that a hostile
-    value put in one place meets otherwise valid neighbours."""
+    value put in one place meets otherwise valid neighbours; ``required_only``: objects with their required
+    properties only (a valid request), else all of them (every place a hostile value may go)."""
     schema = _resolve(schema, document)
     if schema.get("enum"):
         return next((value for value in schema["enum"] if value is not None), None)
@@ -151,13 +160,15 @@ def example(schema: dict, document: dict, name: str, hints: Callable[[str, str],
     if kind == "object" or "properties" in schema:
         if depth > 3:
             return {}
+        required = set(schema.get("required", ()))
         return {
-            key: example(value, document, key, hints, depth + 1)
+            key: example(value, document, key, hints, depth + 1, required_only=required_only)
             for key, value in schema.get("properties", {}).items()
-            if not _resolve(value, document).get("readOnly")
+            if not _resolve(value, document).get("readOnly") and (key in required or not required_only)
         }
     if kind == "array":
-        return [example(schema.get("items", {}), document, name, hints, depth + 1)] if depth <= 3 else []
+        items = schema.get("items", {})
+        return [example(items, document, name, hints, depth + 1, required_only=required_only)] if depth <= 3 else []
     return hints(name, kind)
 
 

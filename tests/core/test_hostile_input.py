@@ -10,9 +10,11 @@ Fast on purpose: the in-process test client, one set of data per test process (b
 rolled back to it), and values spread over the routes rather than multiplied: every route meets every class,
 each value meets many routes. Run on PostgreSQL and on SQLite (NUL, LIKE and integer overflow differ)."""
 
+import functools
 import itertools
 import json
 import logging
+import os
 import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ from customers.models import Company, Customer, CustomerField
 from customers.services import company_create
 from demo.seed import demo_seed
 from helpdesk.models import ApiKey, User
-from helpdesk.services import api_key_create
+from helpdesk.services import api_key_create, api_key_limit_set
 from knowledgebase.models import Entry
 from liveagent.ids import Kind, id_encode
 from liveagent.plumbing.renderers import format_from_path
@@ -85,7 +87,11 @@ def _build_world() -> World:
     assert support is not None
     regular = UserFactory(role="user", email="hostile-regular@example.com")
     mailbox_user_grant(mailbox=support, user=regular)
-    keys = {"admin": api_key_create(user=admin)[1], "user": api_key_create(user=regular)[1]}
+    keys = {}
+    for role, user in (("admin", admin), ("user", regular)):
+        api_key, keys[role] = api_key_create(user=user)
+        # Thousands of requests a minute: the per-key limit would answer 429 before the input is read.
+        api_key_limit_set(api_key=api_key, requests_per_minute=1_000_000_000)
     conversation = Conversation.objects.filter(mailbox=support).order_by("pk").first()
     assert conversation is not None
     conversation_tags_set(conversation=conversation, names=["hostile"])
@@ -219,14 +225,30 @@ class Sent:
         self.client = Client(raise_request_exception=False)
         self.failures: list[str] = []
         self.count = 0
-        self.addresses = itertools.count(1)
 
 
-def _set(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
+# Bad keys come from addresses of their own (the failed-authentication limit counts per address): unique in
+# the process, and apart from other processes' (xdist workers) by the process id.
+_ADDRESSES = itertools.count(os.getpid() % 200 * 60_000)
+
+
+def _next_address() -> str:
+    n = next(_ADDRESSES)
+    return f"10.{n // 65_536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
+def _set(body: Any, path: tuple[str | int, ...], value: Any, full: Any) -> Any:
+    """``body`` with ``value`` at ``path``; a place the (minimal) body lacks is taken from ``full``."""
     if not path:
         return value
+    if not isinstance(body, (dict, list)):
+        return value
     head, *rest = path
-    body[head] = _set(body[head], tuple(rest), value)
+    if isinstance(body, dict) and head not in body:
+        body[head] = _copy(full[head])
+    elif isinstance(body, list) and isinstance(head, int) and head >= len(body):
+        body.extend(_copy(full[len(body) : head + 1]))
+    body[head] = _set(body[head], tuple(rest), value, full[head])  # type: ignore[index]
     return body
 
 
@@ -248,8 +270,14 @@ def _hint(world: World, name: str, kind: str) -> Any:
         return 1
     if kind == "boolean":
         return True
-    if kind == "datetime":
+    if kind == "datetime" or lowered.endswith(("since", "at")):
         return "2026-01-01T10:00:00Z"
+    if lowered in ("color", "bg_color"):
+        return "FFFFFF"
+    if lowered == "country":
+        return "US"
+    if lowered == "timezone":
+        return "UTC"
     if kind == "date":
         return "2026-01-01"
     if kind == "email" or "email" in lowered:
@@ -267,8 +295,13 @@ def _hint(world: World, name: str, kind: str) -> Any:
 
 @dataclass
 class Operation:
+    """``query`` and ``body`` name every place a value may go; ``base_query`` and ``base_body`` are a valid
+    request (the required ones), which a hostile value joins."""
+
     query: dict[str, Any]
     body: Any  # FreeScout: the JSON body; LiveAgent: a flat dict of parameters
+    base_query: dict[str, Any] = field(default_factory=dict)
+    base_body: Any = None
     json_params: frozenset[str] = frozenset()
 
     def leaves(self) -> list[tuple[str, tuple[str | int, ...]]]:
@@ -278,28 +311,56 @@ class Operation:
         return found or [("query", ("q",))]
 
 
+# What a valid request needs beyond the required fields (one of several fields, a unique name): routes not
+# listed still get a base of their required fields.
+BASE_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
+    ("conversation-list", "POST"): {"customer": {"email": "hostile@example.com"}},
+    ("customer-list", "POST"): {"firstName": "Hostile"},
+    ("liveagent-files", "POST"): {"data": "aGVsbG8=", "name": "hello.txt", "type": "text/plain"},
+    ("liveagent-tags", "POST"): {"name": "hostile new tag"},
+    ("liveagent-conversation-tags", "POST"): {"name": "hostile"},
+    ("liveagent-conversation-tags", "DELETE"): {"name": "hostile"},
+}
+
+
+def _with_extras(route: Route, method: str, base: Any) -> Any:
+    extras = BASE_EXTRAS.get((route.name, method), {})
+    if not isinstance(base, dict):
+        return base
+    for name, value in extras.items():
+        if isinstance(value, dict) and isinstance(base.get(name), dict):
+            base[name] = {**base[name], **value}
+        else:
+            base[name] = value
+    return base
+
+
 def freescout_operation(world: World, route: Route, method: str) -> Operation:
     document = api_schema()
     template = path_template(route.path(world.path_values[route.name]))
     operation = document["paths"].get(template or "", {}).get(method.lower(), {})
-    query = {
-        p["name"]: example(p.get("schema", {}), document, p["name"], lambda n, k: _hint(world, n, k))
-        for p in operation.get("parameters", [])
-        if p.get("in") == "query"
-    }
+    hints = functools.partial(_hint, world)
+    parameters = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+    query = {p["name"]: example(p.get("schema", {}), document, p["name"], hints) for p in parameters}
+    required = {p["name"] for p in parameters if p.get("required")}
+    base_query = {name: value for name, value in query.items() if name in required}
     body: Any = None
+    base_body: Any = None
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
-        body = example(content["application/json"]["schema"], document, "", lambda n, k: _hint(world, n, k))
+        body = example(content["application/json"]["schema"], document, "", hints)
+        base_body = example(content["application/json"]["schema"], document, "", hints, required_only=True)
     elif method in ("POST", "PUT", "PATCH"):
-        body = {}
-    return Operation(query=query, body=body)
+        body, base_body = {}, {}
+    return Operation(query=query, body=body, base_query=base_query, base_body=_with_extras(route, method, base_body))
 
 
 def liveagent_operation(world: World, route: Route, method: str) -> Operation:
     operation = operation_for(route.name, method)
     query: dict[str, Any] = {}
     body: dict[str, Any] = {}
+    base_query: dict[str, Any] = {}
+    base_body: dict[str, Any] = {}
     json_params = set()
     for param in operation.params if operation else ():
         if param.location == "path":
@@ -324,9 +385,16 @@ def liveagent_operation(world: World, route: Route, method: str) -> Operation:
         else:
             value = _hint(world, param.name, "string")
         (query if param.location == "query" else body)[param.name] = value
+        if param.required:
+            (base_query if param.location == "query" else base_body)[param.name] = value
     if route.name == "liveagent-file-download":
-        query = {"view": "Y", "file": world.hints["file"]}
-    return Operation(query=query, body=body, json_params=frozenset(json_params))
+        query = base_query = {"view": "Y", "file": world.hints["file"]}
+    if route.name == "liveagent-conversation-attendants":
+        base_body["department"] = world.hints["department"]
+    _with_extras(route, method, base_body)
+    return Operation(
+        query=query, body=body, base_query=base_query, base_body=base_body, json_params=frozenset(json_params)
+    )
 
 
 # --- Sending and judging ---------------------------------------------------------------------------------
@@ -356,6 +424,9 @@ def judge(sent: Sent, route: Route, method: str, path: str, case: Case, response
     if not (200 <= status < 300 or 400 <= status < 500):
         detail = (error or response.content[:300].decode(errors="replace")).strip().splitlines()
         sent.failures.append(f"{where} -> {status}: {' | '.join(detail[-3:])[:600]}")
+        return
+    if status == 429 and case.key is None:
+        sent.failures.append(f"{where} -> 429: throttled, so the input was never read")
         return
     if status < 400 or route.public:
         return
@@ -419,7 +490,7 @@ def send(sent: Sent, route: Route, method: str, case: Case) -> None:
     query = corpus.query_string(case.query + key_query)
     extra = {**headers, **case.headers}
     if case.key is not None:
-        extra.setdefault("REMOTE_ADDR", f"10.{next(sent.addresses) % 250}.{len(sent.failures) % 250}.7")
+        extra.setdefault("REMOTE_ADDR", _next_address())
     errors: list[str] = []
 
     def record(sender: Any, request: Any = None, **kwargs: Any) -> None:
@@ -496,13 +567,13 @@ def value_cases(route: Route, method: str, operation: Operation, index: int, thi
                     chosen = {t: values[(turn + i) % len(values)] for i, t in enumerate(named)}
             label = f"{name}#{r}"
             if route.dialect == "freescout":
-                query = dict(operation.query)
-                body = _copy(operation.body) if operation.body is not None else None
+                query = dict(operation.base_query)
+                body = _copy(operation.base_body) if operation.base_body is not None else None
                 for (where, path), value in chosen.items():
                     if where == "query":
                         query[path[0]] = value
                     elif body is not None:
-                        body = _set(body, path, value)
+                        body = _set(body, path, value, operation.body)
                 data = corpus.json_text(body) if body is not None else None
                 yield Case(
                     label,
@@ -514,7 +585,7 @@ def value_cases(route: Route, method: str, operation: Operation, index: int, thi
                 )
             else:
                 form = LIVEAGENT_FORMS[turn % 4]
-                params = {**operation.query, **operation.body}
+                params = {**operation.base_query, **operation.base_body}
                 for (_where, path), value in chosen.items():
                     params[str(path[0])] = value
                 pairs = [(k, _liveagent_value(operation, k, v, form)) for k, v in params.items()]
@@ -544,10 +615,12 @@ def request_cases(route: Route, method: str, operation: Operation, index: int) -
     headers, duplicate keys, paging, bad keys, path parameters. Each class on every route; its variants
     spread over the routes."""
     fs = route.dialect == "freescout"
-    base_query = list(operation.query.items())
-    base_params = {**operation.query, **(operation.body if isinstance(operation.body, dict) else {})}
+    base_query = list(operation.base_query.items())
+    base_params = {**operation.base_query, **(operation.base_body if isinstance(operation.base_body, dict) else {})}
     base_json = (
-        corpus.json_text(operation.body if fs else base_params) if (operation.body is not None or not fs) else b"{}"
+        corpus.json_text(operation.base_body if fs else base_params)
+        if (operation.base_body is not None or not fs)
+        else b"{}"
     )
     for r, nested in enumerate(corpus.VALUE_CLASSES["nesting"][:2]):
         yield Case(
