@@ -4,6 +4,7 @@ rules are in ``presence.selectors``' docstring."""
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -11,6 +12,12 @@ from helpdesk.errors import Invalid
 from helpdesk.models import User
 from presence.models import LETTERS, OFFLINE, AgentPresence, PresenceInterval
 from presence.selectors import idle_timeout
+
+
+def write_every() -> datetime.timedelta:
+    """How stale the recorded heartbeat may get before a heartbeat writes; the intervals' ends (the last
+    recorded heartbeat) are as precise as this."""
+    return datetime.timedelta(seconds=settings.HELPDESK_PRESENCE_HEARTBEAT_SECONDS / 2)
 
 
 def preset_status_clean(letters: str) -> str:
@@ -52,12 +59,17 @@ def _seen(presence: AgentPresence, *, user: User, now: datetime.datetime) -> Non
 
 
 def presence_heartbeat(*, user: User, now: datetime.datetime) -> None:
-    """``user`` has an admin page open at ``now``. An agent online (or appearing offline) costs one
-    UPDATE; one coming online, or back after the idle time, locks the row and opens an interval."""
+    """``user`` has an admin page open at ``now``. For an agent online (or appearing offline), one SELECT,
+    and an UPDATE only when the last recorded heartbeat is half a heartbeat period old: pages poll every
+    few seconds, and a write on each poll would make every poll contend for the database's write lock.
+    An agent coming online, or back after the idle time, locks the row and opens an interval."""
     if not user.is_active:
         return
     going_on = Q(online_since__isnull=False, last_seen_at__gte=now - idle_timeout(), last_seen_at__lte=now)
-    if AgentPresence.objects.filter(going_on | Q(preset_status=OFFLINE), user=user).update(last_seen_at=now):
+    mine = AgentPresence.objects.filter(going_on | Q(preset_status=OFFLINE), user=user)
+    if mine.filter(last_seen_at__gt=now - write_every(), last_seen_at__lte=now).exists():
+        return
+    if mine.update(last_seen_at=now):
         return
     with transaction.atomic():
         presence = _locked(user)

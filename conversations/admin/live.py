@@ -2,11 +2,12 @@
 the conversation page poll, the page's presence heartbeat and the agent's preferences.
 
 A check answers in two queries beyond authentication: the version token (``*_live_version``) and who
-else is viewing (``viewers_of``); and, being the agent's presence heartbeat too (``presence``), one UPDATE
-while the agent stays online. Only when the token moved does the page fetch itself again and swap the
-changed parts in, so an idle desk costs a few index lookups per agent every ten seconds. The checks run
-outside a transaction (``non_atomic_requests``): they read, but for the heartbeat's own short write, and
-ATOMIC_REQUESTS would add its own statements around them."""
+else is viewing (``viewers_of``); and, being the agent's presence heartbeat too (``presence``), one more
+(an UPDATE only every half heartbeat period) while the agent stays online. Only when the token moved
+does the page fetch itself again and swap the changed parts in, so an idle desk costs a few index
+lookups per agent every ten seconds. The checks run outside a transaction (``non_atomic_requests``):
+they read, but for the heartbeat's own short write, and ATOMIC_REQUESTS would add its own statements
+around them."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

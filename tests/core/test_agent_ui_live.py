@@ -85,7 +85,7 @@ def test_the_checks_cost_two_queries_beyond_authentication_and_the_presence_hear
 ):
     conversation_viewer_heartbeat(conversation=conversation, user=ana, replying=True)
     version = agent_client.get(check_url(conversation)).json()["version"]
-    # An online agent's heartbeat is one UPDATE (presence.services.presence_heartbeat).
+    # An online agent's heartbeat is one query (presence.services.presence_heartbeat).
     with django_assert_max_num_queries(AUTHENTICATION_QUERIES + 1 + 2):
         state = agent_client.get(check_url(conversation), {"v": version}).json()
     assert state["presence"] == "Ana Lopez is replying"

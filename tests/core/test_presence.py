@@ -55,41 +55,44 @@ def test_online_then_idle_then_offline(agent):
     assert online_status_of(users=[agent], now=at(0)) == {agent.pk: "F"}
 
     presence_heartbeat(user=agent, now=at(0))
-    presence_heartbeat(user=agent, now=at(10))
+    presence_heartbeat(user=agent, now=at(20))
     assert presence_state_of(user=agent, now=at(60)) is PresenceState.ONLINE
     assert online_status_of(users=[agent], now=at(60)) == {agent.pk: "M"}
     # Two heartbeat periods of silence: idle, still offering its letters.
-    assert presence_state_of(user=agent, now=at(71)) is PresenceState.IDLE
-    assert online_status_of(users=[agent], now=at(190)) == {agent.pk: "M"}
+    assert presence_state_of(user=agent, now=at(81)) is PresenceState.IDLE
+    assert online_status_of(users=[agent], now=at(200)) == {agent.pk: "M"}
     # Past the idle time: offline, on read, before any sweep ran.
-    assert presence_state_of(user=agent, now=at(191)) is PresenceState.OFFLINE
-    assert online_status_of(users=[agent], now=at(191)) == {agent.pk: "F"}
+    assert presence_state_of(user=agent, now=at(201)) is PresenceState.OFFLINE
+    assert online_status_of(users=[agent], now=at(201)) == {agent.pk: "F"}
     assert spans(agent) == [("M", at(0), None)]
     # The interval ends at the last heartbeat for every reader, before and after the sweep.
-    before = online_intervals(user_ids=[agent.pk], start=at(-60), end=at(600), now=at(191))
-    assert [(i.start, i.end, i.open) for i in before] == [(at(0), at(10), False)]
-    assert presence_sweep(now=at(191)) == 1
-    assert spans(agent) == [("M", at(0), at(10))]
-    assert online_intervals(user_ids=[agent.pk], start=at(-60), end=at(600), now=at(191)) == before
-    assert presence_sweep(now=at(200)) == 0
+    before = online_intervals(user_ids=[agent.pk], start=at(-60), end=at(600), now=at(201))
+    assert [(i.start, i.end, i.open) for i in before] == [(at(0), at(20), False)]
+    assert presence_sweep(now=at(201)) == 1
+    assert spans(agent) == [("M", at(0), at(20))]
+    assert online_intervals(user_ids=[agent.pk], start=at(-60), end=at(600), now=at(201)) == before
+    assert presence_sweep(now=at(210)) == 0
 
 
 def test_a_heartbeat_after_the_idle_time_starts_a_new_interval_without_a_sweep(agent):
     presence_heartbeat(user=agent, now=at(0))
     presence_heartbeat(user=agent, now=at(100))
     presence_heartbeat(user=agent, now=at(1000))
-    presence_heartbeat(user=agent, now=at(1010))
+    presence_heartbeat(user=agent, now=at(1020))
     assert spans(agent) == [("M", at(0), at(100)), ("M", at(1000), None)]
-    assert online_seconds(user_ids=[agent.pk], start=at(0), end=at(2000)) == {agent.pk: 110}
-    open_now = online_intervals(user_ids=[agent.pk], start=at(0), end=at(2000), now=at(1020))
-    assert [(i.start, i.end, i.open) for i in open_now] == [(at(0), at(100), False), (at(1000), at(1010), True)]
+    assert online_seconds(user_ids=[agent.pk], start=at(0), end=at(2000)) == {agent.pk: 120}
+    open_now = online_intervals(user_ids=[agent.pk], start=at(0), end=at(2000), now=at(1030))
+    assert [(i.start, i.end, i.open) for i in open_now] == [(at(0), at(100), False), (at(1000), at(1020), True)]
 
 
-def test_an_online_heartbeat_is_one_update(agent, django_assert_num_queries):
+def test_an_online_heartbeat_reads_and_writes_only_every_half_period(agent, django_assert_num_queries):
     presence_heartbeat(user=agent, now=at(0))
     with django_assert_num_queries(1):
         presence_heartbeat(user=agent, now=at(10))
-    assert AgentPresence.objects.get(user=agent).last_seen_at == at(10)
+    assert AgentPresence.objects.get(user=agent).last_seen_at == at(0)
+    with django_assert_num_queries(2):
+        presence_heartbeat(user=agent, now=at(15))
+    assert AgentPresence.objects.get(user=agent).last_seen_at == at(15)
 
 
 def test_preset_letters_are_kept_in_order_and_checked(agent):

@@ -66,7 +66,8 @@ def test_the_heartbeat_puts_the_agent_online(agent_client, agent):
     assert online_status_of(users=[agent], now=presence.last_seen_at) == {agent.pk: "M"}
 
 
-def test_the_polls_of_the_list_and_the_conversation_page_are_heartbeats(agent_client, agent, mailbox):
+def test_the_polls_of_the_list_and_the_conversation_page_are_heartbeats(agent_client, agent, mailbox, settings):
+    settings.HELPDESK_PRESENCE_HEARTBEAT_SECONDS = 0  # every heartbeat written
     conversation = ConversationFactory(mailbox=mailbox)
     assert agent_client.get(reverse("admin:conversations_conversation_live")).status_code == 200
     first = AgentPresence.objects.get(user=agent).last_seen_at

@@ -18,10 +18,12 @@
     body.append("csrfmiddlewaretoken", token());
     return fetch(control.dataset.heartbeatUrl, {method: "POST", body, credentials: "same-origin"}).catch(() => {});
   };
-  // Opening the page is a heartbeat; pages that poll keep it up themselves.
-  beat();
+  // Pages that poll (the conversation list and page) beat with every poll; the others beat from here,
+  // periodically, the first time after a moment: a page passed through on the way elsewhere (the dashboard
+  // after signing in) leaves the heartbeat to the next one.
   if (!document.querySelector("[data-check-url]")) {
     const seconds = Number(control.dataset.heartbeatSeconds) || 30;
+    window.setTimeout(beat, Math.min(seconds, 3) * 1000);
     window.setInterval(beat, seconds * 1000);
     document.addEventListener("visibilitychange", () => !document.hidden && beat());
   }
