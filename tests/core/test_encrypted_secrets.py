@@ -265,6 +265,7 @@ def run_django(env: dict[str, str], code: str = "") -> subprocess.CompletedProce
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "helpdesk.settings_production", "SECRET_KEY": secrets.token_urlsafe(64)}
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_without_a_key_and_says_how_to_make_one(tmp_path):
     result = run_django({**PRODUCTION, "HELPDESK_DATA_DIR": str(tmp_path)})
     assert result.returncode != 0
@@ -286,6 +287,7 @@ def test_production_refuses_to_start_without_a_key_and_says_how_to_make_one(tmp_
     assert started.stdout.strip() == "True"
 
 
+@pytest.mark.slow
 def test_the_embedded_default_makes_a_key_once_in_the_data_directory(tmp_path):
     key = embedded_key(tmp_path)
     Fernet(key)  # a valid key
