@@ -824,3 +824,23 @@ def test_liveagent_body_values_too_long_for_a_like_pattern_are_no_500(world, met
     assert response.status_code < 500, response.content[:300]
     if response.status_code >= 400:
         assert error_shape_problem("liveagent", path, response.status_code, response) is None
+
+
+@pytest.mark.parametrize(
+    ("dialect", "path"),
+    [
+        ("freescout", "/api/conversations"),
+        ("liveagent", "/liveagent/api/conversations"),
+        ("liveagent", "/liveagent/api/conversations.xml"),
+        ("liveagent", "/liveagent/api/conversations.yaml"),
+    ],
+)
+def test_a_request_django_finds_suspicious_is_a_400_in_the_dialects_shape(world, dialect, path):
+    """A ``SuspiciousOperation`` raised outside a view's exception handler (here a Host header not allowed,
+    elsewhere a file name that is a path) is answered by ``helpdesk.dialects.handler400``: the dialect's
+    error, not Django's HTML page, and never the exception's text (it may name a server path)."""
+    headers = {"HTTP_X_FREESCOUT_API_KEY": world.keys["admin"], "HTTP_APIKEY": world.keys["admin"]}
+    response = _fresh(world).get(path, HTTP_HOST="evil.example", **headers)
+    assert response.status_code == 400
+    assert error_shape_problem(dialect, path, 400, response) is None
+    assert b"evil.example" not in response.content
