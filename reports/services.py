@@ -94,10 +94,12 @@ def _normalised(facts: Iterable[Fact]) -> Counter[Fact]:
 @transaction.atomic
 def figures_conversation_refresh(*, conversation_id: int) -> None:
     """Brings the conversation's facts and hourly sums up to date (nothing when they are)."""
-    # The lock first, the reads after: a concurrent refresh (a tag added while a reply is written) then
-    # waits, and reads what the other committed, rather than writing facts derived before it.
+    # The locks first, the reads after: a concurrent refresh (a tag added while a reply is written) waits,
+    # then reads what the other committed rather than writing facts derived before it. The conversation's
+    # row first, as the services lock it: a tag's foreign key is checked at commit (deferred), so a refresh
+    # that took only its own lock would wait there on a reply holding the row and waiting on that lock.
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
     figured = FiguredConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         new_facts: list[Fact] = []
         new_tags: list[int] = []

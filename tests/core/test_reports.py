@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from conversations import services
-from conversations.services.labels import tag_delete
+from conversations.services.labels import conversation_tag_add, tag_delete
 from reports.models import Grain, HourlyFigure, ReportFact
 from reports.selectors import bucket_bounds, figures_by, figures_series
 from reports.services import figures_compact
@@ -203,6 +203,59 @@ def test_the_demo_data_is_reported_as_soon_as_it_is_made():
     """``make run`` seeds the demo through the services: its figures exist at once, equal to a rebuild's."""
     call_command("seed_demo", verbosity=0)
     assert ReportFact.objects.exists()
+    incremental = _snapshot()
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_leave_the_figures_a_rebuild_would_make():
+    """Replies and tags written at once on one conversation (tags take no conversation lock): the figures
+    end as a rebuild derives them. One writer per tag service: two ``conversation_tags_set`` at once on one
+    conversation race on their own (the same pair inserted twice). PostgreSQL only (SQLite writes one at a
+    time)."""
+    import threading
+
+    from django.db import connection
+
+    from conversations.models import Thread
+    from tests.factories import ConversationFactory, UserFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers")
+    writer = UserFactory(role="admin")
+    conversation = ConversationFactory()
+    # The tags exist beforehand: creating one name twice at once is conversation_tags_set's own race.
+    for name in ["shared", *(f"t{n}-{r}" for n in range(4) for r in range(3))]:
+        services.tag_create(name=name)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            for round_ in range(3):
+                if n == 1:
+                    services.conversation_tags_set(conversation=conversation, names=[f"t{n}-{round_}", "shared"])
+                elif n == 3:
+                    conversation_tag_add(conversation=conversation, name=f"t{n}-{round_}")
+                else:
+                    kind = Thread.Type.MESSAGE if round_ % 2 else Thread.Type.CUSTOMER
+                    services.thread_create(
+                        conversation=conversation,
+                        thread=services.NewThread(type=kind, body=f"{n}/{round_}", user=writer if round_ % 2 else None),
+                    )
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [], [str(e) for e in errors]
     incremental = _snapshot()
     call_command("reports_rebuild", verbosity=0)
     assert _snapshot() == incremental
