@@ -182,7 +182,13 @@ class WorkerSupervisor:
             self.worker.wait(timeout=20)
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """``kill <pid>`` stops the server and the worker as Ctrl-C does, rather than leave them running."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     os.environ.setdefault("HELPDESK_BASE_URL", f"http://{ADDRESS}")
     mail_directory = mail_to_files()
     password, api_key = first_run()

@@ -75,6 +75,9 @@ def healthy(address: str) -> bool:
 def embedded(tmp_path):
     """Starts `make run`'s script on a random port; stops it (its own process group) afterwards."""
     address = f"127.0.0.1:{free_port()}"
+    # The demo data is not needed here: marked as loaded, the first run skips it (seconds saved).
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo-loaded").touch()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -118,6 +121,14 @@ def test_a_killed_worker_is_restarted_while_the_server_keeps_serving(embedded):
     second = int(output.wait_for(r"Worker started \(pid (\d+)\)", seconds=20, after=seen).group(1))
     assert second != first and alive(second) and not alive(first)
     assert healthy(address) and process.poll() is None
+
+    # `kill <pid>` of the script stops what it started, the restarted worker included.
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    deadline = time.monotonic() + 10
+    while alive(second) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(second) and not healthy(address)
 
 
 def _script():
