@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     WEBHOOK_DISABLED = "webhook.disabled", "Webhook disabled"
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook secret rotated"
     WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    LOGIN_LOCKED_OUT = "login.locked_out", "Sign-in locked out"
     WIDGET_CREATED = "widget.created", "Contact widget created"
     WIDGET_UPDATED = "widget.updated", "Contact widget changed"
     WIDGET_DELETED = "widget.deleted", "Contact widget deleted"

@@ -67,12 +67,14 @@ def audit_changes(
 def audit_record(
     *,
     action: AuditAction,
-    target: models.Model,
+    target: models.Model | None,
     target_label: str = "",
+    target_type: str = "",
     changes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AuditEntry:
-    """Writes one entry about ``target`` (in the caller's transaction: it is undone with the change). Call it
-    with ``audit_changes`` output; any secret value that reaches here anyway is replaced."""
+    """Writes one entry about ``target`` (in the caller's transaction: it is undone with the change), or about
+    something that is no row (``target`` None, ``target_type`` and ``target_label`` say what). Call it with
+    ``audit_changes`` output; any secret value that reaches here anyway is replaced."""
     actor = audit_actor_current()
     safe = {
         name: {side: _secret_state(value) for side, value in change.items()} if _is_secret(name) else dict(change)
@@ -83,9 +85,9 @@ def audit_record(
         actor=actor.user,
         actor_api_key=actor.api_key,
         actor_label=actor.label[:255],
-        target_type=target._meta.model_name or "",
-        target_id=str(target.pk or ""),
-        target_label=(target_label or str(target))[:255],
+        target_type=target_type or (target._meta.model_name or "" if target is not None else ""),
+        target_id=str(target.pk or "") if target is not None else "",
+        target_label=(target_label or str(target or ""))[:255],
         changes=safe,
         remote_addr=actor.remote_addr,
     )

@@ -329,6 +329,21 @@ def test_the_address_is_the_clients_behind_trusted_proxies(settings, admin_api, 
     assert only(A.API_KEY_CREATED).remote_addr == "203.0.113.9"
 
 
+@pytest.mark.django_db
+def test_a_sign_in_lockout_is_logged_once_when_it_starts(client, settings, admin):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    log_from_here()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 5):
+        client.post("/admin/login/", {"username": admin.email, "password": "guess"}, REMOTE_ADDR="203.0.113.7")
+    entry = only(A.LOGIN_LOCKED_OUT)
+    assert (entry.actor_id, entry.actor_label, entry.remote_addr) == (None, "anonymous", "203.0.113.7")
+    assert (entry.target_type, entry.target_id) == ("user", str(admin.pk))
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "nobody@example.com", "password": "x"}, REMOTE_ADDR="203.0.113.8")
+    assert entries(A.LOGIN_LOCKED_OUT)[1].target_label == "nobody@example.com"
+    no_secret_in_the_log("guess")
+
+
 # --- Contact widgets (LiveAgent API) -------------------------------------------------------------------
 
 
