@@ -33,7 +33,8 @@ def webhook_payload(webhook: Webhook) -> dict:
         "lastRunTime": date_out(last_run.last_run_time),
         "lastRunError": last_run_error(status_code=last_run.last_run_status, error=last_run.last_run_error),
         "mailboxes": sorted(mailbox.pk for mailbox in webhook.mailboxes.all()),
-        "secret": webhook.secret,
+        # Text, or a clear error (helpdesk.crypto.SecretUnreadable) when no configured key opens it.
+        "secret": str(webhook.secret),
         "enabled": webhook.enabled,
         "createdAt": date_out(webhook.created_at),
     }

@@ -199,6 +199,8 @@ def test_a_wrong_key_is_a_clear_error_where_a_secret_is_used_and_nowhere_else(se
         f"{reloaded.in_password}"
     with pytest.raises(SecretUnreadable, match=r"Webhook\.secret"):
         webhook_ping(webhook=Webhook.objects.get(pk=webhook.pk))  # refuses to sign, before any request
+    with pytest.raises(SecretUnreadable, match=r"Webhook\.secret"):  # the API's 500 says why in the log
+        admin_api.get(f"/api/webhooks/{webhook.pk}")
 
     # Editing the mailbox's other settings keeps the unreadable token as it was, in the admin too.
     mailbox_update(mailbox=reloaded, name="Sales EU")
