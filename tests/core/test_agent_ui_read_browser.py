@@ -121,7 +121,7 @@ def test_reading_mail_people_pages_and_the_bell(browser, browser_page, live_serv
     assert inline_entry.locator("img.hd-inline-image").count() == 1
     inline_src = inline_entry.locator("img.hd-inline-image").get_attribute("src")
     assert "/attachments/" in inline_src and inline_src.endswith("/shot.png")
-    served = page.request.get(inline_src)
+    served = page.request.get(base + inline_src)  # stored host-free (conversations/body_links.py)
     assert served.status == 200 and served.headers["content-type"] == "image/png"
     assert inline_entry.locator(".hd-attachments").count() == 0
     page.screenshot(path=str(shots / "30-conversation-quotes-folded.png"), full_page=True)

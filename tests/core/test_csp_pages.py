@@ -168,8 +168,12 @@ def _path(walk: Walk, name: str, text: str, pattern: URLPattern) -> str | None:
 
 def _check(walk: Walk, who: str, path: str) -> None:
     response = walk.clients[who].get(path)
+    walk.seen.setdefault(path, []).append((who, response.status_code, response.get("Content-Type", "")))
+    _check_response(response, who, path)
+
+
+def _check_response(response, who: str, path: str) -> None:
     content_type = response.get("Content-Type", "")
-    walk.seen.setdefault(path, []).append((who, response.status_code, content_type))
     header = response.get("Content-Security-Policy")
     assert header, f"{path} as {who}: no Content-Security-Policy ({response.status_code})"
     if not content_type.startswith("text/html"):
@@ -249,3 +253,13 @@ def test_every_page_answers_with_the_policy(walk):
     # Far more than the handful named: every admin page of a model with a row, as the admin.
     admin_pages = {path for path in html_200 if path.startswith("/admin/")}
     assert len(admin_pages) > 100, len(admin_pages)
+
+
+def test_the_login_lockout_page_answers_with_the_policy(db, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+    user = UserFactory(email="locked@example.com")
+    client = Client()
+    for _ in range(2):
+        response = client.post(reverse("admin:login"), {"username": user.email, "password": "wrong"})
+    assert response.status_code == 429
+    _check_response(response, "anonymous", reverse("admin:login"))

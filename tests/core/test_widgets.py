@@ -3,6 +3,7 @@ services), the public endpoints the snippet calls (validation, honeypot, rate li
 the script itself, and the admin pages."""
 
 import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -462,7 +463,10 @@ def test_admin_preview_draws_the_widget_by_its_snippet(admin_client, widget):
     page = admin_client.get(reverse("admin:widgets_widget_preview", args=[widget.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert f'<script src="//127.0.0.1:8000/widgets/{widget.public_key}/embed.js" async></script>' in html
+    # With the page's CSP nonce, which the widget's stylesheet takes (tests/core/test_csp_browser.py).
+    nonce = re.search(r"'nonce-([^']+)'", page["Content-Security-Policy"]).group(1)
+    script = f'<script src="//127.0.0.1:8000/widgets/{widget.public_key}/embed.js" nonce="{nonce}" async></script>'
+    assert script in html
     assert "data-helpdesk-preview" in html
     assert admin_client.get(reverse("admin:widgets_widget_preview", args=[999_999])).status_code == 404
 
