@@ -195,12 +195,19 @@ def figures_rebuild(*, log=None) -> int:
 
 def figures_compact() -> int:
     """Folds ``HourlyFigure``'s delta rows into one row per key with a non-zero sum; returns how many rows it
-    removed. Exact under concurrent writers, as ``conversation_tally_compact``: one ``DELETE … RETURNING``
-    takes the rows it sums."""
+    removed (a key with one row keeps it, even a zero one: harmless, and gone after a rebuild). Exact under
+    concurrent writers, as ``conversation_tally_compact``: one ``DELETE … RETURNING`` takes the rows it sums."""
     table = connection.ops.quote_name(HourlyFigure._meta.db_table)
     keys = ("grain", "hour", "mailbox_id", "agent_id", "channel", "tag_id")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} RETURNING {', '.join(keys + MEASURE_COLUMNS)}")  # noqa: S608
+        # Only the keys with more than one row: the others are folded already, and rewriting them every run
+        # would leave the whole table as dead rows for the vacuum.
+        key_list = ", ".join(keys)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE ({key_list}) IN "  # noqa: S608
+            f"(SELECT {key_list} FROM {table} GROUP BY {key_list} HAVING COUNT(*) > 1) "
+            f"RETURNING {', '.join(keys + MEASURE_COLUMNS)}"
+        )
         removed = cursor.fetchall()
         sums: Sums = defaultdict(Counter)
         for row in removed:
