@@ -174,14 +174,16 @@ class TicketsAgentsAvailabilityView(ReportView):
         intervals = online_intervals(user_ids=[agent.pk] if agent else None, start=span.start, end=span.end)
         users = User.objects.in_bulk({i.user_id for i in intervals})
         mailboxes = list(Mailbox.objects.order_by("name", "pk")) if mailbox is None else [mailbox]
+        serves: dict[int, list[Mailbox]] = {
+            user.pk: [box for box in mailboxes if mailbox_accessible_by(user=user, mailbox_id=box.pk)]
+            for user in users.values()
+        }
         rows = []
         for number, interval in enumerate(intervals, start=1):
             user = users.get(interval.user_id)
             if user is None:
                 continue
-            for box in mailboxes:
-                if not mailbox_accessible_by(user=user, mailbox_id=box.pk):
-                    continue
+            for box in serves[user.pk]:
                 seconds = int((interval.end - interval.start).total_seconds())
                 rows.append(
                     {
