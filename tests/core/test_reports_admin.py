@@ -5,7 +5,6 @@ import re
 import pytest
 
 from helpdesk.services import api_key_create
-from tests.browser import BROWSER_MARKS, screenshot_dir, sign_in
 from tests.reports_story import tell
 
 PAGE = "/admin/reports/hourlyfigure/"
@@ -58,16 +57,3 @@ def test_bad_filters_fall_back(client, story):
     client.force_login(story.ana)
     for params in ({"date_from": "nope", "mailbox": "x"}, {"date_from": "2026-12-01", "date_to": "2000-01-01"}):
         assert client.get(PAGE, params).status_code == 200
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reports_page_screenshot(browser_page, live_server, monkeypatch):
-    for mark in BROWSER_MARKS:
-        if mark.name == "skipif" and mark.args[0]:
-            pytest.skip(mark.kwargs["reason"])
-    tell(monkeypatch)
-    page = browser_page
-    sign_in(page, live_server.url, "ana@example.com")
-    page.goto(f"{live_server.url}{PAGE}?date_from=2026-10-20&date_to=2026-11-03")
-    assert page.locator("#report-agents tbody tr").count() == 2
-    page.screenshot(path=str(screenshot_dir() / "reports-01-page.png"), full_page=True)
