@@ -22,7 +22,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
-    fields = [
+    FIELDS = (
         "created_at",
         "action",
         "actor_label",
@@ -33,8 +33,9 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "target_id",
         "target_label",
         "changes_shown",
-    ]
-    readonly_fields = fields
+    )
+    fields = FIELDS
+    readonly_fields = FIELDS
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return {}  # no bulk deletion, nothing else either
