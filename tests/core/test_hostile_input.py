@@ -844,3 +844,22 @@ def test_a_request_django_finds_suspicious_is_a_400_in_the_dialects_shape(world,
     assert response.status_code == 400
     assert error_shape_problem(dialect, path, 400, response) is None
     assert b"evil.example" not in response.content
+
+
+def test_every_route_meets_every_class_of_input(world):
+    """The sampling spreads values over routes, never classes: each route and method gets every class, with
+    both keys, and LiveAgent's every body form and answer format."""
+    request_classes = {"nested-body", "content-type", "headers", "duplicate-keys", "deep-name", "paging", "bad-key"}
+    for index, (route, method) in enumerate(ROUTES):
+        generated = list(cases(world, route, method, index))
+        families = {case.label.split("#")[0] for case in generated}
+        expected = set(corpus.VALUE_CLASSES) | request_classes | ({"path"} if route.params else set())
+        if route.dialect == "freescout" and not freescout_operation(world, route, method).body:
+            expected.discard("duplicate-keys")  # no JSON body to repeat keys in
+        missing = expected - families
+        assert not missing, f"{method} {route.template} misses {missing}"
+        assert {case.role for case in generated} == set(ROLES), f"{method} {route.template}"
+        if route.dialect == "liveagent" and not route.public:
+            forms = {case.label.rsplit("/", 1)[-1] for case in generated if "/" in case.label}
+            assert set(LIVEAGENT_FORMS) <= forms, f"{method} {route.template}: {forms}"
+            assert {case.suffix for case in generated} >= {"", ".xml", ".yaml"}, f"{method} {route.template}"
