@@ -259,3 +259,80 @@ def test_concurrent_writers_leave_the_figures_a_rebuild_would_make():
     incremental = _snapshot()
     call_command("reports_rebuild", verbosity=0)
     assert _snapshot() == incremental
+
+
+def test_rebuild_derives_what_the_refresh_derives_from_any_timeline():
+    """The rebuild's SQL (reports.rebuild) against ``facts_of`` (the refresh's Python) on random timelines:
+    every thread type, state, status, direction, author and assignee, ties in time broken by id,
+    microseconds, customer- and agent-started conversations, every channel, drafts, deleted and spam ones,
+    tags."""
+    import random
+
+    from conversations.models import (
+        Conversation,
+        ConversationState,
+        ConversationTag,
+        ConversationType,
+        SourceType,
+        SourceVia,
+        Status,
+        Thread,
+    )
+    from reports.services import figures_conversation_refresh
+    from tests.factories import ConversationFactory, UserFactory
+
+    rng = random.Random(17)
+    agents = [UserFactory(), UserFactory()]
+    tags = [services.tag_create(name=f"r{n}") for n in range(3)]
+    base = utc("2026-10-24 22:00:00")
+    conversations = []
+    for _ in range(40):
+        conversation = ConversationFactory()
+        started = base + timedelta(seconds=rng.randrange(0, 5 * 86400), microseconds=rng.randrange(0, 10**6))
+        agent_started = rng.random() < 0.3
+        Conversation.objects.filter(pk=conversation.pk).update(
+            created_at=started,
+            created_by_user=rng.choice(agents) if agent_started else None,
+            created_by_customer=None if agent_started else conversation.customer,
+            state=rng.choices(ConversationState.values, weights=[1, 8, 1])[0],
+            status=rng.choices(Status.values, weights=[3, 2, 3, 1])[0],
+            type=rng.choice(ConversationType.values),
+            source_type=rng.choice(SourceType.values),
+            source_via=rng.choice(SourceVia.values),
+        )
+        Thread.objects.filter(conversation=conversation).delete()
+        at = started
+        threads = []
+        for _ in range(rng.randrange(0, 9)):
+            if rng.random() < 0.8:  # else the same instant as the previous thread
+                at += timedelta(seconds=rng.randrange(0, 4000), microseconds=rng.randrange(0, 10**6))
+            kind = rng.choice(Thread.Type.values)
+            by_user = rng.random() < 0.5
+            threads.append(
+                Thread(
+                    conversation=conversation,
+                    type=kind,
+                    action_type=Thread.Action.CHANGED_STATUS if kind == Thread.Type.LINEITEM else "",
+                    state=rng.choices(Thread.State.values, weights=[1, 6, 1])[0],
+                    status=rng.choices(Thread.Status.values, weights=[2, 1, 2, 0, 5])[0],
+                    source_via=rng.choice(SourceVia.values),
+                    created_by_user=rng.choice([*agents, None]) if by_user else None,
+                    created_by_customer=None if by_user else conversation.customer,
+                    assigned_to=rng.choice(agents) if rng.random() < 0.3 else None,
+                    created_at=at,
+                )
+            )
+        Thread.objects.bulk_create(threads)
+        ConversationTag.objects.filter(conversation=conversation).delete()
+        ConversationTag.objects.bulk_create(
+            ConversationTag(conversation=conversation, tag=tag) for tag in rng.sample(tags, rng.randrange(0, 3))
+        )
+        conversations.append(conversation)
+    for conversation in conversations:
+        figures_conversation_refresh(conversation_id=conversation.pk)
+    incremental = _snapshot()
+    kinds = {fact[1] for fact in incremental[1]}
+    assert kinds == set(range(1, 10)), kinds  # every kind of fact occurred
+    assert {row[5] for row in incremental[0]} > {0}  # and tagged sums
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
