@@ -198,7 +198,10 @@ def conversation_live_version(*, user: User, conversation_id: int) -> str | None
     """A token that changes whenever the conversation's page would show something new (every service
     that changes a conversation moves its ``updated_at``; a new thread its last id), or None when ``user``
     may not see it. One query."""
-    last_thread = Thread.objects.filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    # Drafts are left out: an agent's autosaving changes nothing another page shows (theirs keeps its composer).
+    last_thread = (
+        Thread.objects.filter(conversation_id=OuterRef("pk")).exclude(state=Thread.State.DRAFT).order_by("-id")
+    ).values("id")[:1]
     row = (
         conversations_visible_to(user=user)
         .filter(pk=conversation_id)
@@ -247,3 +250,18 @@ def threads_arrived_after(*, conversation: Conversation, thread_id: int, user: U
 def agent_preferences_of(*, user: User) -> AgentPreferences:
     """The agent's preferences, or the defaults (unsaved) when they never changed any."""
     return AgentPreferences.objects.filter(user=user).first() or AgentPreferences(user=user)
+
+
+# The kinds of thread the agent UI keeps a draft of: a reply to the customer and a note.
+DRAFT_TYPES = (Thread.Type.MESSAGE, Thread.Type.NOTE)
+
+
+def thread_draft_of(*, conversation_id: int, user: User) -> Thread | None:
+    """``user``'s draft in the conversation (their newest, should the API have made several), or None."""
+    return (
+        Thread.objects.filter(
+            conversation_id=conversation_id, created_by_user=user, state=Thread.State.DRAFT, type__in=DRAFT_TYPES
+        )
+        .order_by("-id")
+        .first()
+    )

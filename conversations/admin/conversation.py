@@ -16,7 +16,7 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from conversations.admin import live
+from conversations.admin import drafts, live
 from conversations.admin.page import conversation_page
 from conversations.models import Attachment, Conversation, Status, Thread
 from conversations.pages import waiting_since_friendly
@@ -169,6 +169,8 @@ class ConversationAdmin(admin.ModelAdmin):
             path("saved-filters/", wrap(live.saved_filters_view), name=f"{name}_saved_filters"),
             path("<path:object_id>/live/", wrap(live.conversation_check), name=f"{name}_check"),
             path("<path:object_id>/presence/", wrap(live.presence_view), name=f"{name}_presence"),
+            path("<path:object_id>/draft/", wrap(drafts.draft_save_view), name=f"{name}_draft"),
+            path("<path:object_id>/draft/discard/", wrap(drafts.draft_discard_view), name=f"{name}_draft_discard"),
             *super().get_urls(),
         ]
 

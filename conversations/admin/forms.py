@@ -7,10 +7,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.html import linebreaks
 
+from conversations.admin.drafts import composer_body, composer_text
 from conversations.models import AgentPreferences, Conversation, ConversationStar, Status, Thread
-from conversations.selectors import agent_preferences_of, threads_arrived_after
+from conversations.selectors import agent_preferences_of, thread_draft_of, threads_arrived_after
 from conversations.services import (
     NewAttachment,
     NewThread,
@@ -88,6 +88,11 @@ class ReplyForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["after_send"] = agent_preferences_of(user=self.user).after_send if not self.is_bound else ""
+        # The agent's draft (autosaved as they wrote, here or on another device) opens in the composer; Send
+        # publishes it.
+        self.draft = thread_draft_of(conversation_id=self.conversation.pk, user=self.user)
+        if self.draft is not None and not self.is_bound:
+            self.initial.update(type=self.draft.type, text=composer_text(self.draft.body))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -130,11 +135,12 @@ class ReplyForm(PageForm):
             conversation=self.conversation,
             thread=NewThread(
                 type=data["type"],
-                body=linebreaks(data["text"], autoescape=True),
+                body=composer_body(data["text"]),
                 user=self.user,
                 attachments=attachments,
             ),
             status=data["status"] or None,
+            draft=self.draft,
         )
         return "Note added." if thread.type == Thread.Type.NOTE else "Reply sent."
 

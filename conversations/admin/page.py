@@ -52,12 +52,14 @@ def _person(person: UserShort | CustomerShort | None) -> str:
     return person.full_name or person.email or "—"
 
 
-def _timeline(conversation_id: int, context: PageContext, *, newest_first: bool) -> list[dict[str, Any]]:
+def _timeline(conversation_id: int, context: PageContext, *, newest_first: bool, user_id: int) -> list[dict[str, Any]]:
     entries = []
     # ``page_context`` loads threads newest first, as the API lists them; the page reads oldest first
     # unless the agent chose otherwise.
     threads = context.threads.get(conversation_id, [])
     for thread in threads if newest_first else reversed(threads):
+        if thread["state"] == Thread.State.DRAFT and thread["created_by_user_id"] == user_id:
+            continue  # the agent's own draft is in the composer
         is_line_item = thread["type"] == Thread.Type.LINEITEM
         author = context.author(thread["created_by_user_id"], thread["created_by_customer_id"])
         entries.append(
@@ -210,13 +212,13 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
                 for f, value in context.custom_field_values(row)
             ],
             "waiting_since": waiting_since_friendly(conversation.last_reply_at),
-            "timeline": _timeline(conversation.pk, context, newest_first=preferences.newest_first),
+            "timeline": _timeline(conversation.pk, context, newest_first=preferences.newest_first, user_id=user.pk),
             "newest_first": preferences.newest_first,
             "forms": forms,
             "composer_is_note": forms["reply"]["type"].value() == Thread.Type.NOTE,
             "stale": stale,
             # The newest thread shown: a reply sent over threads that arrived after it asks first.
-            "last_thread_id": threads[0]["id"] if threads else 0,
+            "last_thread_id": next((t["id"] for t in threads if t["state"] != Thread.State.DRAFT), 0),
             "live_version": conversation_live_version(user=user, conversation_id=conversation.pk),
             "poll_seconds": POLL_SECONDS,
             "viewers": viewers,

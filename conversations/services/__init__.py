@@ -18,6 +18,7 @@ from conversations.services.attachments import (
     attachments_unattached_purge,
 )
 from conversations.services.common import body_sanitise, folder_type_for, text_preview
+from conversations.services.drafts import thread_draft_discard, thread_draft_save
 from conversations.services.intake import (
     AttachmentSource,
     CustomerRef,
@@ -95,6 +96,8 @@ __all__ = [
     "tag_update",
     "text_preview",
     "thread_create",
+    "thread_draft_discard",
+    "thread_draft_save",
     "thread_intake",
     "timelog_record",
     "timelog_start",

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
@@ -78,33 +79,50 @@ def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Cu
     return from_customer, customer
 
 
-def _thread_insert(conversation: Conversation, new: NewThread, *, status: str, imported: bool, at: datetime) -> Thread:
-    """Writes a thread and updates the conversation's derived columns (the caller saves it)."""
+def _thread_insert(
+    conversation: Conversation,
+    new: NewThread,
+    *,
+    status: str,
+    imported: bool,
+    at: datetime,
+    draft: Thread | None = None,
+) -> Thread:
+    """Writes a thread and updates the conversation's derived columns (the caller saves it). With
+    ``draft``, that draft thread becomes the new one (same row), rather than a second thread beside it."""
     from_customer, customer = _thread_author(conversation, new)
     is_message = new.type != Thread.Type.NOTE
-    thread = Thread.objects.create(
-        conversation=conversation,
-        type=new.type,
-        status=status,
-        state=new.state,
-        body=body_sanitise(new.body),
-        source_type=conversation.source_type,
-        source_via=Conversation.LastReplyFrom.CUSTOMER if from_customer else Conversation.LastReplyFrom.USER,
-        customer=customer,
-        created_by_user=None if from_customer else new.user,
-        created_by_customer=customer if from_customer else None,
-        assigned_to=conversation.assignee,
-        to=_addresses(new.to, "to"),
-        cc=_addresses(new.cc, "cc"),
-        bcc=_addresses(new.bcc, "bcc"),
-        message_id=new.message_id.strip().strip("<>"),
-        headers=new.headers,
-        first=is_message
-        and not conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM]).exists(),
-        imported=imported,
-        created_at=at,
-        updated_at=at,
-    )
+    earlier = conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM])
+    if draft is not None:
+        earlier = earlier.exclude(pk=draft.pk)
+    columns: dict[str, Any] = {
+        "type": new.type,
+        "status": status,
+        "state": new.state,
+        "body": body_sanitise(new.body),
+        "source_type": conversation.source_type,
+        "source_via": Conversation.LastReplyFrom.CUSTOMER if from_customer else Conversation.LastReplyFrom.USER,
+        "customer": customer,
+        "created_by_user": None if from_customer else new.user,
+        "created_by_customer": customer if from_customer else None,
+        "assigned_to": conversation.assignee,
+        "to": _addresses(new.to, "to"),
+        "cc": _addresses(new.cc, "cc"),
+        "bcc": _addresses(new.bcc, "bcc"),
+        "message_id": new.message_id.strip().strip("<>"),
+        "headers": new.headers,
+        "first": is_message and not earlier.exists(),
+        "imported": imported,
+        "created_at": at,
+        "updated_at": at,
+    }
+    if draft is None:
+        thread = Thread.objects.create(conversation=conversation, **columns)
+    else:
+        thread = draft
+        for name, value in columns.items():
+            setattr(thread, name, value)
+        thread.save()
     for attachment in new.attachments:
         _attachment_add(thread=thread, attachment=attachment)
     if new.attachment_tokens:
@@ -177,11 +195,20 @@ def thread_create(
     status: str | None = None,
     imported: bool = False,
     email: ReplyEmail | None = None,
+    draft: Thread | None = None,
 ) -> Thread:
     """Adds a reply or note. Without ``status``, a customer reply makes the conversation active (and
     takes it out of Deleted), an agent reply makes it pending, and a note leaves it as it is. ``email``:
-    how an agent reply is emailed, when not as usual."""
+    how an agent reply is emailed, when not as usual. ``draft``: the draft thread this one is the sent
+    form of (``thread_draft_save``): it becomes the thread, so sending leaves one thread, not two; gone
+    meanwhile (discarded, or sent from another tab), the thread is added as if there were none."""
     conversation = _locked(conversation)
+    if draft is not None:
+        draft = (
+            Thread.objects.select_for_update()
+            .filter(pk=draft.pk, conversation=conversation, state=Thread.State.DRAFT)
+            .first()
+        )
     at = thread.created_at if (imported and thread.created_at) else timezone.now()
     by_user = thread.user if thread.type != Thread.Type.CUSTOMER else None
     published = thread.state == Thread.State.PUBLISHED
@@ -194,7 +221,9 @@ def thread_create(
     status_changed = status is not None and status != conversation.status
     if status is not None and status_changed:
         _set_status(conversation, status=status, by_user=by_user, at=at)
-    new = _thread_insert(conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at)
+    new = _thread_insert(
+        conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at, draft=draft
+    )
     _save(conversation, by_user=by_user, at=at)
     if published:
         event_emit(event=_reply_event(new), conversation=conversation)
