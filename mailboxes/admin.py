@@ -11,11 +11,12 @@ from django.utils.html import format_html, format_html_join
 from helpdesk.admin import DropdownOptionsField, ReadOnlyAdminMixin, ServiceErrorsAsMessagesMixin, adopt
 from helpdesk.fields import FIELD_CODE_MAX_LENGTH
 from mailboxes.connections import mailbox_connections_check
-from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
+from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser, SavedReply
 from mailboxes.selectors import folder_counts
 from mailboxes.services import (
     CUSTOM_FIELD_FIELDS,
     MAILBOX_FIELDS,
+    SAVED_REPLY_FIELDS,
     custom_field_create,
     custom_field_delete,
     custom_field_update,
@@ -24,6 +25,9 @@ from mailboxes.services import (
     mailbox_update,
     mailbox_user_grant,
     mailbox_user_revoke,
+    saved_reply_create,
+    saved_reply_delete,
+    saved_reply_update,
 )
 
 if TYPE_CHECKING:
@@ -317,5 +321,64 @@ class CustomFieldAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
             saved = custom_field_create(
                 mailbox=data["mailbox"],
                 **{name: data[name] for name in CUSTOM_FIELD_INLINE_FIELDS},
+            )
+        adopt(obj, saved)
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["mailbox", "name", "body", "sort_order"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+        help_texts = {
+            "body": (
+                "HTML. Placeholders, filled when an agent inserts the reply: {customer.first_name}, "
+                "{customer.last_name}, {customer.name}, {customer.email}, {agent.first_name}, {agent.name}, "
+                "{agent.email}, {conversation.number}, {conversation.subject}, {mailbox.name}, {mailbox.email}. "
+                "A fallback for an empty value follows a bar: {customer.first_name|there}."
+            )
+        }
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Admins only (helpdesk/permissions.py gives agents nothing here); agents insert saved replies from
+    the conversation page's composer."""
+
+    form = SavedReplyForm
+    list_display = ["name", "mailbox", "sort_order", "updated_at"]
+    list_filter = ["mailbox"]
+    list_select_related = ["mailbox"]
+    search_fields = ["name", "body", "mailbox__name"]
+    ordering = ["mailbox__name", "sort_order", "name", "id"]
+    actions = ["delete_selected_replies"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SavedReply | None = None) -> list[str]:
+        return [] if obj is None else ["mailbox"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Django's bulk delete would skip the service; this action goes through it.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Delete the selected saved replies", permissions=["delete"])
+    def delete_selected_replies(self, request: HttpRequest, queryset: QuerySet[SavedReply]) -> None:
+        replies = list(queryset)
+        for reply in replies:
+            saved_reply_delete(reply=reply)
+        self.message_user(request, f"Deleted {len(replies)} saved replies.", messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: SavedReply) -> None:
+        saved_reply_delete(reply=obj)
+
+    def save_model(self, request: HttpRequest, obj: SavedReply, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in SAVED_REPLY_FIELDS}
+            saved = saved_reply_update(reply=SavedReply.objects.get(pk=obj.pk), **changes)
+        else:
+            saved = saved_reply_create(
+                mailbox=data["mailbox"], name=data["name"], body=data["body"], sort_order=data["sort_order"]
             )
         adopt(obj, saved)

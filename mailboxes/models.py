@@ -200,3 +200,26 @@ class CustomField(FieldDefinition):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.mailbox.name})"
+
+
+class SavedReply(models.Model):
+    """A common answer of one mailbox, inserted by agents from the composer with its placeholders filled
+    (``conversations/saved_replies.py`` lists the placeholders). ``body`` is stored sanitised."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="saved_replies")
+    name = models.CharField(max_length=100)
+    body = models.TextField(help_text="HTML. Placeholders such as {customer.first_name} are filled on insert.")
+    sort_order = models.IntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "saved replies"
+        ordering = ["mailbox_id", "sort_order", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(F("mailbox"), Lower("name"), name="saved_reply_name_unique_per_mailbox"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="saved_reply_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mailbox.name})"

@@ -3,7 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from helpdesk.models import User
-from mailboxes.models import Folder, Mailbox, MailboxUser
+from mailboxes.models import Folder, Mailbox, MailboxUser, SavedReply
 
 
 def mailboxes_accessible_by(*, user: User) -> QuerySet[Mailbox]:
@@ -129,3 +129,7 @@ def folder_visible_to(*, user: User, folder_id: int) -> Folder | None:
     if not user.is_admin:
         folders = folders.filter(Q(user__isnull=True) | Q(user=user))
     return folders.select_related("mailbox", "user").first()
+
+
+def saved_replies_of(*, mailbox_id: int) -> QuerySet[SavedReply]:
+    return SavedReply.objects.filter(mailbox_id=mailbox_id).order_by("sort_order", "name", "id")

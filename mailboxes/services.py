@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -13,7 +14,7 @@ from audit.services import audit_changes, audit_record
 from helpdesk.errors import Conflict, Invalid
 from helpdesk.fields import field_code_from_name
 from helpdesk.models import User
-from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser
+from mailboxes.models import CustomField, Folder, Mailbox, MailboxUser, SavedReply
 
 MAILBOX_FIELDS = frozenset(
     f.name for f in Mailbox._meta.concrete_fields if f.name not in {"id", "created_at", "updated_at"}
@@ -241,3 +242,42 @@ def custom_field_update(*, field: CustomField, **changes: Any) -> CustomField:
 def custom_field_delete(*, field: CustomField) -> None:
     """Deletes the field; conversations' values of it go with it."""
     field.delete()
+
+
+SAVED_REPLY_FIELDS = frozenset({"name", "body", "sort_order"})
+
+
+def _saved_reply_validate(reply: SavedReply) -> None:
+    reply.name = (reply.name or "").strip()
+    # Stored as safe HTML, as every thread body is: what an agent inserts is never a script.
+    reply.body = nh3.clean(reply.body or "").strip()
+    reply.full_clean(exclude=["mailbox"], validate_unique=False, validate_constraints=False)
+    others = SavedReply.objects.filter(mailbox_id=reply.mailbox_id).exclude(pk=reply.pk)
+    if others.filter(name__iexact=reply.name).exists():
+        raise Conflict({"name": "This mailbox already has a saved reply of this name."})
+
+
+@transaction.atomic
+def saved_reply_create(*, mailbox: Mailbox, name: str, body: str, sort_order: int = 0) -> SavedReply:
+    reply = SavedReply(mailbox=mailbox, name=name, body=body, sort_order=sort_order)
+    _saved_reply_validate(reply)
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def saved_reply_update(*, reply: SavedReply, **changes: Any) -> SavedReply:
+    """Changes any of name, body, sort_order; a saved reply stays in its mailbox."""
+    if unknown := set(changes) - SAVED_REPLY_FIELDS:
+        raise TypeError(f"Unknown saved reply fields: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(reply, name, value)
+    reply.updated_at = timezone.now()
+    _saved_reply_validate(reply)
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def saved_reply_delete(*, reply: SavedReply) -> None:
+    reply.delete()

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from conversations.admin import drafts, live
 from conversations.admin.page import conversation_page
+from conversations.admin.saved_replies import saved_replies_view
 from conversations.models import Attachment, Conversation, Status, Thread
 from conversations.pages import waiting_since_friendly
 from conversations.selectors import (
@@ -171,6 +172,7 @@ class ConversationAdmin(admin.ModelAdmin):
             path("<path:object_id>/presence/", wrap(live.presence_view), name=f"{name}_presence"),
             path("<path:object_id>/draft/", wrap(drafts.draft_save_view), name=f"{name}_draft"),
             path("<path:object_id>/draft/discard/", wrap(drafts.draft_discard_view), name=f"{name}_draft_discard"),
+            path("<path:object_id>/saved-replies/", wrap(saved_replies_view), name=f"{name}_saved_replies"),
             *super().get_urls(),
         ]
 

@@ -27,7 +27,7 @@ from helpdesk.services import ApiKeyRefused, api_key_authenticate, api_key_creat
 from knowledgebase.models import Entry
 from knowledgebase.services import entry_create, knowledge_base_default
 from mailboxes.models import Folder, Mailbox, MailboxFetchCursor, MailboxUser
-from mailboxes.services import mailbox_user_grant
+from mailboxes.services import mailbox_user_grant, saved_reply_create
 from tests.admin_helpers import admin_url, form_data, messages_text
 from tests.factories import (
     AdminFactory,
@@ -73,6 +73,7 @@ ADDABLE = {
     "helpdesk.ApiKey",
     "mailboxes.Mailbox",
     "mailboxes.CustomField",
+    "mailboxes.SavedReply",
     "customers.Customer",
     "customers.Company",
     "customers.CustomerField",
@@ -91,6 +92,7 @@ def make_rows(*, admin: User, agent: User, mailbox: Mailbox, n: int) -> Conversa
     mailbox_user_grant(mailbox=mailbox, user=agent)
     api_key_create(user=admin, name=f"CI {n}")
     custom_field = CustomFieldFactory(mailbox=mailbox)
+    saved_reply_create(mailbox=mailbox, name=f"Reply {n}", body="<p>Hi {customer.first_name}</p>")
     customer_field = CustomerFieldFactory()
     customer = customer_create(
         first_name="Carla",
