@@ -1,6 +1,6 @@
 """An agent's draft of a reply or note, autosaved by the conversation page: the conversation's draft
 thread (``state`` draft), as the FreeScout API lists it. One per agent and conversation: saving again
-updates it. Until it is sent a draft is its author's alone: no webhook, no email, no line item, and no
+updates it. Until it is sent a draft tells nobody: no webhook, no email, no line item, and no
 change to the conversation (folder, counts, ``updated_at``, the live pages' version), which is why these
 functions do not go through ``thread_create``. Sending publishes the draft itself
 (``thread_create(draft=…)``): one thread, one email, one event."""

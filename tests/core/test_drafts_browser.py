@@ -2,7 +2,10 @@
 conversation opened again on another device (a second browser context, its own sign-in) with the draft
 back in the composer; Discard draft empties it for good. Any CSP violation fails the test."""
 
+import time
+
 import pytest
+from django.db import connection
 
 from conversations.models import Thread
 from conversations.services import NewThread
@@ -75,3 +78,45 @@ def test_a_draft_survives_a_closed_tab_and_is_discarded(browser_context, other_d
 
     other_device.reload()
     assert other_device.get_by_label("Reply", exact=True).input_value() == ""
+
+
+def test_send_publishes_the_draft_and_leaves_none(browser_page, live_server, desk):
+    page, base, conversation = browser_page, live_server.url, desk["conversation"]
+    sign_in(page, base, desk["alan"].email)
+    page.goto(conversation_url(base, conversation))
+    composer = page.get_by_label("Reply", exact=True)
+    composer.fill("A first version")
+    page.locator("#hd-draft-status", has_text="Draft saved").wait_for()
+    page.wait_for_load_state("networkidle")
+    # Changed and sent at once, before the next autosave: leaving the page for the answer saves no draft.
+    composer.fill("We are sending a technician.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_selector("text=Reply sent.")
+    page.wait_for_load_state("networkidle")
+    assert drafts_of(conversation) == []
+    sent = while_locked(
+        lambda: list(conversation.threads.filter(created_by_user=desk["alan"]).values_list("state", "body"))
+    )
+    assert sent == [("published", "<p>We are sending a technician.</p>")]
+    assert page.get_by_label("Reply", exact=True).input_value() == ""
+    assert page.locator("#hd-draft-discard").is_hidden()
+    leave(page)
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the leaving page's two beacons (presence, draft) write at once, which the tests' in-memory SQLite "
+    "refuses ('database table is locked'); PostgreSQL and file SQLite wait for the lock",
+)
+def test_text_not_yet_autosaved_is_saved_when_the_page_is_left(browser_page, live_server, desk):
+    page, base, conversation = browser_page, live_server.url, desk["conversation"]
+    sign_in(page, base, desk["alan"].email)
+    page.goto(conversation_url(base, conversation))
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Note for the team").check()
+    page.get_by_label("Note", exact=True).fill("Left before the autosave")
+    page.goto("about:blank")  # at once: the beacon on the way out saves it
+    deadline = time.monotonic() + 10
+    while drafts_of(conversation) != [("note", "<p>Left before the autosave</p>")] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert drafts_of(conversation) == [("note", "<p>Left before the autosave</p>")]
