@@ -68,3 +68,10 @@ def companies_visible_through_api(*, user: User) -> QuerySet[Company]:
         Q(pk__in=customers_visible_through_api(user=user).filter(company__isnull=False).values("company_id"))
         | ~Exists(Customer.objects.filter(company_id=OuterRef("pk")))
     )
+
+
+def customer_find_by_phone_digits(*, digits: str) -> Customer | None:
+    """The oldest customer with a phone of exactly these digits ("+1 777-777" and "1777777" are one)."""
+    if not digits:
+        return None
+    return Customer.objects.filter(phones__digits=digits).order_by("id").first()

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from conversations.admin import drafts, live
+from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
 from conversations.models import Attachment, Conversation, Status, Thread
@@ -165,6 +166,7 @@ class ConversationAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap, name = self.admin_site.admin_view, f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            path("new/", wrap(self.new_view), name=f"{name}_new"),
             path("live/", wrap(live.list_check), name=f"{name}_live"),
             path("preferences/", wrap(live.preferences_view), name=f"{name}_preferences"),
             path("saved-filters/", wrap(live.saved_filters_view), name=f"{name}_saved_filters"),
@@ -177,8 +179,12 @@ class ConversationAdmin(admin.ModelAdmin):
         ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Conversations come from email and the API.
+        # Conversations come from email, the API and the "New conversation" page (``new_view``), never the
+        # admin's generic add form.
         return False
+
+    def new_view(self, request: HttpRequest) -> HttpResponse:
+        return new_conversation_view(request, dict(self.admin_site.each_context(request)))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Restoring and erasing are what the Deleted folder is for; elsewhere they are left out.

@@ -7,6 +7,7 @@ keyed by the name of the argument at fault, ``Conflict`` when what exists stands
 client sends (references, downloads, ids) is taken in by ``intake``, for every dialect alike.
 """
 
+from conversations.services.agent_start import conversation_start_by_agent
 from conversations.services.agent_ui import (
     agent_preferences_update,
     conversation_viewer_heartbeat,
@@ -84,6 +85,7 @@ __all__ = [
     "conversation_move",
     "conversation_restore",
     "conversation_star",
+    "conversation_start_by_agent",
     "conversation_tags_set",
     "conversation_tally_compact",
     "conversation_update",

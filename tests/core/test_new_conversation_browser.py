@@ -1,0 +1,51 @@
+"""The "New conversation" page in a real browser (issue 19, item 5): from the conversation list, an email
+refused for want of an address (the error on the form), then a phone call logged, landing on the new
+conversation. Screenshots: ``new-conversation-*.png`` (``$HELPDESK_SCREENSHOT_DIR``)."""
+
+import pytest
+
+from conversations.models import Conversation
+from mailboxes.services import mailbox_user_grant
+from tests.browser import BROWSER_MARKS, screenshot_dir, sign_in
+from tests.factories import MailboxFactory, UserFactory
+
+pytestmark = BROWSER_MARKS
+
+
+@pytest.fixture
+def alan(live_server):
+    support = MailboxFactory(name="Support", email="support@example.com")
+    MailboxFactory(name="Sales", email="sales@example.com")
+    alan = UserFactory(email="alan@example.com", first_name="Alan", last_name="Agent")
+    mailbox_user_grant(mailbox=support, user=alan)
+    return alan
+
+
+def test_an_agent_logs_a_phone_call(browser_page, live_server, alan):
+    page, base, shots = browser_page, live_server.url, screenshot_dir()
+    sign_in(page, base, alan.email)
+    page.goto(f"{base}/admin/conversations/conversation/")
+    page.wait_for_load_state("networkidle")
+    page.click("#hd-new-conversation")
+    page.wait_for_selector("#hd-new-conversation-form")
+    # Only the agent's own mailbox is offered.
+    assert page.locator("#id_mailbox option").all_text_contents() == ["Support <support@example.com>"]
+
+    page.fill("#id_subject", "Printer on fire")
+    page.fill("#id_text", "Pat called: tray 2 smokes.")
+    page.click("#hd-start")
+    page.wait_for_selector(".errorlist")
+    assert "email conversation needs" in page.locator(".field-email .errorlist").inner_text()
+    page.screenshot(path=str(shots / "new-conversation-01-error.png"), full_page=True)
+    assert not Conversation.objects.exists()
+
+    page.check("input[name=type][value=phone]")
+    page.fill("#id_phone", "+1 555 010 999")
+    page.fill("#id_first_name", "Pat")
+    page.click("#hd-start")
+    page.wait_for_selector("text=started.")
+    page.wait_for_load_state("networkidle")
+    conversation = Conversation.objects.get()
+    assert conversation.type == "phone"
+    assert page.locator("h1").inner_text() == f"#{conversation.number} Printer on fire"
+    page.screenshot(path=str(shots / "new-conversation-02-logged.png"), full_page=True)
