@@ -14,8 +14,9 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Any, Literal
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from conversations.models import ConversationTag
@@ -126,6 +127,61 @@ def figures_by(
     return {key: figures for key, figures in result.items() if any(figures.values())}
 
 
+def _hourly_by_bucket(
+    starts: list[datetime],
+    first: datetime,
+    last: datetime,
+    straddled: list[datetime],
+    mailbox_ids: Collection[int] | None,
+) -> list[tuple[int, list[int]]]:
+    """PostgreSQL sums the hours of ``[first, last)`` but the ``straddled`` ones into the buckets starting at
+    ``starts`` (ascending): ``width_bucket`` finds each hour's bucket by binary search, so a year by day is
+    365 rows out of the database rather than 8,760 hours placed here. ``[(bucket index, measure sums)]``."""
+    table = connection.ops.quote_name(HourlyFigure._meta.db_table)
+    sums = ", ".join(f"SUM({column})::bigint" for column in MEASURE_COLUMNS)
+    where = ["grain = %s", "hour >= %s", "hour < %s"]
+    params: list[Any] = [starts, int(Grain.MAILBOX), first, last]
+    if straddled:
+        where.append("NOT (hour = ANY(%s::timestamptz[]))")
+        params.append(straddled)
+    if mailbox_ids is not None:
+        where.append("mailbox_id = ANY(%s::bigint[])")
+        params.append(list(mailbox_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT width_bucket(hour, %s::timestamptz[]) - 1 AS bucket, {sums} FROM {table} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} GROUP BY bucket",
+            params,
+        )
+        return [(index, list(values)) for index, *values in cursor.fetchall()]
+
+
+def _hourly_into(
+    sums: list[list[int]],
+    buckets: Sequence[tuple[datetime, datetime]],
+    first: datetime,
+    last: datetime,
+    mailbox_ids: Collection[int] | None,
+) -> list[tuple[datetime, datetime]]:
+    """The other databases: the hours of ``[first, last)`` read one by one and added to ``sums`` by bucket;
+    returns the hours a bucket ends inside (a zone half an hour off UTC), for their facts to say where."""
+    starts = [s for s, _ in buckets]
+    straddled = []
+    rows = HourlyFigure.objects.filter(
+        _mailbox_filter(mailbox_ids), grain=Grain.MAILBOX, hour__gte=first, hour__lt=last
+    )
+    hourly = rows.values("hour").order_by().annotate(**{f"sum_{c}": Sum(c) for c in MEASURE_COLUMNS})
+    for hour, *values in hourly.values_list("hour", *(f"sum_{c}" for c in MEASURE_COLUMNS)):
+        index = bisect.bisect_right(starts, hour) - 1
+        if buckets[index][1] >= hour + HOUR:
+            bucket = sums[index]
+            for position, value in enumerate(values):
+                bucket[position] += value or 0
+        else:
+            straddled.append((hour, hour + HOUR))
+    return straddled
+
+
 def figures_series(
     *, buckets: Sequence[tuple[datetime, datetime]], mailbox_ids: Collection[int] | None = None
 ) -> list[Figures]:
@@ -148,18 +204,14 @@ def figures_series(
     else:
         first, last = hours
         from_facts += [(buckets[0][0], first), (last, buckets[-1][1])]
-        rows = HourlyFigure.objects.filter(
-            _mailbox_filter(mailbox_ids), grain=Grain.MAILBOX, hour__gte=first, hour__lt=last
-        )
-        hourly = rows.values("hour").order_by().annotate(**{f"sum_{c}": Sum(c) for c in MEASURE_COLUMNS})
-        for hour, *values in hourly.values_list("hour", *(f"sum_{c}" for c in MEASURE_COLUMNS)):
-            index = bisect.bisect_right(starts, hour) - 1
-            if buckets[index][1] >= hour + HOUR:
-                bucket = sums[index]
-                for position, value in enumerate(values):
-                    bucket[position] += value or 0
-            else:  # a bucket ends inside this hour (a zone half an hour off UTC): its facts say where
-                from_facts.append((hour, hour + HOUR))
+        if connection.vendor == "postgresql":
+            # A bucket ending inside an hour (a zone half an hour off UTC) leaves that hour to its facts.
+            straddled = sorted({_hour_floor(s) for s in starts[1:] if _hour_floor(s) != s and first <= s < last})
+            from_facts += [(hour, hour + HOUR) for hour in straddled]
+            for index, values in _hourly_by_bucket(starts, first, last, straddled, mailbox_ids):
+                sums[index] = values
+        else:
+            from_facts += _hourly_into(sums, buckets, first, last, mailbox_ids)
         for figures, bucket in zip(series, sums, strict=True):
             figures.update({c: v for c, v in zip(MEASURE_COLUMNS, bucket, strict=True) if v})
     for fact in _facts(from_facts, mailbox_ids):
