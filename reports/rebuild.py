@@ -31,7 +31,16 @@ from conversations.models import (
     ThreadStatus,
     ThreadType,
 )
-from reports.models import MEASURES, Channel, FactKind, FiguredConversation, Grain, HourlyFigure, ReportFact
+from reports.models import (
+    MEASURE_COLUMNS,
+    MEASURES,
+    Channel,
+    FactKind,
+    FiguredConversation,
+    Grain,
+    HourlyFigure,
+    ReportFact,
+)
 
 # What a thread is to the facts (``what`` below): nothing, a customer message, an agent's answer, a note.
 _OTHER, _INCOMING, _ANSWER, _NOTE = 0, 1, 2, 3
@@ -146,15 +155,19 @@ def _channel(alias: str) -> str:
     )
 
 
+def fact_sums(alias: str) -> list[str]:
+    """SQL sums of the facts ``alias`` into each of ``MEASURE_COLUMNS``, in its order."""
+    sums = []
+    for kind, (_, seconds_column) in MEASURES.items():
+        sums.append(f"SUM(CASE WHEN {alias}.kind = {int(kind)} THEN 1 ELSE 0 END)")
+        if seconds_column is not None:
+            sums.append(f"SUM(CASE WHEN {alias}.kind = {int(kind)} THEN {alias}.seconds ELSE 0 END)")
+    return sums
+
+
 def hourly_inserts(connection: BaseDatabaseWrapper) -> list[str]:
     """Insert into an empty ``HourlyFigure`` the sums of ``ReportFact`` per UTC hour, one statement a grain."""
-    columns, measures = [], []
-    for kind, (count_column, seconds_column) in MEASURES.items():
-        columns.append(count_column)
-        measures.append(f"SUM(CASE WHEN f.kind = {int(kind)} THEN 1 ELSE 0 END)")
-        if seconds_column is not None:
-            columns.append(seconds_column)
-            measures.append(f"SUM(CASE WHEN f.kind = {int(kind)} THEN f.seconds ELSE 0 END)")
+    columns, measures = list(MEASURE_COLUMNS), fact_sums("f")
     hour = _hour(connection, "f.at")
     tags = _table(ConversationTag)
     # grain -> (agent, channel, tag) expressions, the join for the tags
