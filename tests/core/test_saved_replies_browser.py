@@ -66,3 +66,6 @@ def test_an_agent_inserts_a_saved_reply_with_its_placeholders_filled(browser_pag
     assert "Hi Carla," in reply.body
     assert f"(#{conversation.number}) works again." in reply.body
     assert "Alan Agent {unknown.thing}" in reply.body
+    # Leaves the conversation page (it polls, and says goodbye with a beacon) while the database still exists.
+    page.goto("about:blank")
+    page.wait_for_timeout(500)
