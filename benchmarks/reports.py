@@ -3,6 +3,7 @@ p50 and p99 of each report's request, against the dataset of ``benchmarks.load_d
 ``manage.py reports_rebuild``.
 
     DATABASE_URL=postgres://…/helpdesk_bench_reports .venv/bin/python -m benchmarks.reports [--runs 50]
+        [--zone Asia/Kolkata]   # the account's zone (LIVEAGENT_TIME_ZONE) the buckets are local to
 """
 
 import argparse
@@ -14,6 +15,7 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--zone", help="LIVEAGENT_TIME_ZONE for the run (default: the settings')")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     import django
@@ -22,6 +24,9 @@ def main() -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # Django's test client's host
+    if args.zone:
+        settings.LIVEAGENT_TIME_ZONE = args.zone
+    print(f"zone {settings.LIVEAGENT_TIME_ZONE}")
     from django.test import Client
     from django.utils import timezone
 
