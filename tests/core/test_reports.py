@@ -306,6 +306,7 @@ def test_rebuild_derives_what_the_refresh_derives_from_any_timeline():
         Status,
         Thread,
     )
+    from reports.models import FiguredConversation
     from reports.services import figures_conversation_refresh
     from tests.factories import ConversationFactory, UserFactory
 
@@ -362,5 +363,8 @@ def test_rebuild_derives_what_the_refresh_derives_from_any_timeline():
     kinds = {fact[1] for fact in incremental[1]}
     assert kinds == set(range(1, 10)), kinds  # every kind of fact occurred
     assert {row[5] for row in incremental[0]} > {0}  # and tagged sums
+    figured = dict(FiguredConversation.objects.values_list("conversation_id", "tag_ids"))
+    assert len(figured) == len(conversations)
     call_command("reports_rebuild", verbosity=0)
     assert _snapshot() == incremental
+    assert dict(FiguredConversation.objects.values_list("conversation_id", "tag_ids")) == figured
