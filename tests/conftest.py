@@ -1,4 +1,6 @@
 import os
+import time
+from types import SimpleNamespace
 
 import pytest
 from rest_framework.test import APIClient
@@ -10,13 +12,17 @@ from webhooks.models import Event
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit_counters():
+def _fresh_rate_limit_counters(monkeypatch):
     """Each test starts with no request counted (helpdesk.ratelimit keeps its counters in the cache, which
     the default local-memory backend keeps for the whole test process), so no test is throttled because
-    of the requests of those before it."""
+    of the requests of those before it; and counts in one fixed window, its clock pinned to the test's
+    start, so that a slow run crossing a minute boundary does not start its counts again (a test that
+    moves to the next window pins its own time)."""
     from django.core.cache import cache
 
     cache.clear()
+    pinned = time.time()
+    monkeypatch.setattr("helpdesk.ratelimit.time", SimpleNamespace(time=lambda: pinned))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import pytest
 from django.db import OperationalError
+from playwright.sync_api import expect
 
 from conversations.models import Conversation, Thread
 from conversations.services import NewAttachment, NewThread
@@ -239,7 +240,7 @@ def test_the_inbox_list_and_next_previous(agent_page, live_server, desk):
     assert "Password reset" in page.inner_text("h1")
     page.keyboard.press("Escape")
     page.keyboard.press("k")
-    page.wait_for_function("document.querySelector('h1').textContent.includes('printer')")
+    expect(page.locator("h1")).to_contain_text("printer")
 
 
 @pytest.mark.parametrize("screen", ["list", "conversation"])

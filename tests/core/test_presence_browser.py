@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import OperationalError
+from playwright.sync_api import expect
 
 from mailboxes.services import mailbox_user_grant
 from presence.models import AgentPresence
@@ -59,12 +60,12 @@ def test_the_status_control_and_the_heartbeat(live_server, browser_page, alan):
 
     page.click("#hd-status > summary")
     page.check("#hd-status-form input[value=T]")
-    page.wait_for_function("document.getElementById('hd-status-label').textContent === 'Messages, Chat'")
+    expect(page.locator("#hd-status-label")).to_have_text("Messages, Chat")
     eventually(lambda: preset_status_of(users=[alan]) == {alan.pk: "MT"})
     page.screenshot(path=str(shots / "presence-01-status-control.png"))
 
     page.check("#hd-status-form input[name=offline]")
-    page.wait_for_function("document.getElementById('hd-status-label').textContent === 'Offline'")
+    expect(page.locator("#hd-status-label")).to_have_text("Offline")
     assert page.locator("#hd-status-form input[name=letters]:checked").count() == 0
     assert "hd-status-offline" in (page.locator("#hd-status").get_attribute("class") or "")
     eventually(lambda: preset_status_of(users=[alan]) == {alan.pk: "F"})
@@ -72,7 +73,7 @@ def test_the_status_control_and_the_heartbeat(live_server, browser_page, alan):
 
     # Unticking everything is refused in place; ticking a service again brings the agent back.
     page.check("#hd-status-form input[value=M]")
-    page.wait_for_function("document.getElementById('hd-status-label').textContent === 'Messages'")
+    expect(page.locator("#hd-status-label")).to_have_text("Messages")
     page.uncheck("#hd-status-form input[value=M]")
     page.wait_for_selector("#hd-status-error:not([hidden])")
     assert "Choose one or more" in page.locator("#hd-status-error").inner_text()

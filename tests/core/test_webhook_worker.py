@@ -133,6 +133,9 @@ def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),
         "HELPDESK_DATA_DIR": str(data_dir),
+        # The test process's keys: its own data directory's key would open none of the secrets the tests wrote
+        # (webhook secrets to sign with, mailbox passwords to fetch mail with).
+        "HELPDESK_ENCRYPTION_KEYS": ",".join(settings.HELPDESK_ENCRYPTION_KEYS),
         "HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
         "HELPDESK_OUTBOX_RETRY_SCHEDULE": "0,0.3,0.3,0.3,0.3",
         "HELPDESK_OUTBOX_SWEEP_SECONDS": "1",
