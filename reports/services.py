@@ -156,7 +156,7 @@ def figures_rebuild(*, log: Callable[[str], None] | None = None) -> int:
             # Each statement reads every conversation: no request's limit (DATABASE_STATEMENT_TIMEOUT_MS)
             # applies to it (at 1M conversations the facts take minutes).
             cursor.execute("SET LOCAL statement_timeout = 0")
-        if connection.vendor == "postgresql":  # no dead rows left behind for the vacuum
+            # No dead rows left behind for the vacuum.
             cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t._meta.db_table) for t in tables)}")
         else:
             for model in tables:
