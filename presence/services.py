@@ -33,7 +33,9 @@ def preset_status_clean(letters: str) -> str:
 
 
 def _locked(user: User) -> AgentPresence:
-    AgentPresence.objects.get_or_create(user=user)
+    # Insert-or-nothing, not get_or_create: two first heartbeats at once (two tabs) must both find the row,
+    # where get_or_create's second insert fails and its retry may not see the first one's row yet.
+    AgentPresence.objects.bulk_create([AgentPresence(user=user)], ignore_conflicts=True)
     return AgentPresence.objects.select_for_update().get(user=user)
 
 
