@@ -117,8 +117,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend whose rollbacks also delete the files written in them (helpdesk/storage/).
     DATABASES["default"]["ENGINE"] = "helpdesk.sqlite3"
-    # Tests in memory, as with Django's own engine name (pytest-django, seeing another engine, would name
-    # each xdist worker's database after the file's path, which cannot be opened).
+    # Not the data file's path with a prefix (pytest-django would name each xdist worker's database after
+    # it, which cannot be opened): the tests put each process's database in a file of its own
+    # (tests/conftest.py).
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # The web process and the single embedded worker share the file: WAL lets readers run during a
     # write, IMMEDIATE transactions take the write lock up front instead of failing half-way.

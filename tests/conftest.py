@@ -11,6 +11,21 @@ from tests.factories import AdminFactory, MailboxFactory, UserFactory, WebhookFa
 from webhooks.models import Event
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, each test process's database is a file of its own, as the embedded default's is, not
+    Django's shared in-memory database: over that one, the live server's request threads share the test's
+    single connection, so two requests at once (an admin page's presence heartbeat beside a form's POST)
+    interleave their transactions and leave the connection broken for the tests after them. Over a file
+    each thread has its own connection, with the WAL, IMMEDIATE transactions and busy timeout of
+    production."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "helpdesk.sqlite3":
+            database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limit_counters(monkeypatch):
     """Each test starts with no request counted (helpdesk.ratelimit keeps its counters in the cache, which
