@@ -157,6 +157,11 @@ class Conversation(models.Model):
     # Published customer and agent messages; kept by the services that add and remove threads.
     threads_count = models.PositiveIntegerField(default=0)
     imported = models.BooleanField(default=False)
+    # Set when the conversation was merged into another (``conversation_merge``): it sits in Deleted and its
+    # id, number and codes lead to that one. Always the final survivor (pointers are flattened), never a chain.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     starred_by: "models.ManyToManyField[User, ConversationStar]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ConversationStar", related_name="starred_conversations", blank=True
     )
