@@ -239,6 +239,8 @@ class ConversationTally(models.Model):
     mailbox_id = models.BigIntegerField()
     status = models.CharField(max_length=7)
     state = models.CharField(max_length=9)
+    # Keyed by assignee too (migration 0016), so that the folder counters are sums as well (``conversations.tallies``).
+    assignee_id = models.BigIntegerField(null=True, blank=True)
     delta = models.BigIntegerField()
 
     class Meta:
@@ -579,3 +581,39 @@ class AgentPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
+
+
+class DelayedReply(OutboxItem):
+    """A reply sent from the agent UI, waiting out its undo window (``HELPDESK_UNDO_SEND_SECONDS``) before
+    ``conversations.services.delayed_replies`` publishes it through ``thread_create``. Not a thread yet, so
+    no API lists it, no report counts it, and no webhook or email leaves until then. ``next_attempt_at`` is
+    when it is due; the outbox's claim makes the on-commit task and beat's sweep publish it once. Undone
+    rows are deleted; published ones keep ``thread`` (so a late Undo can say "already sent") for a day."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=8, choices=ThreadType.choices, default=ThreadType.MESSAGE)
+    body = models.TextField(help_text="HTML, sanitised.")
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    # Files waiting with the reply: attachments on no thread yet, adopted by the thread when it is published.
+    attachment_tokens = models.JSONField(default=list, blank=True)
+    # The status chosen with the reply ("": as usual), applied when it is published.
+    conversation_status = models.CharField(max_length=8, choices=Status.choices, blank=True, default="")
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="delayed_reply_due"),
+            models.Index(fields=["conversation", "user"], name="delayed_reply_of_agent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OutboxStatus.values), name="delayed_reply_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply by {self.user_id} in {self.conversation_id} ({self.status})"
