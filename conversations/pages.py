@@ -284,6 +284,10 @@ def line_item_text(thread: dict, context: PageContext) -> str:
             return f"{who} deleted the conversation"
         case Thread.Action.RESTORED:
             return f"{who} restored the conversation"
+        case Thread.Action.MERGED if data.get("into_number"):
+            return f"{who} merged this conversation into #{data['into_number']}"
+        case Thread.Action.MERGED if data.get("from_number"):
+            return f"{who} merged #{data['from_number']} into this conversation"
         case Thread.Action.MERGED:
             return f"{who} merged conversations"
         case Thread.Action.IMPORTED:

@@ -157,6 +157,14 @@ def conversation_by_reference(*, reference: str, queryset: QuerySet[Conversation
     return None
 
 
+def conversation_survivor(*, conversation: Conversation, queryset: QuerySet[Conversation]) -> Conversation | None:
+    """Where ``conversation`` lives on: itself, or when it was merged the conversation it was merged into
+    (``merged_into`` names the final one: pointers are flattened), if that one is in ``queryset``; else None."""
+    if conversation.merged_into_id is None:
+        return conversation
+    return queryset.filter(pk=conversation.merged_into_id).first()
+
+
 def attachment_by_token(*, token: str, conversations: QuerySet[Conversation]) -> Attachment | None:
     """The attachment with this token, when it is on a thread of one of ``conversations`` (those a user may
     see) or on no thread yet (uploaded to be attached; its unguessable token is its only key)."""

@@ -4,7 +4,8 @@ conversation services, so webhooks, notifications and the auto-reply happen exac
 
 Threading, in order: In-Reply-To/References against the Message-IDs this mailbox stored or sent, then the
 signed reply token every outgoing mail carries (for clients that drop those headers), else a new
-conversation with the sender as customer (created if new).
+conversation with the sender as customer (created if new). An answer to a merged conversation goes to the
+one it was merged into.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.db.models import Q
 from conversations.mail.compose import REPLY_ABOVE_MARKER, reply_token_find
 from conversations.mail.parsing import ParsedEmail, email_parse, name_split, text_to_html
 from conversations.models import Conversation, OutgoingEmail, ReceivedEmail, SendStatus, Thread
+from conversations.selectors import conversation_survivor
 from conversations.services import NewThread, conversation_create, thread_create
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email
@@ -42,14 +44,21 @@ def _conversation_by_message_ids(mailbox: Mailbox, message_ids: list[str]) -> Co
         .first()
     )
     if thread is not None:
-        return thread.conversation
+        return _survivor(mailbox, thread.conversation)
     # Auto-replies and notifications are not threads, but answers to them belong to their conversation.
     sent = (
         OutgoingEmail.objects.filter(mailbox=mailbox, message_id__in=message_ids, conversation__isnull=False)
         .select_related("conversation")
         .first()
     )
-    return sent.conversation if sent is not None else None
+    return _survivor(mailbox, sent.conversation) if sent is not None else None
+
+
+def _survivor(mailbox: Mailbox, conversation: Conversation | None) -> Conversation | None:
+    """An answer to a merged conversation (its mail, its number) belongs to the one it was merged into."""
+    if conversation is None:
+        return None
+    return conversation_survivor(conversation=conversation, queryset=Conversation.objects.filter(mailbox=mailbox))
 
 
 def _conversation_for(mailbox: Mailbox, parsed: ParsedEmail) -> Conversation | None:
@@ -61,7 +70,7 @@ def _conversation_for(mailbox: Mailbox, parsed: ParsedEmail) -> Conversation | N
     )
     if number is None:
         return None
-    return Conversation.objects.filter(mailbox=mailbox, number=number).first()
+    return _survivor(mailbox, Conversation.objects.filter(mailbox=mailbox, number=number).first())
 
 
 def _agent(mailbox: Mailbox, address: str) -> User | None:

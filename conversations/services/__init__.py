@@ -53,6 +53,7 @@ from conversations.services.lifecycle import (
     conversation_star,
     conversation_update,
 )
+from conversations.services.merge import conversation_customer_change, conversation_merge
 from conversations.services.tally import conversation_tally_compact
 from conversations.services.threads import NewAttachment, NewThread, thread_create
 from conversations.services.timelogs import timelog_record, timelog_start, timelog_stop
@@ -79,9 +80,11 @@ __all__ = [
     "conversation_custom_field_values_add",
     "conversation_custom_field_values_delete",
     "conversation_custom_fields_set",
+    "conversation_customer_change",
     "conversation_delete",
     "conversation_delete_forever",
     "conversation_intake",
+    "conversation_merge",
     "conversation_move",
     "conversation_restore",
     "conversation_star",

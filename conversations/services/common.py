@@ -17,7 +17,7 @@ from conversations.models import (
     Status,
     Thread,
 )
-from helpdesk.errors import Invalid
+from helpdesk.errors import Conflict, Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder, Mailbox
 from mailboxes.selectors import folder_get, mailbox_accessible_by
@@ -116,8 +116,12 @@ def _check_access(*, user: User, mailbox: Mailbox, argument: str) -> None:
 
 def _locked(conversation: Conversation) -> Conversation:
     """The current row, locked until the transaction ends: a caller's copy may be stale, and saving it
-    would undo a concurrent change (a reply's threads_count, say)."""
-    return Conversation.objects.select_for_update().select_related("folder", "mailbox").get(pk=conversation.pk)
+    would undo a concurrent change (a reply's threads_count, say). ``Conflict`` for a conversation merged
+    into another meanwhile (``conversation_merge``): nothing more is written to it, so it cannot come back."""
+    locked = Conversation.objects.select_for_update().select_related("folder", "mailbox").get(pk=conversation.pk)
+    if locked.merged_into_id is not None:
+        raise Conflict({"conversation": f"#{locked.number} was merged into another conversation."})
+    return locked
 
 
 def _set_status(conversation: Conversation, *, status: str, by_user: User | None, at: datetime) -> None:
