@@ -18,6 +18,7 @@ from conversations.models import (
     ConversationStar,
     ConversationTag,
     ConversationViewer,
+    DelayedReply,
     Tag,
     Thread,
 )
@@ -273,3 +274,18 @@ def thread_draft_of(*, conversation_id: int, user: User) -> Thread | None:
         .order_by("-id")
         .first()
     )
+
+
+def delayed_replies_waiting(*, conversation_id: int, user: User) -> list[DelayedReply]:
+    """``user``'s replies in the conversation still in their undo window (or due and not yet published),
+    oldest first: only their author's page shows them."""
+    return list(
+        DelayedReply.objects.filter(
+            conversation_id=conversation_id, user=user, status=DelayedReply.Status.PENDING
+        ).order_by("next_attempt_at", "id")
+    )
+
+
+def delayed_reply_of(*, reply_id: int, user: User) -> DelayedReply | None:
+    """``user``'s delayed reply, waiting or published; None for anyone else's."""
+    return DelayedReply.objects.filter(pk=reply_id, user=user).first()

@@ -1,14 +1,30 @@
-"""Celery tasks of conversations: thin, taking ids; the work is in ``conversations.mail``."""
+"""Celery tasks of conversations: thin, taking ids; the work is in ``conversations.mail`` and the services."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from conversations.mail.sending import outgoing_email_deliver
-from conversations.models import OutgoingEmail
+from conversations.models import DelayedReply, OutgoingEmail
 from conversations.services import attachments_unattached_purge, conversation_tally_compact
-from helpdesk.outbox import outbox_claim, outbox_retry_soon, outbox_sweep
+from conversations.services.delayed_replies import (
+    delayed_replies_purge,
+    delayed_reply_attempt_failed,
+    delayed_reply_publish_claimed,
+)
+from helpdesk.outbox import (
+    COUNTDOWN_LIMIT,
+    OutboxStatus,
+    outbox_claim,
+    outbox_enqueue_on_commit,
+    outbox_retry_soon,
+    outbox_sweep,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def _pending_emails():
@@ -51,3 +67,36 @@ def tally_compact() -> int:
 def attachments_purge() -> int:
     """Deletes files uploaded for a message that never got one, with their stored content (Celery beat)."""
     return attachments_unattached_purge(older_than=timedelta(days=settings.HELPDESK_UNATTACHED_FILE_DAYS))
+
+
+def _publish(item: DelayedReply) -> None:
+    try:
+        delayed_reply_publish_claimed(item)
+    except Exception as error:
+        logger.exception("Publishing delayed reply %s failed", item.pk)
+        outbox_retry_soon(delayed_reply_publish, item, delayed_reply_attempt_failed(reply=item, error=str(error)))
+
+
+@shared_task(name="conversations.delayed_reply_publish", ignore_result=True)
+def delayed_reply_publish(reply_id: int) -> None:
+    """Publishes a reply whose undo window is over; one undone, published already or claimed by the sweep
+    is left alone. Run a moment early (the broker's clock), it queues itself again for the rest."""
+    item = outbox_claim(DelayedReply.objects.all(), reply_id)
+    if item is not None:
+        _publish(item)
+        return
+    due = (
+        DelayedReply.objects.filter(pk=reply_id, status=OutboxStatus.PENDING, locked_until__isnull=True)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if due is not None and timezone.now() < due <= timezone.now() + COUNTDOWN_LIMIT:
+        outbox_enqueue_on_commit(delayed_reply_publish, reply_id, countdown=(due - timezone.now()).total_seconds())
+
+
+@shared_task(name="conversations.delayed_reply_sweep", ignore_result=True)
+def delayed_reply_sweep() -> int:
+    """Publishes the replies due that no task did (a worker restarted inside the window, the broker down),
+    and forgets those published a day ago (Celery beat)."""
+    delayed_replies_purge()
+    return outbox_sweep(DelayedReply.objects.all(), _publish, budget_seconds=settings.HELPDESK_OUTBOX_SWEEP_SECONDS * 4)

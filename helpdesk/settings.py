@@ -311,6 +311,14 @@ CELERY_BEAT_SCHEDULE["outgoing-email-sweep"] = {
     "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
     "options": {"expires": HELPDESK_OUTBOX_SWEEP_SECONDS},
 }
+# Undo send: a reply sent from the agent UI waits this many seconds before it is published (0: at once);
+# the task queued with it publishes it when due, and this sweep whatever a worker restart lost.
+HELPDESK_UNDO_SEND_SECONDS = max(0.0, env.float("HELPDESK_UNDO_SEND_SECONDS", default=10))
+CELERY_BEAT_SCHEDULE["delayed-reply-sweep"] = {
+    "task": "conversations.delayed_reply_sweep",
+    "schedule": HELPDESK_OUTBOX_SWEEP_SECONDS,
+    "options": {"expires": HELPDESK_OUTBOX_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["mail-fetch"] = {
     "task": "conversations.mail_fetch",
     "schedule": HELPDESK_MAIL_FETCH_SECONDS,

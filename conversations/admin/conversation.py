@@ -16,7 +16,7 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from conversations.admin import drafts, live
+from conversations.admin import drafts, live, undo_send
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
@@ -175,6 +175,9 @@ class ConversationAdmin(admin.ModelAdmin):
             path("<path:object_id>/draft/", wrap(drafts.draft_save_view), name=f"{name}_draft"),
             path("<path:object_id>/draft/discard/", wrap(drafts.draft_discard_view), name=f"{name}_draft_discard"),
             path("<path:object_id>/saved-replies/", wrap(saved_replies_view), name=f"{name}_saved_replies"),
+            path(
+                "<path:object_id>/undo-send/<int:reply_id>/", wrap(undo_send.undo_send_view), name=f"{name}_undo_send"
+            ),
             *super().get_urls(),
         ]
 

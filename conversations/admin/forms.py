@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from conversations.admin.drafts import composer_body, composer_text
-from conversations.models import AgentPreferences, Conversation, ConversationStar, Status, Thread
+from conversations.models import AgentPreferences, Conversation, ConversationStar, DelayedReply, Status, Thread
 from conversations.selectors import agent_preferences_of, thread_draft_of, threads_arrived_after
 from conversations.services import (
     NewAttachment,
@@ -20,8 +20,8 @@ from conversations.services import (
     conversation_star,
     conversation_tags_set,
     conversation_update,
-    thread_create,
 )
+from conversations.services.delayed_replies import reply_send
 from helpdesk.fields import FieldType
 from helpdesk.models import User
 from mailboxes.models import CustomField, Mailbox
@@ -91,6 +91,7 @@ class ReplyForm(PageForm):
         # The agent's draft (autosaved as they wrote, here or on another device) opens in the composer; Send
         # publishes it.
         self.draft = thread_draft_of(conversation_id=self.conversation.pk, user=self.user)
+        self.delayed: DelayedReply | None = None  # set by ``save`` when the reply waits its undo window
         if self.draft is not None and not self.is_bound:
             self.initial.update(type=self.draft.type, text=composer_text(self.draft.body))
 
@@ -131,7 +132,9 @@ class ReplyForm(PageForm):
             )
             for file in data["attachments"]
         ]
-        thread = thread_create(
+        # A reply waits out the undo window (``HELPDESK_UNDO_SEND_SECONDS``) as a ``DelayedReply``; a note
+        # is added at once.
+        sent = reply_send(
             conversation=self.conversation,
             thread=NewThread(
                 type=data["type"],
@@ -141,8 +144,12 @@ class ReplyForm(PageForm):
             ),
             status=data["status"] or None,
             draft=self.draft,
+            undo_seconds=settings.HELPDESK_UNDO_SEND_SECONDS,
         )
-        return "Note added." if thread.type == Thread.Type.NOTE else "Reply sent."
+        if isinstance(sent, DelayedReply):
+            self.delayed = sent
+            return f"Sending your reply in {settings.HELPDESK_UNDO_SEND_SECONDS:g} s: you can still undo it."
+        return "Note added." if sent.type == Thread.Type.NOTE else "Reply sent."
 
 
 def _author(thread: Thread) -> str:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from conversations.admin import undo_send
 from conversations.admin.forms import PAGE_FORMS, PageForm, ReplyForm
 from conversations.admin.live import POLL_SECONDS, presence_text
 from conversations.models import AgentPreferences, Conversation, ConversationStar, Tag, Thread
@@ -158,7 +159,11 @@ def _submit(request: HttpRequest, conversation: Conversation) -> PageForm | Http
         # Moved to a mailbox the agent cannot open.
         return HttpResponseRedirect(reverse(CHANGELIST))
     if isinstance(form, ReplyForm):
-        return HttpResponseRedirect(_after_send(request, conversation, form.cleaned_data["after_send"]))
+        then = _after_send(request, conversation, form.cleaned_data["after_send"])
+        if form.delayed is not None:
+            # The reply can be undone on this page only: stay, and move on once it is out.
+            return HttpResponseRedirect(undo_send.page_while_sending(request, then))
+        return HttpResponseRedirect(then)
     return HttpResponseRedirect(request.get_full_path())
 
 
@@ -213,6 +218,7 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
             ],
             "waiting_since": waiting_since_friendly(conversation.last_reply_at),
             "timeline": _timeline(conversation.pk, context, newest_first=preferences.newest_first, user_id=user.pk),
+            "delayed_replies": undo_send.delayed_replies_shown(conversation_id=conversation.pk, user=user),
             "newest_first": preferences.newest_first,
             "forms": forms,
             "composer_is_note": forms["reply"]["type"].value() == Thread.Type.NOTE,

@@ -185,6 +185,8 @@
         swap(parse(await response.text()));
       }
     };
+    // undo_send.js asks for the timeline at once when a reply it counted down is published.
+    document.addEventListener("hd:refresh", refresh);
 
     // Forms of the header and sidebar (and the order toggle) post in the background and swap the result in.
     document.addEventListener("submit", async (event) => {
