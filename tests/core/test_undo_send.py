@@ -331,7 +331,7 @@ def test_send_then_next_stays_and_carries_where_to_go_next(agent_client, convers
 
 
 def test_the_undo_endpoint(agent_client, conversation, window, queued):
-    post_reply(agent_client, conversation, status="closed", to="carla@example.org")
+    post_reply(agent_client, conversation, status="closed")
     reply = DelayedReply.objects.get()
     url = undo_url(conversation, reply)
     assert agent_client.get(url).json() == {"state": "waiting", "thread": None}
@@ -343,7 +343,7 @@ def test_the_undo_endpoint(agent_client, conversation, window, queued):
         "text": "Unplug it",
         "html": "<p>Unplug it</p>",
         "status": "closed",
-        "to": ["carla@example.org"],
+        "to": [],
         "cc": [],
         "bcc": [],
         "removedFiles": [],
