@@ -380,6 +380,9 @@ HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("HELPDESK_WEBHOOK_ALLOW_PRIVA
 # test serves an image on loopback); in production, an email must never make the server fetch an intranet URL.
 HELPDESK_IMAGE_PROXY_MAX_BYTES = env.int("HELPDESK_IMAGE_PROXY_MAX_BYTES", default=5 * 1024 * 1024)
 HELPDESK_IMAGE_PROXY_ALLOW_PRIVATE_NETWORKS = False
+# The language whose stemmer conversation search uses on PostgreSQL (a ``<language>_stem`` dictionary, or
+# ``simple`` for none); applied, and the index refilled, by ``migrate`` (conversations/search.py).
+HELPDESK_SEARCH_LANGUAGE = env.str("HELPDESK_SEARCH_LANGUAGE", default="english")
 
 HELPDESK_CORS_ORIGINS = env.list("HELPDESK_CORS_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api|liveagent/api)/.*$"

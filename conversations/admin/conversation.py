@@ -22,6 +22,12 @@ from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
 from conversations.models import Attachment, Conversation, Status, Thread
 from conversations.pages import waiting_since_friendly
+from conversations.search import (
+    SearchHighlight,
+    conversation_search_highlights,
+    conversations_search,
+    search_text_clean,
+)
 from conversations.selectors import (
     agent_preferences_of,
     conversations_in_folder,
@@ -38,6 +44,7 @@ from conversations.services import (
     conversation_tags_set,
 )
 from helpdesk.admin import admin_user
+from helpdesk.errors import Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder, MailboxUser
 from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by
@@ -142,15 +149,9 @@ class ConversationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["mailbox", "assignee", "customer"]
     list_per_page = 50
-    search_fields = [
-        "number__exact",
-        "subject",
-        "customer_email",
-        "customer__first_name",
-        "customer__last_name",
-        "threads__body",
-    ]
-    search_help_text = "Number, subject, customer name or email, or text of a message"
+    # What the search box finds; ``get_search_results`` hands it to conversations/search.py.
+    search_fields = ["number", "subject", "customer_email", "customer__first_name", "customer__last_name", "threads"]
+    search_help_text = "Words of the subject or a message, a number, or the customer's name or email"
     ordering = ["-created_at", "-id"]
     actions = ["assign", "change_status", "add_tags", "move", "move_to_deleted", "restore"]
 
@@ -206,6 +207,19 @@ class ConversationAdmin(admin.ModelAdmin):
             return [name for name in self.list_display if name != "mailbox_name"]
         return list(self.list_display)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Conversation], search_term: str
+    ) -> tuple[QuerySet[Conversation], bool]:
+        if not search_term.strip():
+            return queryset, False
+        try:
+            text = search_text_clean(text=search_term)
+        except Invalid as error:
+            self.message_user(request, " ".join(error.messages), messages.WARNING)
+            return queryset.none(), False
+        # One id per conversation: never duplicates, so no DISTINCT over the page.
+        return conversations_search(queryset=queryset, text=text), False
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         user = admin_user(request)
         extra_context = {
@@ -221,6 +235,8 @@ class ConversationAdmin(admin.ModelAdmin):
         context = response.context_data if isinstance(response, TemplateResponse) else None
         if context is not None and context.get("action_form"):
             bulk_choices(context["action_form"], admin_user(request))
+        if context is not None and context.get("cl") is not None and context["cl"].query.strip():
+            _highlights_attach(context["cl"])
         return response
 
     def change_view(
@@ -237,6 +253,8 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="Subject", ordering="subject")
     def subject_and_preview(self, obj: Conversation) -> str:
         preview = obj.preview if len(obj.preview) <= PREVIEW_LENGTH else obj.preview[: PREVIEW_LENGTH - 1] + "…"
+        # A search marks its matches: in the subject, and in a passage of the message that matched.
+        highlight: SearchHighlight | None = getattr(obj, "search_highlight", None)
         # Unanswered: the customer spoke last (bold); the row's id lets the list mark who is viewing it.
         unanswered = obj.last_reply_from == Conversation.LastReplyFrom.CUSTOMER and obj.status != Status.CLOSED
         return format_html(
@@ -244,11 +262,11 @@ class ConversationAdmin(admin.ModelAdmin):
             '<span class="hd-viewers" aria-live="polite"></span>',
             " hd-unanswered" if unanswered else "",
             obj.pk,
-            obj.subject or "(no subject)",
+            (highlight.subject if highlight else obj.subject) or "(no subject)",
             format_html(' <span class="hd-clip" title="Has attachments" aria-label="Has attachments">{}</span>', CLIP)
             if getattr(obj, "has_attachments", False)
             else "",
-            preview,
+            highlight.excerpt if highlight and highlight.excerpt else preview,
         )
 
     @admin.display(description="Threads", ordering="threads_count")
@@ -392,3 +410,16 @@ class ConversationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         for conversation in queryset:
             conversation_delete_forever(conversation=conversation)
+
+
+def _highlights_attach(changelist: Any) -> None:
+    """Marks the search's matches on the page's rows (``search_highlight``), computed for these rows only.
+    The template iterates the same evaluated page, so the rows it renders are these."""
+    try:
+        text = search_text_clean(text=changelist.query)
+    except Invalid:
+        return
+    rows = list(changelist.result_list)
+    highlights = conversation_search_highlights(conversations=rows, text=text)
+    for row in rows:
+        row.search_highlight = highlights.get(row.pk)

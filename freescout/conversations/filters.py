@@ -8,11 +8,13 @@ from django.db.models.functions import Left, Lower
 from rest_framework.exceptions import ValidationError
 
 from conversations.models import SUBJECT_SORT_LENGTH, Conversation, ConversationTag, Tag
+from conversations.search import conversations_search, search_text_clean
 from conversations.selectors import TalliedConversations, conversations_in_folder
 from conversations.services import tag_name_normalise
 from customers.models import CustomerEmail, CustomerPhone
 from customers.services import phone_digits
 from freescout.plumbing.params import expected_one_of, param_error, positive_id, sort_ordering, sort_param
+from helpdesk.errors import Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder
 
@@ -83,6 +85,8 @@ class ConversationFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(method="filter_id", field_name="number")
     subject = django_filters.CharFilter(field_name="subject", lookup_expr="icontains")
     tag = django_filters.CharFilter(method="filter_tag")
+    # An extension: FreeScout's API has no text search (conversations/search.py).
+    search = django_filters.CharFilter(method="filter_search")
     createdByUserId = django_filters.CharFilter(method="filter_id", field_name="created_by_user_id")
     createdByCustomerId = django_filters.CharFilter(method="filter_id", field_name="created_by_customer_id")
     createdSince = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -145,6 +149,13 @@ class ConversationFilter(django_filters.FilterSet):
         if not digits:
             raise _invalid("customerPhone", "Expected a phone number.")
         return qs.filter(customer_id__in=CustomerPhone.objects.filter(digits__contains=digits).values("customer_id"))
+
+    def filter_search(self, qs, name, value):
+        try:
+            text = search_text_clean(text=value)
+        except Invalid as error:
+            raise _invalid("search", " ".join(error.messages)) from None
+        return conversations_search(queryset=qs, text=text)
 
     def filter_tag(self, qs, name, value):
         tags = Tag.objects.annotate(lower_name=Lower("name")).filter(lower_name=tag_name_normalise(value))

@@ -102,6 +102,12 @@ CONVERSATION_LIST_PARAMS = [
     _query("number", int),
     _query("subject", description="Contained in the subject, ignoring case."),
     _query("tag"),
+    _query(
+        "search",
+        description="Extension: not in FreeScout's API. Words of the subject or of a published message (stemmed "
+        "on PostgreSQL; quoted phrases, `or` and `-word` there), a conversation number, or the customer's email "
+        "address or name; at most 200 characters.",
+    ),
     _query("createdByUserId", int),
     _query("createdByCustomerId", int),
     _query("createdSince", description="ISO 8601 date-time."),

@@ -91,6 +91,13 @@ _CONVERSATIONS: tuple[Operation, ...] = (
             Param("dateto", "query", type="datetime", description="Created at or before."),
             Param("datechanged", "query", type="opdatetime", description="Last change, e.g. gte:2024-01-01 00:00:00."),
             Param("subject", "query", description="Exact subject, case-insensitive."),
+            Param(
+                "search",
+                "query",
+                description="Extension: not in LiveAgent's API. Words of the subject or of a published message "
+                "(stemmed on PostgreSQL), a conversation number, or the customer's email or name; at most 200 "
+                "characters.",
+            ),
             Param("limit", "query", type="int", description="Default 100, at most 1000."),
             Param("offset", "query", type="int", description="Default 0."),
             Param("channel_type", "query", type="codes", values=entities.CHANNEL_TYPES, many=True, description="E,F"),
