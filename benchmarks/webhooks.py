@@ -73,10 +73,10 @@ def start_services(workdir: Path) -> tuple[list[subprocess.Popen], str, str]:
     return [redis, receiver], f"redis://127.0.0.1:{redis_port}/0", receiver_url
 
 
-def worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def worker(env: dict[str, str], log: Path, pool: list[str]) -> subprocess.Popen:
     log.write_text("")
     process = subprocess.Popen(
-        [*CELERY_WORKER, "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        [*CELERY_WORKER, *pool, "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
         cwd=ROOT,
         env=env,
         stdout=log.open("a"),
@@ -96,7 +96,7 @@ def wait_ready(process: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"the worker did not start:\n{log.read_text()}")
 
 
-def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path) -> float:
+def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path, pool: list[str]) -> float:
     from customers.services import customer_create
     from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent
     from webhooks.services import webhook_create
@@ -108,9 +108,27 @@ def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path
     for number in range(count):
         customer_create(first_name="Bench", emails=[(f"bench{stamp}-{number}@example.org", "work")])
     log = workdir / "worker.log"
-    process = worker(env, log)
+    process = worker(env, log, pool)
     try:
         wait_ready(process, log)
+        if spy := os.environ.get("BENCH_PY_SPY"):
+            # Profiling aid: py-spy (installed outside the project) samples the worker for the whole run.
+            subprocess.Popen(
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(process.pid),
+                    "--subprocesses",
+                    "--nonblocking",
+                    "--format",
+                    "speedscope",
+                    "--output",
+                    str(workdir / "worker.speedscope.json"),
+                    "--duration",
+                    "20",
+                ]
+            )
         started = time.monotonic()
         pending = WebhookDelivery.objects.exclude(status="succeeded")
         while pending.exists():
@@ -137,7 +155,11 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--writes", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pool", default="solo", help="the worker's pool: solo, threads, prefork")
+    parser.add_argument("--concurrency", type=int, default=1, help="the worker's threads or processes")
+    parser.add_argument("--skip-writes", action="store_true", help="measure the deliveries only")
     options = parser.parse_args()
+    pool = ["--pool", options.pool, "--concurrency", str(options.concurrency)]
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     processes, redis_url, receiver_url = start_services(workdir)
@@ -190,7 +212,7 @@ def main() -> None:
 
         without, with_hook, rates = [], [], []
         write_latencies(api, write_urls()[:30], note)  # warm-up
-        for _ in range(options.rounds):
+        for _ in range(0 if options.skip_writes else options.rounds):
             Webhook.objects.all().delete()
             without.append(statistics.median(write_latencies(api, write_urls(), note)))
             webhook_create(url=receiver_url, events=[Event.CONVO_NOTE_CREATED])
@@ -200,16 +222,18 @@ def main() -> None:
 
         redis.Redis.from_url(redis_url).flushdb()
         for _ in range(options.rounds):
-            rates.append(throughput(options.deliveries, receiver_url, env, workdir))
+            rates.append(throughput(options.deliveries, receiver_url, env, workdir, pool))
 
-        p50_without, p50_with = statistics.median(without), statistics.median(with_hook)
         print(
             f"rounds: {options.rounds}; writes per round: {options.writes}; deliveries per round: {options.deliveries}"
         )
-        print(f"API write (POST a note) p50, no webhook:      {p50_without:.2f} ms  (rounds: {fmt(without)})")
-        print(f"API write (POST a note) p50, one webhook:     {p50_with:.2f} ms  (rounds: {fmt(with_hook)})")
-        print(f"added p50: {p50_with - p50_without:+.2f} ms ({p50_with / p50_without:.2f} times)")
-        print(f"deliveries/s, one worker (solo pool): {statistics.median(rates):.0f}  (rounds: {fmt(rates)})")
+        if without:
+            p50_without, p50_with = statistics.median(without), statistics.median(with_hook)
+            print(f"API write (POST a note) p50, no webhook:      {p50_without:.2f} ms  (rounds: {fmt(without)})")
+            print(f"API write (POST a note) p50, one webhook:     {p50_with:.2f} ms  (rounds: {fmt(with_hook)})")
+            print(f"added p50: {p50_with - p50_without:+.2f} ms ({p50_with / p50_without:.2f} times)")
+        print(f"deliveries/s, one worker ({' '.join(pool)}): {statistics.median(rates):.0f}  (rounds: {fmt(rates)})")
+        print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     finally:
         for process in processes:
             process.terminate()

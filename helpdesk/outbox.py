@@ -150,19 +150,20 @@ def outbox_reset(item: OutboxItem) -> None:
     item.refresh_from_db()
 
 
-def outbox_enqueue_on_commit(task: Task, *args: object, countdown: float | None = None) -> None:
-    """Queues ``task(*args)`` once the current transaction commits.
+def outbox_enqueue(task: Task, *args: object, countdown: float | None = None) -> None:
+    """Queues ``task(*args)`` now; call it once the rows it names have committed.
 
     A broker that is down must not fail (or stall) a request whose change already committed: the failure is
     logged and swallowed, and the sweeper sends the row later. Broker timeouts are short (settings)."""
+    try:
+        task.apply_async(args=args, countdown=countdown, retry=False)
+    except Exception:
+        logger.warning("Could not queue %s%r; the outbox sweeper will send it", task.name, args, exc_info=True)
 
-    def enqueue() -> None:
-        try:
-            task.apply_async(args=args, countdown=countdown, retry=False)
-        except Exception:
-            logger.warning("Could not queue %s%r; the outbox sweeper will send it", task.name, args, exc_info=True)
 
-    transaction.on_commit(enqueue)
+def outbox_enqueue_on_commit(task: Task, *args: object, countdown: float | None = None) -> None:
+    """Queues ``task(*args)`` (``outbox_enqueue``) once the current transaction commits."""
+    transaction.on_commit(lambda: outbox_enqueue(task, *args, countdown=countdown))
 
 
 def outbox_retry_soon(task: Task, item: OutboxItem, delay: timedelta | None) -> None:

@@ -107,7 +107,10 @@ def _webhook_outcome_record(webhook: Webhook, *, succeeded: bool, gone: bool) ->
     now = timezone.now()
     rows = Webhook.objects.filter(pk=webhook.pk)
     if succeeded:
-        rows.filter(failing_since__isnull=False).update(failing_since=None)
+        # The webhook was read with the delivery, a moment ago: when it was not failing then, the common case,
+        # the statement is skipped (a failure recorded since is cleared by the next success).
+        if webhook.failing_since is not None:
+            rows.filter(failing_since__isnull=False).update(failing_since=None)
         return
     if gone:
         webhook_disable(webhook=webhook, reason="The receiver answered 410 Gone.")

@@ -2,7 +2,8 @@
 
 It writes the event (its body serialised once, here) and one delivery row per subscribed webhook in the
 caller's transaction, so an event exists exactly when the change it describes committed, and queues the
-send task on commit (``helpdesk.outbox``); sending is ``webhooks.delivery``'s job.
+send task on commit (``helpdesk.outbox``), one message for all the deliveries the transaction wrote;
+sending is ``webhooks.delivery``'s job.
 
 Webhooks themselves are configured by ``webhook_create``, ``webhook_update``, ``webhook_enable``,
 ``webhook_disable``, ``webhook_secret_rotate`` and ``webhook_delete``.
@@ -23,26 +24,23 @@ from conversations.models import Conversation
 from customers.models import Customer
 from helpdesk.errors import Invalid
 from helpdesk.outbound import UnresolvableHost, UnsafeUrl, url_check
-from helpdesk.outbox import outbox_enqueue_on_commit
+from helpdesk.outbox import outbox_enqueue, outbox_enqueue_on_commit
 from mailboxes.models import Mailbox
 from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent, webhook_secret_generate
 
 WEBHOOK_URL_MAX_LENGTH = cast(int, Webhook._meta.get_field("url").max_length)  # the model sets one
 
 
-def _subscribers(event: str, *, mailbox_id: int | None) -> list[Webhook]:
-    # Few webhooks exist; filtering the JSON list in Python keeps this portable (SQLite has no JSON contains).
-    webhooks = Webhook.objects.filter(enabled=True).prefetch_related("mailboxes")
-    return [
-        webhook
-        for webhook in webhooks
-        if event in webhook.events
-        and (
-            mailbox_id is None
-            or not webhook.mailboxes.all()
-            or any(m.pk == mailbox_id for m in webhook.mailboxes.all())
-        )
-    ]
+def _subscribers(event: str, *, mailbox_id: int | None) -> list[int]:
+    """The ids of the enabled webhooks subscribed to ``event`` (in ``mailbox_id``, for a conversation's)."""
+    # One statement, a row per webhook and mailbox it is limited to (None: every mailbox); few webhooks exist,
+    # and filtering the JSON list in Python keeps this portable (SQLite has no JSON contains).
+    rows = Webhook.objects.filter(enabled=True).order_by("pk").values_list("pk", "events", "mailboxes")
+    subscribed: dict[int, bool] = {}
+    for pk, events, mailbox in rows:
+        if event in events:
+            subscribed[pk] = subscribed.get(pk, False) or mailbox_id is None or mailbox in (None, mailbox_id)
+    return [pk for pk, matches in subscribed.items() if matches]
 
 
 # How an event's body is written, by the entity it is about: the FreeScout webhook contract is the API's
@@ -72,8 +70,8 @@ def event_emit(
     """Records ``event`` about ``conversation`` (conversation events) or ``customer`` (customer events)
     for every enabled webhook subscribed to it; conversation events honour a webhook's mailbox filter.
     Returns the event, or None when nobody listens."""
-    webhooks = _subscribers(event, mailbox_id=conversation.mailbox_id if conversation is not None else None)
-    if not webhooks:
+    webhook_ids = _subscribers(event, mailbox_id=conversation.mailbox_id if conversation is not None else None)
+    if not webhook_ids:
         return None
     if conversation is not None:
         body = _body("conversation", conversation.pk)
@@ -81,15 +79,45 @@ def event_emit(
         body = _body("customer", customer.pk)
     else:
         raise TypeError("event_emit needs a conversation or a customer.")
-    from webhooks.tasks import webhook_deliver
-
     recorded = WebhookEvent.objects.create(name=event, payload=orjson.dumps(body))
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=recorded, webhook=webhook) for webhook in webhooks]
+        [WebhookDelivery(event=recorded, webhook_id=webhook_id) for webhook_id in webhook_ids]
     )
-    for delivery in deliveries:
-        outbox_enqueue_on_commit(webhook_deliver, delivery.pk)
+    _deliveries_queue_on_commit([delivery.pk for delivery in deliveries])
     return recorded
+
+
+# One send task carries at most this many deliveries; it sends them one after the other, each claimed (with
+# its own lease) just before its attempt, so a long batch cannot outlive the leases of its last rows.
+DELIVERIES_PER_TASK = 20
+
+
+class _QueuedOnCommit:
+    """The deliveries a transaction wrote, queued as one task message (or a few) when it commits: a
+    conversation created with its customer, or a reply that changes the status, writes several events, and
+    each message costs a broker round trip in the request and a task in the worker."""
+
+    def __init__(self) -> None:
+        self.delivery_ids: list[int] = []
+
+    def __call__(self) -> None:
+        from webhooks.tasks import webhook_deliver
+
+        for start in range(0, len(self.delivery_ids), DELIVERIES_PER_TASK):
+            outbox_enqueue(webhook_deliver, *self.delivery_ids[start : start + DELIVERIES_PER_TASK])
+
+
+def _deliveries_queue_on_commit(delivery_ids: list[int]) -> None:
+    # A batch still among the transaction's on-commit callbacks is safe to join: one a savepoint rollback
+    # dropped is gone from the list, with the rows it named; ids joining from a savepoint that rolls back
+    # later name no row, and their task claims nothing.
+    for _, callback, _ in transaction.get_connection().run_on_commit:
+        if isinstance(callback, _QueuedOnCommit):
+            callback.delivery_ids.extend(delivery_ids)
+            return
+    batch = _QueuedOnCommit()
+    batch.delivery_ids.extend(delivery_ids)
+    transaction.on_commit(batch)
 
 
 def webhook_url_validate(url: str) -> None:

@@ -1,10 +1,12 @@
 """The FreeScout API's conversation endpoints: parse, call the services, answer with the payloads."""
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 from conversations import services
 from conversations.models import Conversation, ConversationTag, SourceType, Timelog
 from conversations.pages import CONVERSATION_COLUMNS, EMBEDDABLE, TIMELOG_COLUMNS
-from conversations.selectors import conversations_visible_to, tags_visible_to
+from conversations.selectors import conversation_survivor, conversations_visible_to, tags_visible_to
 from freescout.conversations.filters import ConversationFilter, conversation_listing
 from freescout.conversations.inputs import (
     ConversationCreateInput,
@@ -37,7 +39,16 @@ from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.params import ID_PATTERN, id_param
 from freescout.plumbing.permissions import IsAdmin
 from freescout.plumbing.views import ApiViewSet, NonAtomicApiViewSet
+from helpdesk.links import absolute_url
 from helpdesk.services import user_act_as_check
+
+
+class ConversationMerged(exceptions.APIException):
+    """A 404 whose message (which conversation took this one in) is kept, unlike DRF's stock ``NotFound``."""
+
+    status_code = 404
+    default_detail = "Not found"
+    default_code = "not_found"
 
 
 def embed_param(request: Request, default: frozenset[str]) -> frozenset[str]:
@@ -63,7 +74,31 @@ class ConversationViewSet(NonAtomicApiViewSet):
         return conversations_visible_to(user=api_user(self.request))
 
     def get_conversation(self) -> Conversation:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        """The conversation the path names, to change or to read below. One merged into another
+        (``conversation_merge``) is gone for these: a 404 naming the survivor, not a 301, which common HTTP
+        clients follow with a GET, so a reply posted to it would be lost while the client saw success."""
+        conversation = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        survivor = conversation_survivor(conversation=conversation, queryset=self.get_queryset())
+        if survivor is None:
+            raise Http404
+        if survivor.pk != conversation.pk:
+            raise ConversationMerged(f"Conversation {conversation.pk} was merged into conversation {survivor.pk}.")
+        return conversation
+
+    def moved_to_survivor(self, request: Request) -> Response | None:
+        """For a read of a merged conversation: 301 to the same read of the conversation it was merged into,
+        query string kept, as Help Scout's API answers for merged conversations."""
+        conversation = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        survivor = conversation_survivor(conversation=conversation, queryset=self.get_queryset())
+        if survivor is None:
+            raise Http404
+        if survivor.pk == conversation.pk:
+            return None
+        match = request.resolver_match
+        assert match is not None  # a routed request
+        path = reverse(match.view_name, args=match.args, kwargs={**match.kwargs, "pk": survivor.pk})
+        query = request.META.get("QUERY_STRING", "")
+        return Response(status=301, headers={"Location": absolute_url(path + (f"?{query}" if query else ""))})
 
     def list(self, request: Request) -> Response:
         embed = embed_param(request, default=frozenset())
@@ -76,6 +111,8 @@ class ConversationViewSet(NonAtomicApiViewSet):
         return self.paginated_batch(rows, lambda page: conversation_payloads(page, embed=embed))
 
     def retrieve(self, request: Request, pk: str) -> Response:
+        if moved := self.moved_to_survivor(request):
+            return moved
         conversation = self.get_conversation()
         embed = embed_param(request, default=frozenset({"threads"}))
         return Response(conversation_payload_by_id(conversation.pk, embed=embed))
@@ -166,6 +203,8 @@ class ConversationViewSet(NonAtomicApiViewSet):
 
     @action(detail=True, methods=["get", "post"])
     def timelogs(self, request: Request, pk: str) -> Response:
+        if request.method == "GET" and (moved := self.moved_to_survivor(request)):
+            return moved
         conversation = self.get_conversation()
         if request.method == "POST":
             return self._timelog_create(request, conversation)

@@ -30,7 +30,11 @@ ERROR = OpenApiResponse(ref("Error"), description="The error shape.")
 def _responses(ok: dict[int, Any]) -> dict:
     responses = {}
     for code, schema in ok.items():
-        if schema is None:
+        if code == 301:
+            responses[code] = OpenApiResponse(
+                description="Merged into another conversation: `Location` is that conversation's URL (no body)."
+            )
+        elif schema is None:
             responses[code] = OpenApiResponse(description="Done; no body.")
         elif code == 201:
             responses[code] = OpenApiResponse(ref(schema), description="Created.")
@@ -138,7 +142,15 @@ def document_api() -> None:
     t = "conversations"
     extend_schema_view(
         list=op("List conversations", {200: "ConversationList"}, tag=t, params=CONVERSATION_LIST_PARAMS),
-        retrieve=op("Get a conversation", {200: "Conversation"}, tag=t, ids=("id",), params=EMBED),
+        retrieve=op(
+            "Get a conversation",
+            {200: "Conversation", 301: None},
+            tag=t,
+            ids=("id",),
+            params=EMBED,
+            description="Get a conversation. One merged into another answers 301 with `Location` of that one, as "
+            "Help Scout's API does; writes to it answer 404.",
+        ),
         create=op("Create a conversation", {201: "Conversation"}, tag=t, request=ConversationCreateInput),
         update=op("Update a conversation", {204: None}, tag=t, ids=("id",), request=ConversationUpdateInput),
         destroy=op(
@@ -154,7 +166,7 @@ def document_api() -> None:
         timelogs=[
             op(
                 "List timelogs",
-                {200: "TimelogList"},
+                {200: "TimelogList", 301: None},
                 tag=t,
                 ids=("id",),
                 params=PAGING,
