@@ -18,6 +18,7 @@ class Scenario(Protocol):
     name: str
     paths: list[str]
     authenticated: bool
+    cookie: str
 
 
 def load_wrk(*, port: int, scenario: Scenario, api_key: str, seconds: float, connections: int, work: Path) -> dict:
@@ -27,6 +28,7 @@ def load_wrk(*, port: int, scenario: Scenario, api_key: str, seconds: float, con
         **os.environ,
         "BENCH_PATHS_FILE": str(paths_file),
         "BENCH_API_KEY": api_key if scenario.authenticated else "",
+        "BENCH_COOKIE": scenario.cookie,
     }
     # One wrk thread drives the 4 connections: wrk is event-driven, and a second thread would only take
     # CPU from the server on this 2-core machine.
@@ -73,6 +75,8 @@ def load_python(*, port: int, scenario: Scenario, api_key: str, seconds: float, 
     """Without wrk: one thread per connection. Its CPU use competes with the server, so rps are lower
     than wrk's; the ratios between scenarios stay usable."""
     headers = key_headers(api_key) if scenario.authenticated else {}
+    if scenario.cookie:
+        headers["Cookie"] = scenario.cookie
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     counts = {"bytes": 0, "status": 0, "read": 0}

@@ -31,6 +31,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 from benchmarks import DEFAULT_DATABASE_URL
 from benchmarks.loadgen import key_headers, load_python, load_wrk
+from benchmarks.read_scenarios import DEFAULT_SEARCH, DEFAULT_SUBJECT, read_scenarios_for
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,6 +48,8 @@ class Scenario:
     paths: list[str]
     authenticated: bool
     description: str
+    # A ``Cookie`` header (the agent UI's signed-in session), sent instead of the API key.
+    cookie: str = ""
 
 
 def scenarios_for(*, mailbox_id: int, conversation_ids: list[int]) -> list[Scenario]:
@@ -110,13 +113,14 @@ def machine_facts() -> dict:
 # --- In-process: what SQL a request runs, and its plans --------------------------------------------
 
 
-def queries_capture(path: str, api_key: str) -> dict:
-    """Runs the request in this process (warm, after two unmeasured runs) and returns its queries."""
+def queries_capture(path: str, api_key: str, cookie: str = "") -> dict:
+    """Runs the request in this process (warm, after two unmeasured runs) and returns its queries; with
+    ``cookie`` (the agent UI's session) instead of the API key."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1", headers=key_headers(api_key))
+    client = Client(HTTP_HOST="127.0.0.1", headers={"Cookie": cookie} if cookie else key_headers(api_key))
     for _ in range(2):
         client.get(path)
     durations: list[float] = []
@@ -139,7 +143,9 @@ def queries_capture(path: str, api_key: str) -> dict:
         "status": response.status_code,
         "bytes": len(response.content),
         "in_process_ms": round(elapsed * 1000, 2),
-        "total_elements": (response.json().get("page") or {}).get("totalElements"),
+        "total_elements": (response.json().get("page") or {}).get("totalElements")
+        if "json" in response.get("Content-Type", "")
+        else None,
         # Timed where the wrapper saw them (queries through helpdesk.db's own cursors are logged only).
         "queries": [
             {"sql": query["sql"], "ms": round(seconds * 1000, 3) if len(durations) == len(captured) else None}
@@ -282,10 +288,13 @@ def cpu_per_request(before: dict | None, after: dict | None, requests: int) -> d
     }
 
 
-def http_get(port: int, path: str, api_key: str = "") -> tuple[int, bytes]:
+def http_get(port: int, path: str, api_key: str = "", cookie: str = "") -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = key_headers(api_key) if api_key else {}
+    if cookie:
+        headers["Cookie"] = cookie
     try:
-        connection.request("GET", path, headers=key_headers(api_key) if api_key else {})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -325,13 +334,13 @@ def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict
 
 def table(summary: dict[str, dict], queries: dict[str, int], rounds: int) -> str:
     lines = [
-        f"{'scenario':<12} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7} {'ratio range':>13} "
+        f"{'scenario':<16} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7} {'ratio range':>13} "
         f"{'KB/resp':>8} {'queries':>7} {'errors':>6} {'app CPU':>7} {'db CPU':>7}",
     ]
     for name, row in summary.items():
         low, high = row["ratio_range"]
         lines.append(
-            f"{name:<12} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio']:>7.3f} "
+            f"{name:<16} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio']:>7.3f} "
             f"{f'{low:.3f}-{high:.3f}':>13} {row['bytes_per_request'] / 1024:>8.1f} "
             f"{queries.get(name, 0):>7} {row['errors']:>6} {_ms(row['app_cpu_ms']):>7} {_ms(row['db_cpu_ms']):>7}"
         )
@@ -370,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--scenarios", help="comma-separated subset (bare always runs)")
+    parser.add_argument("--search", default=DEFAULT_SEARCH, help="the agent UI search's words (ui_search)")
+    parser.add_argument("--subject", default=DEFAULT_SUBJECT, help="the API subject search's text (subject)")
     args = parser.parse_args(argv)
 
     generator = args.load_generator
@@ -408,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = list(Conversation.objects.values_list("pk", flat=True))
         conversation_ids = random.Random(SEED).sample(ids, min(GET_IDS, len(ids)))  # noqa: S311
         scenarios = scenarios_for(mailbox_id=mailbox.pk, conversation_ids=conversation_ids)
+        scenarios += read_scenarios_for(search=args.search, subject=args.subject)
         if args.scenarios:
             wanted = {"bare", *args.scenarios.split(",")}
             scenarios = [s for s in scenarios if s.name in wanted]
@@ -415,13 +427,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print("capturing the SQL of each API scenario and EXPLAINing the list", flush=True)
         captured = {s.name: queries_capture(s.paths[0], api_key) for s in scenarios if s.authenticated}
+        captured |= {s.name: queries_capture(s.paths[0], "", s.cookie) for s in scenarios if s.cookie}
         plans = list_plans(captured["list"]) if "list" in captured else {}
         connections.close_all()
 
         port = free_port()
         server = server_start(port=port, workers=args.workers, log_path=work / "gunicorn.log")
         for scenario in scenarios:
-            status, _ = http_get(port, scenario.paths[0], api_key if scenario.authenticated else "")
+            status, _ = http_get(port, scenario.paths[0], api_key if scenario.authenticated else "", scenario.cookie)
             if status != 200:
                 raise SystemExit(f"{scenario.name}: GET {scenario.paths[0]} answered {status}")
         print(
@@ -452,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[scenario.name] = run(scenario, args.duration)
                 row = results[scenario.name]
                 print(
-                    f"  round {number} {scenario.name:<11} {row['rps']:8.1f} rps  p50 {row['p50_ms']:7.2f} ms  "
+                    f"  round {number} {scenario.name:<15} {row['rps']:8.1f} rps  p50 {row['p50_ms']:7.2f} ms  "
                     f"p99 {row['p99_ms']:7.2f} ms  CPU app {_ms(row['app_cpu_ms'])} db {_ms(row['db_cpu_ms'])} ms",
                     flush=True,
                 )

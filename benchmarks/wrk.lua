@@ -17,6 +17,11 @@ function init(args)
     headers["X-FreeScout-API-Key"] = key
     headers["apikey"] = key
   end
+  -- The agent UI's signed-in session, when the scenario has one.
+  local cookie = os.getenv("BENCH_COOKIE")
+  if cookie and cookie ~= "" then
+    headers["Cookie"] = cookie
+  end
 end
 
 function request()

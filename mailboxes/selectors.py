@@ -44,8 +44,17 @@ def folder_get(*, mailbox_id: int, type: int, user: User | None = None) -> Folde
 
 
 def folder_counts(*, folders: list[Folder]) -> dict[int, tuple[int, int]]:
-    """``{folder id: (totalCount, activeCount)}`` counted from the conversations themselves, so the
-    counters cannot drift. Three grouped queries per mailbox, whatever the number of folders.
+    """``{folder id: (totalCount, activeCount)}``: summed from the conversation tally on PostgreSQL (a
+    count of every conversation of a mailbox took a second at a million), else ``folder_counts_counted``."""
+    from conversations.tallies import folder_counts_tallied
+
+    tallied = folder_counts_tallied(folders=folders)
+    return folder_counts_counted(folders=folders) if tallied is None else tallied
+
+
+def folder_counts_counted(*, folders: list[Folder]) -> dict[int, tuple[int, int]]:
+    """``{folder id: (totalCount, activeCount)}`` counted from the conversations themselves. Three grouped
+    queries per mailbox, whatever the number of folders.
 
     totalCount counts published conversations and activeCount the active ones among them, except:
     Drafts and Deleted count their drafts / deleted ones (active = total); Mine counts the user's

@@ -7,16 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from conversations.admin import drafts, live, undo_send
+from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, list_filter_tallied
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
@@ -33,6 +35,7 @@ from conversations.selectors import (
     conversations_in_folder,
     conversations_live_version,
     conversations_visible_to,
+    tags_visible_to,
 )
 from conversations.services import (
     conversation_assign,
@@ -43,11 +46,12 @@ from conversations.services import (
     conversation_restore,
     conversation_tags_set,
 )
+from conversations.tallies import conversations_count_tallied
 from helpdesk.admin import admin_user
 from helpdesk.errors import Invalid
 from helpdesk.models import User
 from mailboxes.models import Folder, MailboxUser
-from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by
+from mailboxes.selectors import folder_visible_to, mailboxes_accessible_by, users_sharing_a_mailbox_with
 
 PREVIEW_LENGTH = 90
 # A paperclip drawn inline (no icon font, no request), in the text's colour.
@@ -92,6 +96,23 @@ class ScopedMailboxFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         return [(mailbox.pk, mailbox.name) for mailbox in mailboxes_accessible_by(user=admin_user(request))]
+
+
+class ScopedAssigneeFilter(admin.RelatedFieldListFilter):
+    """The users who may hold the user's conversations, not Django's distinct assignees of every visible
+    conversation (a scan of them all: 40 ms at a million)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        users = users_sharing_a_mailbox_with(user=admin_user(request)).order_by("first_name", "last_name", "id")
+        return [(user.pk, str(user)) for user in users]
+
+
+class ScopedTagFilter(admin.RelatedFieldListFilter):
+    """The tags the user may see (``tags_visible_to``), not Django's distinct tags of every visible
+    conversation (a join of them all with their tags: 30 ms at 100k conversations)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(tag.pk, tag.name) for tag in tags_visible_to(user=admin_user(request)).order_by("name", "id")]
 
 
 class BulkActionForm(ActionForm):
@@ -142,13 +163,15 @@ class ConversationAdmin(admin.ModelAdmin):
         FolderFilter,
         "status",
         ("mailbox", ScopedMailboxFilter),
-        ("assignee", admin.RelatedOnlyFieldListFilter),
-        ("tags", admin.RelatedOnlyFieldListFilter),
+        ("assignee", ScopedAssigneeFilter),
+        ("tags", ScopedTagFilter),
         "type",
         "state",
     ]
     list_select_related = ["mailbox", "assignee", "customer"]
     list_per_page = 50
+    # Both totals come from the tally (``TalliedChangeList``, ``get_paginator``), not a count of every row.
+    show_full_result_count = False
     # What the search box finds; ``get_search_results`` hands it to conversations/search.py.
     search_fields = ["number", "subject", "customer_email", "customer__first_name", "customer__last_name", "threads"]
     search_help_text = "Words of the subject or a message, a number, or the customer's name or email"
@@ -162,6 +185,23 @@ class ConversationAdmin(admin.ModelAdmin):
             conversations_visible_to(user=admin_user(request))
             .annotate(has_attachments=Exists(attached))
             .prefetch_related("tags")
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[TalliedChangeList]:
+        return TalliedChangeList
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Conversation],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> TalliedPaginator:
+        where = list_filter_tallied(request, request_folder(request))
+        count = None if where is None else conversations_count_tallied(user=admin_user(request), where=where)
+        return TalliedPaginator(
+            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, tallied_count=count
         )
 
     def get_urls(self) -> list[URLPattern]:
@@ -249,6 +289,16 @@ class ConversationAdmin(admin.ModelAdmin):
         return conversation_page(self, request, conversation)
 
     # --- columns
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj: Conversation) -> SafeString:
+        # Django's own renders a CheckboxInput through the form template engine: a fifth of the list's time.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description="Subject", ordering="subject")
     def subject_and_preview(self, obj: Conversation) -> str:
