@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--conversations", type=int, default=100_000)
-    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--customers", type=int, help="default: one per five conversations (load_data)")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--scenarios", help="comma-separated subset (bare always runs)")
     parser.add_argument("--search", default=DEFAULT_SEARCH, help="the agent UI search's words (ui_search)")

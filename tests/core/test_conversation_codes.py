@@ -1,7 +1,6 @@
 """What the LiveAgent API reads of a conversation beyond FreeScout's: its code and public URL code (made for
 every new conversation, whoever makes it) and whether an agent has taken it up (New against Open)."""
 
-import random
 import re
 from datetime import timedelta
 from io import StringIO
@@ -105,27 +104,7 @@ def test_the_demo_gives_codes(db):
 def test_the_benchmark_loader_gives_codes_and_acknowledges_as_the_services_do():
     from benchmarks import load_data
 
-    rng = random.Random(7)
-    now = timezone.now()
-    dataset = load_data.Dataset(conversations=6, customers=3)
-    mailboxes, agents_by_mailbox = load_data._setup_people_and_mailboxes(rng, dataset)
-    from mailboxes.models import Folder
-
-    folders = {
-        (mailbox_id, folder_type): pk
-        for pk, mailbox_id, folder_type in Folder.objects.filter(user=None).values_list("pk", "mailbox_id", "type")
-    }
-    load_data._conversation_batch(
-        rng,
-        numbers=range(1, 7),
-        mailboxes=mailboxes,
-        agents_by_mailbox=agents_by_mailbox,
-        folders=folders,
-        customers=load_data._customers(rng, dataset, now - timedelta(days=400)),
-        tags=load_data._tags(),
-        start=now - timedelta(days=365),
-        now=now,
-    )
+    load_data.load(load_data.Dataset(conversations=6, customers=3), log=lambda line: None)
     conversations = list(Conversation.objects.all())
     assert len(conversations) == 6
     assert len({c.code for c in conversations}) == 6 and len({c.public_url_code for c in conversations}) == 6
