@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from conversations.admin import drafts, live, undo_send
+from conversations.admin import drafts, live, merge, undo_send
 from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, list_filter_tallied
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
@@ -219,6 +219,13 @@ class ConversationAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/undo-send/<int:reply_id>/", wrap(undo_send.undo_send_view), name=f"{name}_undo_send"
             ),
+            path("<path:object_id>/merge/", wrap(self.merge_view), name=f"{name}_merge"),
+            path("<path:object_id>/customer/", wrap(self.customer_view), name=f"{name}_customer"),
+            path(
+                "<path:object_id>/customer/suggestions/",
+                wrap(self.customer_suggestions_view),
+                name=f"{name}_customer_suggestions",
+            ),
             *super().get_urls(),
         ]
 
@@ -229,6 +236,21 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def new_view(self, request: HttpRequest) -> HttpResponse:
         return new_conversation_view(request, dict(self.admin_site.each_context(request)))
+
+    def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        conversation = merge.page_of(self, request, object_id)
+        context = dict(self.admin_site.each_context(request))
+        return merge.merged_redirect(request, conversation) or merge.merge_view(request, conversation, context)
+
+    def customer_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        conversation = merge.page_of(self, request, object_id)
+        context = dict(self.admin_site.each_context(request))
+        return merge.merged_redirect(request, conversation) or merge.customer_change_view(
+            request, conversation, context
+        )
+
+    def customer_suggestions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return merge.customer_suggestions_view(request, merge.page_of(self, request, object_id))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Restoring and erasing are what the Deleted folder is for; elsewhere they are left out.
@@ -286,7 +308,7 @@ class ConversationAdmin(admin.ModelAdmin):
         if conversation is None:
             # The same answer for a conversation of another mailbox as for one that does not exist.
             raise Http404("No such conversation.")
-        return conversation_page(self, request, conversation)
+        return merge.merged_redirect(request, conversation) or conversation_page(self, request, conversation)
 
     # --- columns
 
@@ -341,6 +363,8 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: Conversation) -> str:
         label = obj.get_status_display() if obj.state == Conversation.State.PUBLISHED else obj.get_state_display()
+        if obj.merged_into_id is not None:
+            label = "Merged"
         return format_html('<span class="hd-badge hd-{}">{}</span>', obj.status, label)
 
     @admin.display(description="Assignee", ordering="assignee__first_name")
