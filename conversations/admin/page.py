@@ -98,6 +98,7 @@ def _customer_sidebar(user: Any, conversation: Conversation) -> dict[str, Any]:
         conversations_visible_to(user=user)
         .filter(customer_id=customer.pk)
         .exclude(pk=conversation.pk)
+        .filter(merged_into__isnull=True)  # a merged one lives on in the one it was merged into
         .select_related("mailbox")
         .order_by("-created_at", "-id")[:OTHER_CONVERSATIONS]
     )
