@@ -23,6 +23,9 @@ from reports.selectors import Figures, average, bucket_bounds, figures_by, figur
 # First response times, in seconds: the bars of the distribution.
 RESPONSE_BANDS = ((3600, "< 1 h"), (4 * 3600, "1-4 h"), (24 * 3600, "4-24 h"), (None, "> 24 h"))
 MAX_DAYS = 366
+# The dates the page accepts: a range near ``date.min`` or ``date.max`` would overflow once widened to the
+# zone's midnights (a 500), and no conversation is that old or that far ahead.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
 def _zone() -> ZoneInfo:
@@ -31,9 +34,10 @@ def _zone() -> ZoneInfo:
 
 def _day(raw: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(raw) if raw else default
+        day = date.fromisoformat(raw) if raw else default
     except ValueError:
         return default
+    return day if EARLIEST <= day <= LATEST else default
 
 
 def report_page_context(*, first: date, last: date, mailbox: Mailbox | None) -> dict[str, Any]:
@@ -127,9 +131,10 @@ class ReportsAdmin(admin.ModelAdmin):
         first = _day(request.GET.get("date_from"), last - timedelta(days=29))
         if first > last:
             first, last = last, first
-        first = max(first, last - timedelta(days=MAX_DAYS - 1))
+        first = max(first, last - timedelta(days=MAX_DAYS - 1), EARLIEST)
         mailbox = None
-        if (raw := request.GET.get("mailbox", "")).isdigit():
+        # ``isdigit`` alone would let "²" through to ``int``, which refuses it.
+        if (raw := request.GET.get("mailbox", "")).isascii() and raw.isdigit():
             mailbox = Mailbox.objects.filter(pk=int(raw)).first()
         context = {
             **self.admin_site.each_context(request),

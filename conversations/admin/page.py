@@ -121,8 +121,11 @@ def _navigation(request: HttpRequest, conversation: Conversation) -> dict[str, A
         return {"folder": None, "folder_url": reverse(CHANGELIST), "previous_url": "", "next_url": ""}
     in_folder = conversations_in_folder(queryset=conversations_visible_to(user=user), folder=folder)
     at, pk = conversation.created_at, conversation.pk
-    newer = in_folder.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk)).order_by("created_at", "id")
-    older = in_folder.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)).order_by("-created_at", "-id")
+    # The plain bound on created_at lets the folder's index start at the conversation (the OR alone scanned
+    # the folder from its end: 600 ms at 100k conversations).
+    newer = in_folder.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk), created_at__gte=at)
+    older = in_folder.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk), created_at__lte=at)
+    newer, older = newer.order_by("created_at", "id"), older.order_by("-created_at", "-id")
     keep = "?" + urlencode({"_changelist_filters": came_from or f"folder={folder.pk}"})
     previous_id = newer.values_list("pk", flat=True).first()
     next_id = older.values_list("pk", flat=True).first()

@@ -55,5 +55,14 @@ def test_agents_may_not_see_it(client, story):
 
 def test_bad_filters_fall_back(client, story):
     client.force_login(story.ana)
-    for params in ({"date_from": "nope", "mailbox": "x"}, {"date_from": "2026-12-01", "date_to": "2000-01-01"}):
-        assert client.get(PAGE, params).status_code == 200
+    for params in (
+        {"date_from": "nope", "mailbox": "x"},
+        {"date_from": "2026-12-01", "date_to": "2000-01-01"},
+        # Dates at the ends of the calendar and a digit int() refuses were 500s.
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01", "date_to": "0001-01-02"},
+        {"date_to": "0001-01-05"},
+        {"mailbox": "²"},
+        {"mailbox": "99999999999999999999999"},
+    ):
+        assert client.get(PAGE, params).status_code == 200, params
