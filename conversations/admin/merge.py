@@ -78,18 +78,14 @@ class MergePickForm(forms.Form):
         field.choices = [(c.pk, f"#{c.number} {c.subject or '(no subject)'}") for c in recent]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         number, other = cleaned.get("number"), cleaned.get("other")
         if self.errors:
             return cleaned
         if number is None and other is None:
             raise ValidationError("Enter a conversation number or choose a conversation.")
         # The same answer for another mailbox's number as for one that does not exist.
-        found = (
-            self.candidates.filter(number=number).first()
-            if number is not None
-            else self.candidates.filter(pk=other).first()
-        )
+        found = self.candidates.filter(**({"number": number} if number is not None else {"pk": other})).first()
         if found is None:
             self.add_error("number", f"No conversation #{number} to merge with." if number else "Choose again.")
         cleaned["found"] = found

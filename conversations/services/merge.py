@@ -24,6 +24,7 @@ from conversations.models import (
     ConversationStar,
     ConversationTag,
     CustomFieldValue,
+    DelayedReply,
     Status,
     Thread,
     Timelog,
@@ -35,6 +36,7 @@ from customers.models import Customer
 from customers.services import customer_get_or_create_by_email
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import User
+from helpdesk.outbox import OutboxStatus
 from webhooks.models import Event
 from webhooks.services import event_emit
 
@@ -131,6 +133,13 @@ def _contents_move(*, survivor: Conversation, absorbed: Conversation) -> None:
     for timelog in Timelog.objects.filter(conversation=absorbed, finished=False, user_id__in=running):
         timelog_stop(timelog=timelog, finish=True)
     Timelog.objects.filter(conversation=absorbed).update(conversation=survivor)
+    # Replies waiting out their undo window go out in the survivor. One a worker is publishing this instant
+    # (its row locked, waiting for our conversation lock) is skipped rather than waited for: waiting would
+    # deadlock with it; it then finds the conversation merged and goes back to its author's draft.
+    waiting = DelayedReply.objects.select_for_update(skip_locked=True).filter(
+        conversation=absorbed, status=OutboxStatus.PENDING
+    )
+    DelayedReply.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(conversation=survivor)
     survivor.cc = list(dict.fromkeys([*survivor.cc, *absorbed.cc]))
     survivor.bcc = list(dict.fromkeys([*survivor.bcc, *absorbed.bcc]))
 

@@ -323,3 +323,28 @@ def test_changing_the_customer_by_email_creates_them_and_records_a_line_item(des
     with pytest.raises(Invalid) as refused:
         services.conversation_customer_change(conversation=kept, by_user=desk["alan"], email=" ")
     assert "email" in refused.value.message_dict
+
+
+def test_a_reply_waiting_out_its_undo_window_goes_out_in_the_survivor(
+    desk, monkeypatch, django_capture_on_commit_callbacks
+):
+    from conversations.models import DelayedReply
+    from conversations.services.delayed_replies import delayed_reply_create, delayed_reply_publish_claimed
+    from helpdesk.outbox import outbox_claim
+
+    gone = desk["gone"]
+    with django_capture_on_commit_callbacks(execute=False):
+        waiting = delayed_reply_create(
+            conversation=gone,
+            thread=services.NewThread(type=Thread.Type.MESSAGE, body="<p>On its way</p>", user=desk["alan"]),
+            status=None,
+            draft=None,
+            undo_seconds=10,
+        )
+    merge(desk, monkeypatch)
+    assert DelayedReply.objects.get(pk=waiting.pk).conversation_id == desk["kept"].pk
+    DelayedReply.objects.filter(pk=waiting.pk).update(next_attempt_at=at(0))
+    claimed = outbox_claim(DelayedReply.objects.all(), waiting.pk)
+    assert claimed is not None
+    thread = delayed_reply_publish_claimed(claimed)
+    assert thread is not None and thread.conversation_id == desk["kept"].pk
