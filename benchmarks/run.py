@@ -32,6 +32,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 from benchmarks import DEFAULT_DATABASE_URL
 from benchmarks.loadgen import key_headers, load_python, load_wrk
 from benchmarks.read_scenarios import DEFAULT_SEARCH, DEFAULT_SUBJECT, read_scenarios_for
+from benchmarks.write_scenarios import write_scenarios_run
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -381,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", help="comma-separated subset (bare always runs)")
     parser.add_argument("--search", default=DEFAULT_SEARCH, help="the agent UI search's words (ui_search)")
     parser.add_argument("--subject", default=DEFAULT_SUBJECT, help="the API subject search's text (subject)")
+    parser.add_argument("--writes", action="store_true", help="then the write scenarios (write_scenarios.py)")
     args = parser.parse_args(argv)
 
     generator = args.load_generator
@@ -470,6 +472,12 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             rounds.append(results)
+        writes = None
+        if args.writes:
+            options = {"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup}
+            writes = write_scenarios_run(
+                port=port, api_key=api_key, connections=args.connections, work=work, server=server, load=load, **options
+            )
     finally:
         if server is not None:
             server_stop(server)
@@ -517,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": rounds,
         "captured": captured,
         "explain": plans,
+        "writes": writes,
     }
     result_path.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nresults: {result_path.relative_to(ROOT)}")

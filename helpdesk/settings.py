@@ -260,6 +260,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task unless this is set, so
+# each task paid a new PostgreSQL connection (benchmarks/README.md, webhook delivery); with it, connections are
+# closed every this many tasks and otherwise follow CONN_MAX_AGE and the health check as a request's do
+# (helpdesk.celery closes old or broken ones around each task).
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

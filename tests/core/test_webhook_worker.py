@@ -81,16 +81,17 @@ class RedisServer:
 
 
 class Worker:
-    """``celery worker --beat --pool solo``, as `make run` starts it, with a short retry schedule."""
+    """``celery worker --beat --pool solo``, as `make run` starts it, with a short retry schedule; ``pool``
+    gives another pool (production's ``--pool threads``)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(self, env: dict[str, str], log: Path, pool: tuple[str, ...] = ("--pool", "solo")) -> None:
+        self.env, self.log, self.pool = env, log, pool
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.log.write_text("")
         self.process = subprocess.Popen(
-            [*CELERY_WORKER, "--beat", "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            [*CELERY_WORKER, "--beat", *self.pool, "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("a"),
@@ -314,6 +315,54 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_delivery_goes_out_afte
     delivery = WebhookDelivery.objects.get()
     # The killed attempt left no record; the one that succeeded did.
     assert (delivery.attempts_count, delivery.attempts.count()) == (1, 1)
+
+
+def test_a_threads_pool_worker_sends_concurrently_and_signs_each(rig):
+    _, solo = rig
+    worker = Worker(solo.env, solo.log, pool=("--pool", "threads", "--concurrency", "4"))
+    try:
+        # Each answer takes a second: one after the other, four would arrive three seconds apart or more.
+        with Receiver(default=Reply(200, delay=1.0)) as receiver:
+            webhook = webhook_create(url=receiver.url, events=[Event.CUSTOMER_CREATED])
+            for _ in range(4):
+                CustomerFactory()  # four transactions, four task messages, waiting for the worker
+            worker.start()
+            received = receiver.wait_for(4)
+            wait_until(all_delivered, what="every delivery recorded as succeeded")
+    finally:
+        worker.stop()
+    arrivals = sorted(request.at for request in received)
+    assert arrivals[-1] - arrivals[0] < 2.0
+    stored = {str(event.pk): bytes(event.payload) for event in WebhookEvent.objects.all()}
+    assert sorted(request.headers["webhook-id"] for request in received) == sorted(stored)
+    for request in received:
+        assert request.body == stored[request.headers["webhook-id"]]
+        assert request.headers["x-freescout-signature"] == freescout_signature(request.body, webhook.secret)
+        StandardWebhook(webhook.secret).verify(request.body, request.headers)
+    assert WebhookAttempt.objects.count() == 4
+
+
+def test_a_worker_killed_mid_batch_has_every_delivery_of_the_batch_sent_with_the_events_id(rig):
+    _, worker = rig
+    worker.start()
+    # The first request hangs; the three deliveries of the one event are one task message.
+    with Receiver(script=[Reply(200, delay=30)]) as receiver:
+        for _ in range(3):
+            webhook_create(url=receiver.url, events=[Event.CUSTOMER_CREATED])
+        CustomerFactory()
+        receiver.wait_for(1)
+        worker.kill()
+        killed_at = time.monotonic()
+        worker.start()
+        received = receiver.wait_for(4, timeout=LEASE_SECONDS + 30)
+        wait_until(all_delivered, what="every delivery recorded as succeeded")
+        time.sleep(1.5)  # a sweep or two more: nothing is sent again
+    event = WebhookEvent.objects.get()
+    assert len(receiver.received) == 4
+    assert {request.headers["webhook-id"] for request in received} == {str(event.pk)}
+    assert {request.body for request in received} == {bytes(event.payload)}
+    assert received[-1].at - killed_at >= LEASE_SECONDS - 1.5  # the hung one, again once its lease ran out
+    assert sorted(WebhookDelivery.objects.values_list("attempts_count", flat=True)) == [1, 1, 1]
 
 
 @pytest.mark.django_db
