@@ -5,7 +5,7 @@ from typing import Any
 
 import nh3
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -247,21 +247,36 @@ def custom_field_delete(*, field: CustomField) -> None:
 SAVED_REPLY_FIELDS = frozenset({"name", "body", "sort_order"})
 
 
-def _saved_reply_validate(reply: SavedReply) -> None:
+SAVED_REPLY_NAME_TAKEN = "This mailbox already has a saved reply of this name."
+
+
+def _saved_reply_name_taken(reply: SavedReply) -> bool:
+    others = SavedReply.objects.filter(mailbox_id=reply.mailbox_id).exclude(pk=reply.pk)
+    return others.filter(name__iexact=reply.name).exists()
+
+
+def _saved_reply_save(reply: SavedReply) -> None:
+    """Validates and saves. The name is checked first for a clear answer; a concurrent save that took it
+    between the check and the write hits the unique index instead, and is the same ``Conflict``."""
     reply.name = (reply.name or "").strip()
     # Stored as safe HTML, as every thread body is: what an agent inserts is never a script.
     reply.body = nh3.clean(reply.body or "").strip()
     reply.full_clean(exclude=["mailbox"], validate_unique=False, validate_constraints=False)
-    others = SavedReply.objects.filter(mailbox_id=reply.mailbox_id).exclude(pk=reply.pk)
-    if others.filter(name__iexact=reply.name).exists():
-        raise Conflict({"name": "This mailbox already has a saved reply of this name."})
+    if _saved_reply_name_taken(reply):
+        raise Conflict({"name": SAVED_REPLY_NAME_TAKEN})
+    try:
+        with transaction.atomic():
+            reply.save()
+    except IntegrityError:
+        if _saved_reply_name_taken(reply):
+            raise Conflict({"name": SAVED_REPLY_NAME_TAKEN}) from None
+        raise
 
 
 @transaction.atomic
 def saved_reply_create(*, mailbox: Mailbox, name: str, body: str, sort_order: int = 0) -> SavedReply:
     reply = SavedReply(mailbox=mailbox, name=name, body=body, sort_order=sort_order)
-    _saved_reply_validate(reply)
-    reply.save()
+    _saved_reply_save(reply)
     return reply
 
 
@@ -273,8 +288,7 @@ def saved_reply_update(*, reply: SavedReply, **changes: Any) -> SavedReply:
     for name, value in changes.items():
         setattr(reply, name, value)
     reply.updated_at = timezone.now()
-    _saved_reply_validate(reply)
-    reply.save()
+    _saved_reply_save(reply)
     return reply
 
 

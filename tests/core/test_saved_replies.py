@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from conversations.models import Conversation
 from conversations.saved_replies import html_to_text, placeholders_fill
 from helpdesk.errors import Conflict
+from mailboxes import services as mailboxes_services
 from mailboxes.models import SavedReply
 from mailboxes.services import mailbox_user_grant, saved_reply_create, saved_reply_delete, saved_reply_update
 from tests.admin_helpers import admin_url
@@ -56,6 +57,28 @@ def test_names_are_unique_per_mailbox_case_insensitively(desk):
     with pytest.raises(Conflict):
         saved_reply_update(reply=apology, name="GREETING")
     assert SavedReply.objects.filter(mailbox=desk["support"]).count() == 2
+
+
+def test_a_name_taken_by_a_concurrent_save_is_a_conflict(desk, monkeypatch):
+    # The other request's row committed after this one's check: the unique index answers, as a Conflict
+    # rather than an IntegrityError (a 500).
+    really_taken = mailboxes_services._saved_reply_name_taken
+    checks = []
+
+    def first_check_misses(reply: SavedReply) -> bool:
+        checks.append(reply)
+        return len(checks) % 2 == 0 and really_taken(reply)
+
+    monkeypatch.setattr(mailboxes_services, "_saved_reply_name_taken", first_check_misses)
+    with pytest.raises(Conflict) as error:
+        saved_reply_create(mailbox=desk["support"], name="GREETING", body="x")
+    assert error.value.message_dict == {"name": ["This mailbox already has a saved reply of this name."]}
+    with pytest.raises(Conflict):
+        saved_reply_update(reply=SavedReply.objects.get(name="Apology"), name="greeting")
+    assert sorted(SavedReply.objects.filter(mailbox=desk["support"]).values_list("name", flat=True)) == [
+        "Apology",
+        "Greeting",
+    ]
 
 
 def test_empty_name_and_unknown_fields_are_refused(desk):
