@@ -52,3 +52,11 @@ def csp_violations_watch(context, found: list[tuple[str, str]]) -> None:
         page.on("console", console)
 
     context.on("page", watch)
+
+
+def phone_screenshot(page, name: str) -> None:
+    """Shows ``page`` at phone width, writes its screenshot ``name``, and fails if the page scrolls sideways."""
+    page.set_viewport_size(PHONE_VIEWPORT)
+    page.screenshot(path=str(screenshot_dir() / f"{name}.png"), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px"

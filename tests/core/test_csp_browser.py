@@ -74,8 +74,6 @@ def test_a_hostile_message_runs_nothing_and_loads_no_remote_image_until_asked(
     page, base, shots = browser_page, live_server.url, screenshot_dir()
     thread = desk["thread"]
     url = base + reverse("admin:conversations_conversation_change", args=[thread.conversation_id])
-    # The presence heartbeat writes beside the reads of this test's SQLite; not what this test is about.
-    page.context.route("**/presence/**", lambda route: route.fulfill(status=204, body=""))
     sign_in(page, base, desk["agent"].email)
     page.goto(url)
     entry = page.locator(f"#thread-{thread.pk}")
@@ -196,14 +194,11 @@ def test_every_kind_of_admin_screen_works_under_the_policy(browser_page, live_se
         name="Contact", mailbox=mailbox, attributes=[{"name": "title", "value": "Write to us"}]
     )
     page, base = browser_page, live_server.url
-    page.context.route("**/presence/**", lambda route: route.fulfill(status=204, body=""))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     sign_in(page, base, admin.email)
     for name, model in ADMIN_SCREENS:
         args = [django_apps.get_model(model)._default_manager.order_by("pk").first().pk] if model else []
-        # Network idle before the next page: on SQLite, a request of the page before still running (a poll)
-        # would lock the in-memory database under the next one.
         response = page.goto(base + reverse(name, args=args), wait_until="networkidle")
         assert response is not None and response.status == 200, name
     # The conversation list's bulk actions and filters are scripts of ours: they ran.

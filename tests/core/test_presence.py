@@ -180,10 +180,7 @@ def test_the_beat_task_closes_the_intervals_of_idle_agents(agent, admin):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_heartbeats_and_presets_keep_one_open_interval(agent):
     """Four tabs of one agent beat and change the preset at once, in rounds: no error, one open interval at
-    most, and the intervals never overlap. PostgreSQL only: the tests' in-memory SQLite locks whole tables
-    between threads instead of waiting."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that waits for row locks")
+    most, and the intervals never overlap."""
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 

@@ -5,7 +5,6 @@ list's poll keeping the agent online. Screenshots go with the others (``$HELPDES
 import time
 
 import pytest
-from django.db import OperationalError, connection
 from playwright.sync_api import expect
 
 from mailboxes.services import mailbox_user_grant
@@ -32,25 +31,15 @@ def last_seen(user):
 
 
 def eventually(check, seconds: float = 10):
-    """Waits for ``check``; the tests' in-memory SQLite may be locked meanwhile by the live server's
-    requests (the page beats every second here)."""
+    """Waits for ``check``: the page's requests write after the browser's click returns."""
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            if check():
-                return
-        except OperationalError as error:
-            if "locked" not in str(error):
-                raise
+        if check():
+            return
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the page's heartbeat and the control's save write at once, which the in-memory SQLite of the live "
-    "server refuses ('table is locked'); PostgreSQL runs it",
-)
 def test_the_status_control_and_the_heartbeat(live_server, browser_page, alan):
     page, base, shots = browser_page, live_server.url, screenshot_dir()
     errors: list[str] = []
