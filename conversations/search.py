@@ -31,8 +31,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.db.models.signals import post_migrate
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -115,8 +116,19 @@ def search_text_clean(*, text: str) -> str:
 def conversations_search(*, queryset: QuerySet[Conversation], text: str) -> QuerySet[Conversation]:
     """The conversations of ``queryset`` that ``text`` (cleaned by ``search_text_clean``) finds."""
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(pk__in=_postgresql_matching(text))
+        # "id = ANY(ARRAY(<ids>))", not "id IN (<ids>)": the ids are read once and each row found by its
+        # primary key; with IN the planner guessed thousands of ids and read every conversation (and, for
+        # the agent UI's attachment mark, every thread) to join them.
+        return queryset.filter(_IdAmong(F("pk"), _postgresql_matching(text)))
     return queryset.filter(_plain_matching(text))
+
+
+class _IdAmong(Func):
+    """``<column> = ANY(ARRAY(<subquery>))`` (the subquery compiles in parentheses)."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 def _identity_matches(text: str) -> tuple[int | None, str | None, list[str]]:
@@ -128,10 +140,11 @@ def _identity_matches(text: str) -> tuple[int | None, str | None, list[str]]:
 
 
 def _customers_named(names: list[str]) -> QuerySet[Customer]:
-    # As the customer_first_name and customer_last_name indexes read them.
+    # lower(name) = …, as the customer_first_name and customer_last_name indexes read them.
+    customers = Customer.objects.annotate(first=Lower("first_name"), last=Lower("last_name")).order_by()
     if len(names) == 2:
-        return Customer.objects.filter(first_name__iexact=names[0], last_name__iexact=names[1])
-    return Customer.objects.filter(Q(first_name__iexact=names[0]) | Q(last_name__iexact=names[0]))
+        return customers.filter(first=names[0], last=names[1])
+    return customers.filter(Q(first=names[0]) | Q(last=names[0]))
 
 
 def _postgresql_matching(text: str) -> RawSQL:
