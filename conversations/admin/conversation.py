@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from conversations.admin import drafts, live, merge, undo_send
+from conversations.admin.forward import forward_view
 from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, list_filter_tallied
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
@@ -219,6 +220,7 @@ class ConversationAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/undo-send/<int:reply_id>/", wrap(undo_send.undo_send_view), name=f"{name}_undo_send"
             ),
+            path("<path:object_id>/forward/", wrap(self.forward_view), name=f"{name}_forward"),
             path("<path:object_id>/merge/", wrap(self.merge_view), name=f"{name}_merge"),
             path("<path:object_id>/customer/", wrap(self.customer_view), name=f"{name}_customer"),
             path(
@@ -236,6 +238,9 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def new_view(self, request: HttpRequest) -> HttpResponse:
         return new_conversation_view(request, dict(self.admin_site.each_context(request)))
+
+    def forward_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return forward_view(request, object_id, dict(self.admin_site.each_context(request)))
 
     def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         conversation = merge.page_of(self, request, object_id)

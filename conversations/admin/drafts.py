@@ -6,11 +6,13 @@ with the draft in the composer (``ReplyForm``), on any device."""
 import html
 import re
 
+import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import linebreaks
 from django.views.decorators.http import require_POST
 
+from conversations.admin.composer import addresses_valid
 from conversations.models import Conversation
 from conversations.selectors import conversations_visible_to
 from conversations.services import thread_draft_discard, thread_draft_save
@@ -21,9 +23,20 @@ _PARAGRAPHS = re.compile(r"</p>\s*<p>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 
+def html_text(value: str) -> str:
+    """The text of ``value`` (HTML), blank when it has none (an editor left with an empty paragraph)."""
+    return html.unescape(nh3.clean(value or "", tags=set())).strip()
+
+
 def composer_body(text: str) -> str:
     """The HTML the composer's plain text is stored as, sent or kept as a draft alike."""
     return linebreaks(text.strip(), autoescape=True)
+
+
+def composer_html(html: str, text: str) -> str:
+    """The body of what the composer sent: the rich editor's HTML when JavaScript ran (composer.js; the
+    thread's services sanitise it with nh3), else the plain textarea's text."""
+    return html if html_text(html) else composer_body(text)
 
 
 def composer_text(body: str) -> str:
@@ -55,7 +68,9 @@ def draft_save_view(request: HttpRequest, object_id: str) -> HttpResponse:
             conversation=conversation,
             user=admin_user(request),
             type=request.POST.get("type", ""),
-            body=composer_body(request.POST.get("text", "")),
+            body=composer_html(request.POST.get("html", ""), request.POST.get("text", "")),
+            # Addresses still being typed are left out, not refused: the text must not wait for them.
+            **{name: addresses_valid(request.POST.get(name, "")) for name in ("to", "cc", "bcc")},
         )
     except ValidationError as error:
         return JsonResponse({"errors": error.message_dict}, status=400)

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from conversations.admin.drafts import composer_body, composer_text
+from conversations.admin.composer import AddressesField, signature_html
+from conversations.admin.drafts import composer_html, composer_text
 from conversations.models import AgentPreferences, Conversation, ConversationStar, DelayedReply, Status, Thread
 from conversations.selectors import agent_preferences_of, thread_draft_of, threads_arrived_after
 from conversations.services import (
@@ -66,6 +67,11 @@ class ReplyForm(PageForm):
     text = forms.CharField(
         label="Reply", widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Write your reply…"}), strip=True
     )
+    # The rich editor's HTML (conversations/static/conversations/composer.js); without JavaScript, ``text``.
+    html = forms.CharField(required=False, strip=True, widget=forms.HiddenInput)
+    to = AddressesField(label="To")
+    cc = AddressesField(label="Cc")
+    bcc = AddressesField(label="Bcc")
     attachments = MultipleFileField(required=False)
     status = forms.ChoiceField(
         label="Status after sending",
@@ -92,8 +98,14 @@ class ReplyForm(PageForm):
         # publishes it.
         self.draft = thread_draft_of(conversation_id=self.conversation.pk, user=self.user)
         self.delayed: DelayedReply | None = None  # set by ``save`` when the reply waits its undo window
+        customer_email = self.conversation.customer_email
+        self.initial.update(to=[customer_email] if customer_email else [], cc=list(self.conversation.cc or ()))
+        self.signature = signature_html(self.conversation.mailbox)
+        self.max_bytes = settings.HELPDESK_ATTACHMENT_MAX_BYTES
         if self.draft is not None and not self.is_bound:
-            self.initial.update(type=self.draft.type, text=composer_text(self.draft.body))
+            self.initial.update(type=self.draft.type, text=composer_text(self.draft.body), html=self.draft.body)
+            if self.draft.to or self.draft.cc or self.draft.bcc:
+                self.initial.update(to=self.draft.to, cc=self.draft.cc, bcc=self.draft.bcc)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -115,6 +127,10 @@ class ReplyForm(PageForm):
                 code="stale",
             )
         return cleaned
+
+    def recipients(self, name: str) -> list[str]:
+        """The thread's ``to``, ``cc`` or ``bcc``; none for a note, which is emailed to nobody."""
+        return [] if self.cleaned_data["type"] == Thread.Type.NOTE else self.cleaned_data[name]
 
     def clean_attachments(self) -> list[UploadedFile]:
         files = self.cleaned_data["attachments"]
@@ -138,9 +154,12 @@ class ReplyForm(PageForm):
             conversation=self.conversation,
             thread=NewThread(
                 type=data["type"],
-                body=composer_body(data["text"]),
+                body=composer_html(data["html"], data["text"]),
                 user=self.user,
                 attachments=attachments,
+                to=self.recipients("to"),
+                cc=self.recipients("cc"),
+                bcc=self.recipients("bcc"),
             ),
             status=data["status"] or None,
             draft=self.draft,

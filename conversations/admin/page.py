@@ -36,6 +36,7 @@ from conversations.selectors import (
     viewers_of,
 )
 from conversations.services import agent_preferences_update
+from conversations.services.forward import FORWARD_SUBTYPE
 from customers.models import Customer
 from helpdesk.admin import admin_user
 from helpdesk.notification_services import notifications_mark_read
@@ -74,6 +75,8 @@ def _timeline(conversation_id: int, context: PageContext, *, newest_first: bool,
                 "body": thread["body"],
                 "to": thread["to"],
                 "cc": thread["cc"],
+                "bcc": thread["bcc"],
+                "forward": (thread["action_data"] or {}).get("subtype") == FORWARD_SUBTYPE,
                 "created_at": thread["created_at"],
                 "draft": thread["state"] == Thread.State.DRAFT,
                 "status": "" if thread["status"] == Thread.Status.NOCHANGE or is_line_item else thread["status"],

@@ -147,6 +147,11 @@ def reply_compose(*, thread: Thread, conversation: Conversation, signature: bool
     signature_html = nh3.clean(mailbox.signature or "") if signature else ""
     body = thread.body + (f"<br><br>{signature_html}" if signature_html else "")
     _set_body(message, body, reply_token(conversation.number))
+    _attach_files(message, thread)
+    return message
+
+
+def _attach_files(message: EmailMessage, thread: Thread) -> None:
     for attachment in thread.attachments.all():
         with attachment.file.open("rb") as handle:
             content = handle.read()
@@ -154,6 +159,29 @@ def reply_compose(*, thread: Thread, conversation: Conversation, signature: bool
         message.add_attachment(
             content, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.file_name
         )
+
+
+def forward_subject(subject: str) -> str:
+    subject = one_line(subject)
+    return subject if subject.lower().startswith(("fwd:", "fw:")) else f"Fwd: {subject}"
+
+
+def forward_compose(*, thread: Thread, conversation: Conversation) -> EmailMessage:
+    """The email of a forward (``conversations.services.forward``): to the note's ``to`` and ``cc``, its body
+    (the agent's note above the quoted message) with the mailbox's signature and the chosen attachments. No
+    In-Reply-To: the recipients never had the customer's messages."""
+    mailbox = conversation.mailbox
+    message = _new_message(
+        sender=mailbox_from(mailbox, thread.created_by_user),
+        to=thread.to,
+        cc=thread.cc,
+        subject=forward_subject(conversation.subject),
+        message_id=thread.message_id,
+    )
+    signature_html = nh3.clean(mailbox.signature or "")
+    body = thread.body + (f"<br><br>{signature_html}" if signature_html else "")
+    _set_body(message, body, reply_token(conversation.number))
+    _attach_files(message, thread)
     return message
 
 

@@ -3,6 +3,7 @@
 
 - an agent reply (published, not imported) → the customer, unless the conversation is a chat or has no
   customer address (phone);
+- a forward (a note of subtype forward) → its ``to`` and ``cc``, whatever the conversation's type;
 - a customer starting a conversation → the mailbox's auto-reply, if enabled and RFC 3834 allows it;
 - agents → notifications they subscribe to, never about their own actions nor imported threads;
 - and the in-app bell (``helpdesk.notification_services``): assigned to you, the customer replied on your
@@ -112,6 +113,21 @@ def _reply_email(*, conversation: Conversation, thread: Thread, email: ReplyEmai
     envelope = [*to, *thread.cc, *thread.bcc]
     _enqueue(
         kind=OutgoingEmail.Kind.REPLY, conversation=conversation, message=message, envelope=envelope, thread=thread
+    )
+
+
+def mail_forward(*, conversation: Conversation, thread: Thread) -> None:
+    """After ``conversation_forward``: the forward note's email to its ``to`` and ``cc``."""
+    message_id = compose.message_id_new(conversation.mailbox, conversation)
+    Thread.objects.filter(pk=thread.pk).update(message_id=message_id, send_status=SendStatus.PENDING)
+    thread.refresh_from_db(fields=["message_id", "send_status"])
+    message = compose.forward_compose(thread=thread, conversation=conversation)
+    _enqueue(
+        kind=OutgoingEmail.Kind.REPLY,
+        conversation=conversation,
+        message=message,
+        envelope=[*thread.to, *thread.cc],
+        thread=thread,
     )
 
 

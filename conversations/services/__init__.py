@@ -20,6 +20,7 @@ from conversations.services.attachments import (
 )
 from conversations.services.common import body_sanitise, folder_type_for, text_preview
 from conversations.services.drafts import thread_draft_discard, thread_draft_save
+from conversations.services.forward import conversation_forward
 from conversations.services.intake import (
     AttachmentSource,
     CustomerRef,
@@ -83,6 +84,7 @@ __all__ = [
     "conversation_customer_change",
     "conversation_delete",
     "conversation_delete_forever",
+    "conversation_forward",
     "conversation_intake",
     "conversation_merge",
     "conversation_move",

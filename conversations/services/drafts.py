@@ -5,6 +5,7 @@ change to the conversation (folder, counts, ``updated_at``, the live pages' vers
 functions do not go through ``thread_create``. Sending publishes the draft itself
 (``thread_create(draft=…)``): one thread, one email, one event."""
 
+from collections.abc import Sequence
 from functools import partial
 
 from django.db import transaction
@@ -12,17 +13,27 @@ from django.utils import timezone
 
 from conversations.models import Attachment, Conversation, SourceVia, Thread
 from conversations.selectors import DRAFT_TYPES, thread_draft_of
-from conversations.services.common import _locked, body_sanitise, text_preview
+from conversations.services.common import _addresses, _locked, body_sanitise, text_preview
 from helpdesk.errors import Invalid
 from helpdesk.models import User
 
 
 @transaction.atomic
-def thread_draft_save(*, conversation: Conversation, user: User, type: str, body: str) -> Thread | None:
-    """Keeps ``body`` (HTML) as ``user``'s draft of a ``type`` (message or note) thread; a body with no
-    text discards the draft instead (None)."""
+def thread_draft_save(
+    *,
+    conversation: Conversation,
+    user: User,
+    type: str,
+    body: str,
+    to: Sequence[str] = (),
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+) -> Thread | None:
+    """Keeps ``body`` (HTML) and the recipients as ``user``'s draft of a ``type`` (message or note) thread;
+    a body with no text discards the draft instead (None)."""
     if type not in DRAFT_TYPES:
         raise Invalid({"type": "A draft is a reply (message) or a note."})
+    recipients = {"to": _addresses(to, "to"), "cc": _addresses(cc, "cc"), "bcc": _addresses(bcc, "bcc")}
     # Locked so that two tabs saving at once cannot both create: one draft per agent.
     conversation = _locked(conversation)
     draft = thread_draft_of(conversation_id=conversation.pk, user=user)
@@ -45,9 +56,11 @@ def thread_draft_save(*, conversation: Conversation, user: User, type: str, body
             assigned_to=conversation.assignee,
             created_at=now,
             updated_at=now,
+            **recipients,
         )
     draft.type, draft.body, draft.updated_at = type, body, now
-    draft.save(update_fields=["type", "body", "updated_at"])
+    draft.to, draft.cc, draft.bcc = recipients["to"], recipients["cc"], recipients["bcc"]
+    draft.save(update_fields=["type", "body", "to", "cc", "bcc", "updated_at"])
     return draft
 
 

@@ -3,7 +3,8 @@
 
 #11 gives one message group per published thread, oldest first: its ``messagegroupid`` is the thread's id,
 its parts ("messages") the body (M, or N in a note) and one part per attachment (F, or L in a note) whose
-``message`` is the file id for #30; a line item has one part saying what changed (J status, R transfer,
+``message`` is the file id for #30, after a header part (H) naming its To, Cc and Bcc when it has any (an
+email's, a reply's from the composer, a forward's); a line item has one part saying what changed (J status, R transfer,
 S system). Drafts and hidden threads are not shown, so a group's ``rstatus`` is always V (visible).
 
 #12 adds an agent reply (``type`` M with ``useridentifier``) or a note (``type`` N, or no acting agent: a
@@ -60,8 +61,10 @@ _ACTION_PARTS = {
     Action.CHANGED_ASSIGNEE: "R",
     Action.MOVED_FROM_MAILBOX: "R",
 }
-# The body part is always number 0 and attachment k is k + 1, so a part's id never changes.
+# The body part is always number 0 and attachment k is k + 1, so a part's id never changes; the header
+# part (an email's recipients) has a number no attachment reaches.
 _BODY_PART = 0
+_HEADER_PART = 999_999
 
 
 def _group_rtype(thread: Mapping[str, Any], conversation_type: str) -> str:
@@ -97,6 +100,11 @@ def _parts(thread: Mapping[str, Any], attachments: list[dict], context: PageCont
         return [(_BODY_PART, _ACTION_PARTS.get(thread["action_type"], "S"), line_item_text(dict(thread), context))]
     note = thread["type"] == Thread.Type.NOTE
     parts = []
+    # The thread's To, Cc and Bcc (the composer's, a forward's, an email's) as LiveAgent's header part, H.
+    headers = (("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"))
+    recipients = [f"{label}: {', '.join(thread[key])}" for key, label in headers if thread[key]]
+    if recipients:
+        parts.append((_HEADER_PART, "H", "\n".join(recipients)))
     if (thread["body"] or "").strip() or not attachments:
         parts.append((_BODY_PART, "N" if note else "M", body_links_absolute(thread["body"] or "")))
     parts += [(index + 1, "L" if note else "F", a["token"]) for index, a in enumerate(attachments)]

@@ -59,7 +59,7 @@ def test_agent_works_a_conversation_in_the_browser(browser_page, live_server, de
 
     attachment = tmp_path / "steps.txt"
     attachment.write_text("1. Unplug the printer.\n")
-    page.fill("#hd-reply-form textarea[name=text]", "Please unplug it now.\nWe are sending a technician.")
+    page.get_by_label("Reply", exact=True).fill("Please unplug it now.\nWe are sending a technician.")
     page.set_input_files("#hd-reply-form input[name=attachments]", str(attachment))
     page.click("#hd-reply-form button[type=submit]")
     page.wait_for_selector("text=Reply sent.")
@@ -78,7 +78,8 @@ def test_agent_works_a_conversation_in_the_browser(browser_page, live_server, de
     reply = conversation.threads.get(type=Thread.Type.MESSAGE)
     assert (reply.created_by_user, reply.body) == (
         agent,
-        "<p>Please unplug it now.<br>We are sending a technician.</p>",
+        # Enter in the rich editor (composer.js) starts a paragraph, as in a mail client.
+        "<p>Please unplug it now.</p>\n\n<p>We are sending a technician.</p>",
     )
     assert list(reply.attachments.values_list("file_name", flat=True)) == ["steps.txt"]
     assert (conversation.assignee, conversation.status, conversation.folder.type) == (

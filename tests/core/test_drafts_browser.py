@@ -61,7 +61,8 @@ def test_a_draft_survives_a_closed_tab_and_is_discarded(browser_context, other_d
 
     sign_in(other_device, base, desk["alan"].email)
     other_device.goto(conversation_url(base, conversation))
-    resumed = other_device.get_by_label("Reply", exact=True)
+    # The composer's text, as the rich editor (composer.js) keeps it in the form's textarea.
+    resumed = other_device.locator("#hd-reply-form textarea[name=text]")
     assert resumed.input_value() == "Unplug it first.\n\nThen call us back, please."
     assert other_device.locator("#hd-draft-discard").is_visible()
     assert other_device.inner_text("#hd-draft-status").startswith("Draft saved ")
@@ -77,7 +78,7 @@ def test_a_draft_survives_a_closed_tab_and_is_discarded(browser_context, other_d
     other_device.screenshot(path=str(shots / "drafts-01-composer-draft-discarded.png"), full_page=True)
 
     other_device.reload()
-    assert other_device.get_by_label("Reply", exact=True).input_value() == ""
+    assert other_device.locator("#hd-reply-form textarea[name=text]").input_value() == ""
 
 
 def test_send_publishes_the_draft_and_leaves_none(browser_page, live_server, desk):
@@ -98,7 +99,7 @@ def test_send_publishes_the_draft_and_leaves_none(browser_page, live_server, des
         lambda: list(conversation.threads.filter(created_by_user=desk["alan"]).values_list("state", "body"))
     )
     assert sent == [("published", "<p>We are sending a technician.</p>")]
-    assert page.get_by_label("Reply", exact=True).input_value() == ""
+    assert page.locator("#hd-reply-form textarea[name=text]").input_value() == ""
     assert page.locator("#hd-draft-discard").is_hidden()
     leave(page)
 

@@ -12,12 +12,15 @@
   const EVERY_MS = 3000;
   const csrfToken = () => form.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
   const type = () => form.querySelector("input[name=type]:checked")?.value || "message";
-  const state = () => `${type()}\n${editor.value.trim()}`;
+  // The rich editor's HTML and the recipients (composer.js) are the draft's too.
+  const extra = () => ["html", "to", "cc", "bcc"].map((name) => [name, form.elements[name]?.value || ""]);
+  const state = () => `${type()}\n${editor.value.trim()}\n${extra().map(([, value]) => value).join("\n")}`;
   const payload = () => {
     const body = new FormData();
     body.append("csrfmiddlewaretoken", csrfToken());
     body.append("type", type());
     body.append("text", editor.value);
+    extra().forEach(([name, value]) => body.append(name, value));
     return body;
   };
 
