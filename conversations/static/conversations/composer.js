@@ -123,6 +123,28 @@
     });
     surface.addEventListener("input", sync);
     textarea.addEventListener("focus", () => surface.focus());
+    // Where the cursor was when the agent left the surface (for a saved reply chosen in its picker).
+    let lastRange = null;
+    surface.addEventListener("blur", () => {
+      const selection = window.getSelection();
+      lastRange = selection && selection.rangeCount && surface.contains(selection.anchorNode)
+        ? selection.getRangeAt(0).cloneRange()
+        : null;
+    });
+    // A saved reply (helpdesk/static/helpdesk/saved_replies.js) goes in as HTML, at that cursor.
+    textarea.addEventListener("hd:insert", (event) => {
+      event.preventDefault();
+      surface.focus();
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      if (lastRange) {
+        selection.addRange(lastRange);
+      } else {
+        selection.selectAllChildren(surface);
+        selection.collapseToEnd();
+      }
+      command("insertHTML", clean(event.detail || ""));
+    });
 
     const command = (name, value = null) => {
       surface.focus();

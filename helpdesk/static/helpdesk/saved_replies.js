@@ -106,10 +106,15 @@
   // At the cursor, or replacing the selection; the input event lets the composer's other parts (the
   // draft's autosave) see the change as if typed.
   const insert = (reply) => {
-    const start = editor.selectionStart ?? editor.value.length;
-    const end = editor.selectionEnd ?? start;
-    editor.setRangeText(reply.text, start, end, "end");
-    editor.dispatchEvent(new Event("input", {bubbles: true}));
+    // The rich editor (conversations/static/conversations/composer.js), when there, takes the reply's HTML
+    // at its own cursor (it cancels the event); else the textarea its text.
+    const plain = editor.dispatchEvent(new CustomEvent("hd:insert", {detail: reply.html, cancelable: true}));
+    if (plain) {
+      const start = editor.selectionStart ?? editor.value.length;
+      const end = editor.selectionEnd ?? start;
+      editor.setRangeText(reply.text, start, end, "end");
+      editor.dispatchEvent(new Event("input", {bubbles: true}));
+    }
     open(false);
     search.value = "";
     render();
