@@ -18,7 +18,7 @@ from django.utils import timezone
 from conversations.models import Conversation, ConversationState, ConversationTag, Status, Thread
 from helpdesk.models import User
 from mailboxes.models import Mailbox
-from mailboxes.selectors import mailbox_accessible_by
+from mailboxes.selectors import mailbox_ids_accessible_by_each
 from presence.selectors import online_status_of
 from reports import rebuild
 from reports.figures import Fact, facts_of
@@ -228,11 +228,11 @@ def load_sample(*, now: datetime | None = None) -> int:
     }
     agents = list(User.objects.filter(status=User.Status.ACTIVE))
     online = online_status_of(users=agents, now=at)
+    mailboxes = list(Mailbox.objects.all())
+    accessible = mailbox_ids_accessible_by_each(users=agents, mailbox_ids=[m.pk for m in mailboxes])
     samples = []
-    for mailbox in Mailbox.objects.all():
-        serving = [
-            a for a in agents if "M" in online.get(a.pk, "F") and mailbox_accessible_by(user=a, mailbox_id=mailbox.pk)
-        ]
+    for mailbox in mailboxes:
+        serving = [a for a in agents if "M" in online.get(a.pk, "F") and mailbox.pk in accessible[a.pk]]
         row = per_mailbox.get(mailbox.pk, {})
         samples.append(
             LoadSample(

@@ -32,7 +32,7 @@ from liveagent.reports.params import (
     types_param,
 )
 from mailboxes.models import Mailbox
-from mailboxes.selectors import mailbox_accessible_by
+from mailboxes.selectors import mailbox_ids_accessible_by_each
 from presence.selectors import online_intervals, online_seconds
 from reports.models import Channel, Grain
 from reports.selectors import Figures, bucket_bounds, figures_by, figures_series, load_samples
@@ -174,10 +174,8 @@ class TicketsAgentsAvailabilityView(ReportView):
         intervals = online_intervals(user_ids=[agent.pk] if agent else None, start=span.start, end=span.end)
         users = User.objects.in_bulk({i.user_id for i in intervals})
         mailboxes = list(Mailbox.objects.order_by("name", "pk")) if mailbox is None else [mailbox]
-        serves: dict[int, list[Mailbox]] = {
-            user.pk: [box for box in mailboxes if mailbox_accessible_by(user=user, mailbox_id=box.pk)]
-            for user in users.values()
-        }
+        accessible = mailbox_ids_accessible_by_each(users=users.values(), mailbox_ids=[box.pk for box in mailboxes])
+        serves = {user_id: [box for box in mailboxes if box.pk in ids] for user_id, ids in accessible.items()}
         rows = []
         for number, interval in enumerate(intervals, start=1):
             user = users.get(interval.user_id)

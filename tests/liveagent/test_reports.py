@@ -9,6 +9,7 @@ import yaml
 from helpdesk.services import api_key_create
 from liveagent.ids import Kind, id_encode
 from liveagent.reports import columns as cols
+from mailboxes.services import mailbox_user_grant
 from tests.liveagent.helpers import assert_error
 from tests.reports_story import EXPECTED_AGENTS, EXPECTED_TOTAL, clock, tell, utc
 
@@ -319,6 +320,40 @@ def test_tickets_load_from_samples(la, story, key, monkeypatch):
             "maxSlots": "0", "minSlots": "0", "avgService": "0.00", "maxService": "0", "minService": "0",
         }
     ]  # fmt: skip
+
+
+def _queries(run) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
+
+
+def test_load_and_availability_ask_access_once_whatever_the_agents_and_mailboxes(la, story, key):
+    """Access was asked per agent and mailbox: a query of each pair, every few minutes in beat's sample."""
+    from presence.services import presence_heartbeat
+    from reports.services import load_sample
+    from tests.factories import MailboxFactory, UserFactory
+
+    now = utc("2026-11-02 10:00:00")
+    params = {"date_from": "2026-11-02", "date_to": "2026-11-02"}
+    presence_heartbeat(user=story.ben, now=now)
+    few_sample = _queries(lambda: load_sample(now=now))
+    few_available = _queries(lambda: _rows(la, "reports/tickets/agentsavailability", key, **params))
+    for number in range(3):
+        mailbox = MailboxFactory(name=f"Extra {number}", email=f"extra{number}@example.com")
+        agent = UserFactory(email=f"agent{number}@example.com")
+        mailbox_user_grant(mailbox=mailbox, user=agent)
+        presence_heartbeat(user=agent, now=now)
+    assert _queries(lambda: load_sample(now=now)) <= few_sample
+    rows = []
+    # At most: the first request also recorded the key's use.
+    assert _queries(lambda: rows.extend(_rows(la, "reports/tickets/agentsavailability", key, **params))) <= (
+        few_available
+    )
+    assert sorted(row["department_name"] for row in rows) == ["Extra 0", "Extra 1", "Extra 2", "Support"]
 
 
 def test_worktime_and_availability_from_presence(la, story, key, monkeypatch):
