@@ -118,7 +118,11 @@ def _locked(conversation: Conversation) -> Conversation:
     """The current row, locked until the transaction ends: a caller's copy may be stale, and saving it
     would undo a concurrent change (a reply's threads_count, say). ``Conflict`` for a conversation merged
     into another meanwhile (``conversation_merge``): nothing more is written to it, so it cannot come back."""
-    locked = Conversation.objects.select_for_update().select_related("folder", "mailbox").get(pk=conversation.pk)
+    # The lock is taken on the row alone, then the row is read with its folder and mailbox: locking the join
+    # made PostgreSQL drop the row (DoesNotExist) when a transaction it waited for had moved it to another
+    # folder (its recheck of the updated row keeps the old folder row, which no longer joins).
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").first()
+    locked = Conversation.objects.select_related("folder", "mailbox").get(pk=conversation.pk)
     if locked.merged_into_id is not None:
         raise Conflict({"conversation": f"#{locked.number} was merged into another conversation."})
     return locked
