@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations.models import Attachment, Conversation, ConversationTag, CustomFieldValue, Thread, Timelog
+from conversations.models import Attachment, Conversation, ConversationTag, CustomFieldValue, Tag, Thread, Timelog
 from customers.selectors import CUSTOMER_SHORT_READ
 from helpdesk.db import IdsRead, rows_by_ids, values_from_rows
 from helpdesk.links import absolute_url
@@ -168,14 +168,8 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
             Thread.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*THREAD_COLUMNS)
         )
         context.threads = _group(threads, "conversation_id")
-        context.attachments = attachments_by_thread([t["id"] for t in threads])
         user_ids |= {t[k] for t in threads for k in ("created_by_user_id", "assigned_to_id")}
         customer_ids |= {t[k] for t in threads for k in ("customer_id", "created_by_customer_id")}
-    if "tags" in embed:
-        context.tags = _group(
-            ConversationTag.objects.filter(conversation_id__in=ids).order_by("tag_id").values(*TAG_COLUMNS),
-            "conversation_id",
-        )
     if "timelogs" in embed:
         context.timelogs = _group(
             Timelog.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*TIMELOG_COLUMNS),
@@ -186,8 +180,15 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
         customers=(CUSTOMER_SHORT_READ, customer_ids - {None}),
         custom_fields=(_CUSTOM_FIELDS_READ, {row["mailbox_id"] for row in rows}),
         field_values=(_FIELD_VALUES_READ, ids),
+        # Read with the people rather than by two more ORM queries (~0.5 ms each to compile and send).
+        tags=(_TAGS_READ, ids if "tags" in embed else ()),
+        attachments=(_ATTACHMENTS_READ, ids if "threads" in embed else ()),
     )
     context.users, context.customers = _people(related)
+    # In the order the ORM reads gave them: tags by id, attachments by id.
+    tags = (dict(zip(TAG_COLUMNS, row, strict=True)) for row in sorted(related["tags"]))
+    attachments = (dict(zip(ATTACHMENT_COLUMNS, row, strict=True)) for row in sorted(related["attachments"]))
+    context.tags, context.attachments = _group(tags, "conversation_id"), _group(attachments, "thread_id")
     field_rows = sorted(related["custom_fields"], key=_sort_key)
     for values in values_from_rows(field_rows, CustomField, _CUSTOM_FIELD_ATTNAMES):
         custom_field = CustomField.from_db(DEFAULT_DB_ALIAS, _CUSTOM_FIELD_ATTNAMES, values)
@@ -208,6 +209,17 @@ _CUSTOM_FIELDS_READ = IdsRead(
 _FIELD_VALUES_READ = IdsRead(
     "v.id, v.conversation_id, v.field_id, v.value",
     f"FROM {CustomFieldValue._meta.db_table} v WHERE v.conversation_id {{ids}}",
+)
+# TAG_COLUMNS and ATTACHMENT_COLUMNS, in order, of the conversations.
+_TAGS_READ = IdsRead(
+    "ct.conversation_id, ct.tag_id, t.name",
+    f"FROM {ConversationTag._meta.db_table} ct JOIN {Tag._meta.db_table} t ON t.id = ct.tag_id"
+    " WHERE ct.conversation_id {ids}",
+)
+_ATTACHMENTS_READ = IdsRead(
+    "a.id, a.thread_id, a.token, a.file_name, a.mime_type, a.size",
+    f"FROM {Attachment._meta.db_table} a JOIN {Thread._meta.db_table} th ON th.id = a.thread_id"
+    " WHERE th.conversation_id {ids}",
 )
 
 
