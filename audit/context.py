@@ -2,7 +2,6 @@
 services record the actor without every caller passing it. Outside a request (Celery tasks, management
 commands) nobody is acting but the system, unless ``audit_actor`` says otherwise."""
 
-import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 
 from helpdesk.models import ApiKey, User
-from helpdesk.ratelimit import client_ip
+from helpdesk.ratelimit import client_address
 
 
 @dataclass(frozen=True)
@@ -50,21 +49,14 @@ def audit_actor(*, user: User | None = None, label: str = "") -> Iterator[None]:
         _actor.reset(token)
 
 
-def _remote_addr(request: HttpRequest) -> str | None:
-    # The client as the brute-force limits see it (behind HELPDESK_TRUSTED_PROXY_COUNT proxies).
-    try:
-        return str(ipaddress.ip_address(client_ip(request)))
-    except ValueError:  # "unknown": no address (a Unix socket)
-        return None
-
-
 def audit_actor_current() -> Actor:
     if (actor := _actor.get()) is not None:
         return actor
     request = _request.get()
     if request is None:
         return Actor()
-    remote_addr = _remote_addr(request)
+    # The client as the brute-force limits see it (behind HELPDESK_TRUSTED_PROXY_COUNT proxies).
+    remote_addr = client_address(request)
     # DRF copies the authenticated user and key onto the Django request (``request.auth``).
     api_key = getattr(request, "auth", None)
     user = getattr(request, "user", None)

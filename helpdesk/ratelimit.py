@@ -56,9 +56,9 @@ def client_ip(request: HttpRequest) -> str:
     return _valid_ip(hops[-min(proxies, len(hops))]) or remote
 
 
-def login_client_ip(request: HttpRequest) -> str | None:
-    """``client_ip`` for django-axes, which keeps it in an address column: None when there is none (a
-    request made up by ``Client.force_login`` in tests has no ``REMOTE_ADDR``)."""
+def client_address(request: HttpRequest) -> str | None:
+    """``client_ip`` for an address column (django-axes', the audit log's): None when there is none (a Unix
+    socket; a request made up by ``Client.force_login`` in tests has no ``REMOTE_ADDR``)."""
     return _valid_ip(client_ip(request))
 
 

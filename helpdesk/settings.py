@@ -428,7 +428,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Logins are by email, case-insensitively: "Ada@x" and "ada@x " are one username to count.
 AXES_USERNAME_CALLABLE = "helpdesk.auth.login_username"
-AXES_CLIENT_IP_CALLABLE = "helpdesk.ratelimit.login_client_ip"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.ratelimit.client_address"
 # The refusal in the admin's look, 429 with Retry-After (helpdesk.auth.lockout_response).
 AXES_LOCKOUT_CALLABLE = "helpdesk.auth.lockout_response"
 # Attempts are rows (the admin lists them under "Axes"; deleting one unlocks, as do the axes_reset commands)
