@@ -4,16 +4,20 @@ with it publishes it or, after the worker was killed inside the window, beat's s
 a private Redis (the webhook worker tests' rig), and on the embedded default: SQLite and the file broker,
 in a data directory of its own."""
 
+import contextlib
 import subprocess
 import sys
 import time
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from kombu import pools
 
 from conversations.models import DelayedReply, Thread
 from conversations.services import NewThread
 from conversations.services.delayed_replies import reply_send
+from helpdesk.celery import app as celery_app
 from tests.core.test_webhook_worker import ROOT, Worker, wait_until, worker_env
 from tests.core.test_webhook_worker import rig as webhook_rig
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
@@ -23,6 +27,34 @@ from webhooks.models import Event
 from webhooks.services import webhook_create
 
 rig = webhook_rig  # the fixture: a private Redis and a worker on the test database (PostgreSQL only)
+
+
+def _pools_reset() -> None:
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    pools.reset()
+
+
+@contextlib.contextmanager
+def publishing_to(url: str):
+    """This process (and the live server's threads) publishes tasks to ``url`` meanwhile. The rig's own
+    ``broker`` sets ``conf.broker_url``, which the app's Django-namespaced configuration does not read (its
+    key is ``CELERY_BROKER_URL``): without this the tasks went to the file broker, and only beat's sweeps
+    published."""
+    conf = celery_app.conf
+    saved = conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    _pools_reset()
+    conf["CELERY_BROKER_URL"] = url
+    conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = settings.HELPDESK_REDIS_TRANSPORT_OPTIONS
+    try:
+        yield
+    finally:
+        _pools_reset()
+        conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = saved
+
+
 pytestmark = pytest.mark.slow
 
 WINDOW = 3.0
@@ -54,9 +86,9 @@ def published(conversation) -> list[Thread]:
 
 
 def test_the_task_publishes_when_due_once_emailed_once_one_webhook(rig):
-    _, worker = rig
+    server, worker = rig
     worker.start()
-    with SmtpServer() as smtp, Receiver() as receiver:
+    with publishing_to(server.url), SmtpServer() as smtp, Receiver() as receiver:
         conversation, agent = conversation_with_smtp(smtp)
         webhook_create(url=receiver.url, events=[Event.CONVO_AGENT_REPLY_CREATED])
         reply = send(conversation, agent)
@@ -68,6 +100,8 @@ def test_the_task_publishes_when_due_once_emailed_once_one_webhook(rig):
         time.sleep(2.5)  # sweeps every second meanwhile: nothing twice
         [thread] = published(conversation)
         assert len(smtp.messages) == 1 and len(receiver.received) == 1
+    # The task queued with the reply's countdown published it (beat's sweep is only the fallback).
+    assert "Task conversations.delayed_reply_publish[" in worker.log.read_text()
     reply.refresh_from_db()
     assert (reply.status, reply.thread_id) == ("succeeded", thread.pk)
     assert thread.created_at >= reply.next_attempt_at
@@ -77,13 +111,13 @@ def test_the_task_publishes_when_due_once_emailed_once_one_webhook(rig):
 
 
 def test_a_worker_killed_inside_the_window_leaves_it_to_the_sweep_once(rig):
-    _, worker = rig
+    server, worker = rig
     worker.start()
-    with SmtpServer() as smtp, Receiver() as receiver:
+    with publishing_to(server.url), SmtpServer() as smtp, Receiver() as receiver:
         conversation, agent = conversation_with_smtp(smtp)
         webhook_create(url=receiver.url, events=[Event.CONVO_AGENT_REPLY_CREATED])
         reply = send(conversation, agent)
-        time.sleep(1)  # the worker holds the countdown task now
+        wait_until(lambda: "delayed_reply_publish[" in worker.log.read_text(), what="the worker to hold the task")
         worker.kill()
         assert published(conversation) == []
         worker.start()
@@ -100,6 +134,7 @@ EMBEDDED_SETUP = """
 from conversations.models import DelayedReply, Thread
 from conversations.services import NewThread
 from conversations.services.delayed_replies import reply_send
+from helpdesk.celery import app as celery_app
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 from webhooks.services import webhook_create
 

@@ -114,6 +114,8 @@
       forgetThen();
       remove(entry);
       fill(answer);
+      // "Sending your reply in 10 s" above the page no longer holds.
+      document.querySelectorAll("ul.messagelist").forEach((list) => list.remove());
       notice(answer.message);
       return;
     }
@@ -180,4 +182,10 @@
   };
   tick();
   window.setInterval(tick, TICK_MS);
+  // On a phone the list is below the composer, out of sight: the countdown matters more than the top.
+  const first = entries()[0];
+  const box = first.getBoundingClientRect();
+  if (box.top > window.innerHeight || box.bottom < 0) {
+    first.scrollIntoView({block: "center"});
+  }
 })();
