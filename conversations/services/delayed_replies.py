@@ -209,10 +209,19 @@ def delayed_reply_undo(*, reply_id: int, user: User) -> UndoneReply:
 
 
 def _draft_restore(reply: DelayedReply) -> None:
-    """The reply's text as its author's draft, first, above a draft they began after sending."""
+    """The reply's text and recipients as its author's draft, the text first, above a draft they began
+    after sending."""
     draft = thread_draft_of(conversation_id=reply.conversation_id, user=reply.user)
     body = reply.body + (draft.body if draft is not None else "")
-    thread_draft_save(conversation=reply.conversation, user=reply.user, type=reply.type, body=body)
+    thread_draft_save(
+        conversation=reply.conversation,
+        user=reply.user,
+        type=reply.type,
+        body=body,
+        to=reply.to,
+        cc=reply.cc,
+        bcc=reply.bcc,
+    )
 
 
 def delayed_replies_purge() -> int:

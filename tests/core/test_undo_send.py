@@ -261,7 +261,8 @@ def test_undo_gives_the_text_back_as_the_draft_and_deletes_the_files(
         ["carla@example.org"],
         ["log.txt"],
     )
-    assert thread_draft_of(conversation_id=conversation.pk, user=agent).body == "<p>Unplug <b>it</b></p><p>PS</p>"
+    draft = thread_draft_of(conversation_id=conversation.pk, user=agent)
+    assert (draft.body, draft.to) == ("<p>Unplug <b>it</b></p><p>PS</p>", ["carla@example.org"])
     assert not DelayedReply.objects.exists() and not Attachment.objects.exists()
     assert not [path for path in media_root.rglob("*") if path.is_file()]
     delayed_reply_sweep()
