@@ -166,6 +166,13 @@ def conversation_survivor(*, conversation: Conversation, queryset: QuerySet[Conv
     return queryset.filter(pk=conversation.merged_into_id).first()
 
 
+def conversations_with_attachments(*, conversation_ids: list[int]) -> set[int]:
+    """Which of these conversations have an attachment on a published thread. One query."""
+    published = Thread.State.PUBLISHED
+    attached = Attachment.objects.filter(thread__conversation_id__in=conversation_ids, thread__state=published)
+    return set(attached.order_by().values_list("thread__conversation_id", flat=True).distinct())
+
+
 def attachment_by_token(*, token: str, conversations: QuerySet[Conversation]) -> Attachment | None:
     """The attachment with this token, when it is on a thread of one of ``conversations`` (those a user may
     see) or on no thread yet (uploaded to be attached; its unguessable token is its only key)."""

@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -23,7 +24,7 @@ from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, 
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
-from conversations.models import Attachment, Conversation, Status, Thread
+from conversations.models import Conversation, Status
 from conversations.pages import waiting_since_friendly
 from conversations.search import (
     SearchHighlight,
@@ -36,6 +37,7 @@ from conversations.selectors import (
     conversations_in_folder,
     conversations_live_version,
     conversations_visible_to,
+    conversations_with_attachments,
     tags_visible_to,
 )
 from conversations.services import (
@@ -128,6 +130,16 @@ class BulkActionForm(ActionForm):
     )
 
 
+def attachments_mark(changelist: ChangeList) -> None:
+    """Marks the page's rows that have an attachment, in one query once the page is read: as a subquery in
+    the page's query PostgreSQL hashed every published thread instead (2 s at 100k conversations)."""
+    rows = list(changelist.result_list)
+    attached = conversations_with_attachments(conversation_ids=[row.pk for row in rows])
+    for row in rows:
+        row.has_attachments = row.pk in attached
+    changelist.result_list = rows
+
+
 def bulk_choices(form: forms.Form, user: User) -> None:
     mailboxes = mailboxes_accessible_by(user=user).order_by("name")
     assignees = assignees_for(user).order_by("first_name", "last_name")
@@ -180,13 +192,7 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = ["assign", "change_status", "add_tags", "move", "move_to_deleted", "restore"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        # The attachment mark: one subquery in the page's query, not a query per row.
-        attached = Attachment.objects.filter(thread__conversation=OuterRef("pk"), thread__state=Thread.State.PUBLISHED)
-        return (
-            conversations_visible_to(user=admin_user(request))
-            .annotate(has_attachments=Exists(attached))
-            .prefetch_related("tags")
-        )
+        return conversations_visible_to(user=admin_user(request)).prefetch_related("tags")
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[TalliedChangeList]:
         return TalliedChangeList
@@ -302,6 +308,8 @@ class ConversationAdmin(admin.ModelAdmin):
         context = response.context_data if isinstance(response, TemplateResponse) else None
         if context is not None and context.get("action_form"):
             bulk_choices(context["action_form"], admin_user(request))
+        if context is not None and context.get("cl") is not None:
+            attachments_mark(context["cl"])
         if context is not None and context.get("cl") is not None and context["cl"].query.strip():
             _highlights_attach(context["cl"])
         return response
