@@ -130,13 +130,15 @@ def figures_conversation_refresh(*, conversation_id: int) -> None:
 def figures_tag_delete(*, tag_id: int) -> None:
     """Before a tag is deleted: takes its sums away and forgets it on the conversations that carried it (the
     deletion removes their ``ConversationTag`` rows without a refresh of each)."""
-    HourlyFigure.objects.filter(grain=Grain.TAG, tag_id=tag_id).delete()
     conversation_ids = list(ConversationTag.objects.filter(tag_id=tag_id).values_list("conversation_id", flat=True))
     for start in range(0, len(conversation_ids), BATCH):
         chunk = conversation_ids[start : start + BATCH]
         for figured in FiguredConversation.objects.select_for_update().filter(conversation_id__in=chunk):
             figured.tag_ids = [t for t in figured.tag_ids if t != tag_id]
             figured.save(update_fields=["tag_ids"])
+    # After the locks: a refresh of one of these conversations that was adding its tag sums meanwhile has
+    # committed by now, and its rows go too (deleted first, they would have outlived the tag).
+    HourlyFigure.objects.filter(grain=Grain.TAG, tag_id=tag_id).delete()
 
 
 BATCH = 2000

@@ -289,6 +289,64 @@ def test_concurrent_writers_leave_the_figures_a_rebuild_would_make():
     assert _snapshot() == incremental
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_deleted_while_a_reply_refreshes_its_sums_leaves_none_of_them():
+    """The refresh holds the conversation's figured row and has written tag sums, uncommitted, when the tag is
+    deleted: the deletion waits for it and takes its sums too (it used to delete first and leave them)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from conversations.models import Tag, Thread
+    from tests.factories import ConversationFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers")
+    conversation = ConversationFactory()
+    conversation_tag_add(conversation=conversation, name="doomed")
+    tag = Tag.objects.get(name="doomed")
+    written, release = threading.Event(), threading.Event()
+    errors = []
+
+    def reply() -> None:
+        try:
+            with transaction.atomic():
+                services.thread_create(
+                    conversation=conversation, thread=services.NewThread(type=Thread.Type.CUSTOMER, body="More.")
+                )
+                written.set()
+                release.wait(10)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            written.set()
+            connection.close()
+
+    def delete() -> None:
+        try:
+            written.wait(10)
+            tag_delete(tag=tag)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reply), threading.Thread(target=delete)]
+    for thread in threads:
+        thread.start()
+    written.wait(10)
+    time.sleep(0.5)  # the deletion reaches what it waits on
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert errors == [], [str(e) for e in errors]
+    assert not HourlyFigure.objects.filter(grain=Grain.TAG, tag_id=tag.pk).exists()
+    incremental = _snapshot()
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
+
+
 def test_rebuild_derives_what_the_refresh_derives_from_any_timeline():
     """The rebuild's SQL (reports.rebuild) against ``facts_of`` (the refresh's Python) on random timelines:
     every thread type, state, status, direction, author and assignee, ties in time broken by id,
