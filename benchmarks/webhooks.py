@@ -1,17 +1,21 @@
 """Webhook delivery: deliveries per second with one worker, and what emitting an event adds to an API write.
 
     .venv/bin/python -m benchmarks.webhooks [--deliveries 1000] [--writes 300] [--rounds 3]
+        [--pool threads --concurrency 8] [--skip-writes]
 
 Runs against a PostgreSQL database of its own (``helpdesk_bench_webhooks``, recreated each run), a Redis of
 its own (``redis-server`` on a free port) and a receiver in a separate process on loopback that answers 200
 at once. Two measurements, each repeated ``--rounds`` times, medians reported:
 
 1. **Throughput**: ``--deliveries`` customer.created events are recorded (their send tasks wait in Redis),
-   then one worker (``celery worker --pool solo``, the embedded default's shape) starts; the clock runs from
-   the worker's "ready" to the last delivery recorded as succeeded.
+   then one worker starts (``celery worker --pool solo``, the embedded default's shape, unless ``--pool``
+   and ``--concurrency`` say otherwise: production's is ``--pool threads``); the clock runs from the
+   worker's "ready" to the last delivery recorded as succeeded. ``BENCH_PY_SPY=<path to py-spy>`` records a
+   profile of the worker meanwhile (into the run's temporary directory).
 2. **Write latency**: ``--writes`` notes are added through the API (Django's test client, the whole
    middleware stack, ``ATOMIC_REQUESTS``, real Redis for the on-commit enqueue) with no webhook subscribed,
-   then the same with one webhook subscribed to ``convo.note.created``; p50 of each and the difference.
+   then the same with one webhook subscribed to ``convo.note.created``; p50 of each and the difference, and
+   the CPU time a write took in this process and in its PostgreSQL backend (steadier on a busy machine).
    No worker runs meanwhile: the cost measured is the request's own (payload, outbox rows, enqueue).
 """
 
@@ -140,13 +144,33 @@ def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path
     return count / elapsed
 
 
-def write_latencies(api, urls: list[str], body: dict) -> list[float]:
+def _backend_cpu_seconds() -> float:
+    """CPU time of this process's PostgreSQL backend so far (Linux ``/proc``; 0 elsewhere)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def write_latencies(api, urls: list[str], body: dict, cpu: list[float] | None = None) -> list[float]:
+    """Each write's wall time (ms); appends to ``cpu`` the CPU time a write took in this process and in its
+    PostgreSQL backend (ms, the mean over the writes), which a busy machine disturbs far less than the wall."""
     latencies = []
+    cpu_began, db_began = time.process_time(), _backend_cpu_seconds()
     for url in urls:
         started = time.perf_counter()
         response = api.post(url, body, format="json")
         latencies.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 201, response.content
+    if cpu is not None:
+        used = time.process_time() - cpu_began + _backend_cpu_seconds() - db_began
+        cpu.append(used * 1000 / len(urls))
     return latencies
 
 
@@ -211,12 +235,14 @@ def main() -> None:
             return [f"/api/conversations/{conversations[i // 10].pk}/threads" for i in range(options.writes)]
 
         without, with_hook, rates = [], [], []
+        cpu_without: list[float] = []
+        cpu_with: list[float] = []
         write_latencies(api, write_urls()[:30], note)  # warm-up
         for _ in range(0 if options.skip_writes else options.rounds):
             Webhook.objects.all().delete()
-            without.append(statistics.median(write_latencies(api, write_urls(), note)))
+            without.append(statistics.median(write_latencies(api, write_urls(), note, cpu_without)))
             webhook_create(url=receiver_url, events=[Event.CONVO_NOTE_CREATED])
-            with_hook.append(statistics.median(write_latencies(api, write_urls(), note)))
+            with_hook.append(statistics.median(write_latencies(api, write_urls(), note, cpu_with)))
             WebhookEvent.objects.all().delete()
         import redis
 
@@ -232,6 +258,8 @@ def main() -> None:
             print(f"API write (POST a note) p50, no webhook:      {p50_without:.2f} ms  (rounds: {fmt(without)})")
             print(f"API write (POST a note) p50, one webhook:     {p50_with:.2f} ms  (rounds: {fmt(with_hook)})")
             print(f"added p50: {p50_with - p50_without:+.2f} ms ({p50_with / p50_without:.2f} times)")
+            cpu_a, cpu_b = statistics.median(cpu_without), statistics.median(cpu_with)
+            print(f"CPU a write (app + db): {cpu_a:.2f} ms without, {cpu_b:.2f} ms with, {cpu_b - cpu_a:+.2f} ms")
         print(f"deliveries/s, one worker ({' '.join(pool)}): {statistics.median(rates):.0f}  (rounds: {fmt(rates)})")
         print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     finally:
