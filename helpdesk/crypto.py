@@ -113,8 +113,7 @@ def columns_rewrite(connection: Any, *, table: str, columns: Sequence[str], mode
     its value is still the one read, so a change made meanwhile is never overwritten."""
     transform = {"encrypt": secret_encrypt, "decrypt": secret_decrypt, "rotate": secret_reencrypt}[mode]
     quote = connection.ops.quote_name
-    result = ColumnsRewritten(changed=0, unreadable=[])
-    changed = 0
+    changed, unreadable = 0, []
     with connection.cursor() as cursor:
         for column in columns:
             cursor.execute(f"SELECT id, {quote(column)} FROM {quote(table)} WHERE {quote(column)} <> ''")  # noqa: S608
@@ -124,11 +123,11 @@ def columns_rewrite(connection: Any, *, table: str, columns: Sequence[str], mode
                 except SecretUnreadable:
                     if mode != "rotate":  # a migration cannot go on (or back) without the key
                         raise
-                    result.unreadable.append((table, column, pk))
+                    unreadable.append((table, column, pk))
                     continue
                 cursor.execute(
                     f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s AND {quote(column)} = %s",  # noqa: S608
                     [new, pk, value],
                 )
                 changed += cursor.rowcount
-    return result._replace(changed=changed)
+    return ColumnsRewritten(changed=changed, unreadable=unreadable)
