@@ -143,7 +143,9 @@
         return;
       }
       if (response && response.status === 404) {
-        return;  // undone elsewhere (another tab)
+        entry.dataset.done = "1";  // undone elsewhere (another tab)
+        remove(entry);
+        return;
       }
       await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
     }
