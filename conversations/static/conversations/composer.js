@@ -34,8 +34,8 @@
         walk(child);
         if (["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT"].includes(child.tagName)) {
           child.remove();
-        } else if (!ALLOWED.has(child.tagName)) {
-          child.replaceWith(...child.childNodes);
+        } else if (!ALLOWED.has(child.tagName) || (child.tagName === "A" && !SAFE_URL.test((child.getAttribute("href") || "").trim()))) {
+          child.replaceWith(...child.childNodes);  // a link to nowhere safe keeps its text only
         } else {
           const href = child.getAttribute("href");
           [...child.attributes].forEach((attribute) => child.removeAttribute(attribute.name));
@@ -368,8 +368,7 @@
         add(pasted);
       }
     });
-    input.closest(".hd-attach, .hd-field")?.after(error);
-    (input.closest(".hd-reply-row") || input).before(hint, list);
+    (input.closest(".hd-reply-row") || input).before(hint, list, error);
     list.hidden = true;
   };
 
