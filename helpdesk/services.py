@@ -258,14 +258,20 @@ def _api_key_label(api_key: ApiKey) -> str:
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revokes the key once: of two revocations at once (two admins, or a stale instance), the one that
+    finds it live records it; the other keeps the first one's time and writes no second entry."""
     if api_key.revoked_at is None:
         with transaction.atomic():
-            api_key.revoked_at = timezone.now()
-            api_key.save(update_fields=["revoked_at"])
-            audit_record(action=AuditAction.API_KEY_REVOKED, target=api_key, target_label=_api_key_label(api_key))
+            now = timezone.now()
+            if ApiKey.objects.filter(pk=api_key.pk, revoked_at=None).update(revoked_at=now):
+                api_key.revoked_at = now
+                audit_record(action=AuditAction.API_KEY_REVOKED, target=api_key, target_label=_api_key_label(api_key))
+            else:
+                api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
 
 
+@transaction.atomic  # its lock needs a transaction; its callers have one, a new caller might not
 def api_keys_revoke_for_user(*, user: User) -> int:
     """Revokes every live key of ``user`` (when they are disabled or deleted); returns how many."""
     keys = list(ApiKey.objects.select_for_update().filter(user=user, revoked_at=None).order_by("pk"))

@@ -13,7 +13,7 @@ from audit.context import audit_actor
 from audit.models import AuditAction, AuditEntry
 from helpdesk.errors import Invalid
 from helpdesk.models import ApiKey, User
-from helpdesk.services import api_key_create, user_update
+from helpdesk.services import api_key_create, api_key_revoke, user_update
 from mailboxes.models import Mailbox
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, form_data
@@ -101,6 +101,18 @@ def test_api_key_created_and_revoked_in_the_admin(admin_client, admin, agent):
     by_admin(entry, admin)
     assert entry.target_id == str(key.pk)
     no_secret_in_the_log(key.key_hash)
+
+
+@pytest.mark.django_db
+def test_a_key_revoked_twice_at_once_is_recorded_once(agent):
+    key, _ = api_key_create(user=agent, name="twice")
+    first, second = ApiKey.objects.get(pk=key.pk), ApiKey.objects.get(pk=key.pk)
+    log_from_here()
+    api_key_revoke(api_key=first)
+    # The second caller read the key before the first revoked it.
+    api_key_revoke(api_key=second)
+    assert len(entries(A.API_KEY_REVOKED)) == 1
+    assert second.revoked_at == first.revoked_at == ApiKey.objects.get(pk=key.pk).revoked_at
 
 
 @pytest.mark.django_db
