@@ -206,7 +206,7 @@ def _average(values: list[int]) -> str:
 
 class TicketsLoadView(ReportView):
     """#47: per hour, the average, highest and lowest queue, online agents and work in progress of the
-    samples beat took (``reports.tasks.load_sample``)."""
+    samples beat took (``reports.services.load_sample``)."""
 
     columns, container, dates_required = cols.LOAD_COLUMNS, "loads", False
 
@@ -236,6 +236,8 @@ class _EmptyReport(ReportView):
 
     dates_required = False
     agent_parameter: ClassVar[str] = "agentid"
+    # The parameters the operation documents, each checked as the real reports check it.
+    accepted: ClassVar[frozenset[str]] = frozenset()
 
     def get(self, request: Request) -> Response:
         params = self.params()
@@ -252,8 +254,6 @@ class _EmptyReport(ReportView):
         if "requesterid" in self.accepted:
             customer_param(params, name="requesterid")
         return self.answer({self.container: []})
-
-    accepted: ClassVar[frozenset[str]] = frozenset()
 
 
 class SlaComplianceView(_EmptyReport):
