@@ -1,7 +1,8 @@
 """The complete composer (issue 19, item 3) in a real browser: formatting by keyboard and toolbar, a hostile
 paste cleaned, Cc added, files dropped (one removed, one too large refused), sent with Ctrl+Enter, and the
 email arriving at a real SMTP server with the right To and Cc and the file; then Forward with a Cc and one
-of two files chosen, arriving likewise. Screenshots at desktop and phone width. Any CSP violation fails."""
+of two files chosen, arriving likewise; the draft keeping the formatting and the Bcc. Screenshots at desktop and
+phone width. Any CSP violation fails."""
 
 import pytest
 from playwright.sync_api import expect
@@ -206,4 +207,33 @@ def test_forward_with_cc_and_one_chosen_file_reaches_the_smtp_server(browser_pag
     html = message.get_body(("html",)).get_content()
     assert "Could you <b>check</b> the log?" in html
     assert "---------- Forwarded message ----------" in html and "Smoke is coming out of <b>tray 2</b>." in html
+    leave(page)
+
+
+def test_the_draft_keeps_the_formatting_and_the_copies(browser_page, live_server, desk):
+    page, base, conversation = browser_page, live_server.url, desk["conversation"]
+    sign_in(page, base, desk["alan"].email)
+    page.goto(page_url(base, conversation))
+    page.get_by_label("Reply", exact=True).click()
+    page.keyboard.type("Please ")
+    page.keyboard.press("Control+B")
+    page.keyboard.type("unplug")
+    page.keyboard.press("Control+B")
+    page.keyboard.type(" it.")
+    page.get_by_role("button", name="Cc / Bcc").click()
+    page.get_by_label("Bcc", exact=True).fill("archive@example.org")
+    page.locator("#hd-draft-status", has_text="Draft saved").wait_for()
+    page.wait_for_load_state("networkidle")
+    draft = conversation.threads.get(state=Thread.State.DRAFT)
+    assert (draft.body, draft.to, draft.bcc) == (
+        "Please <b>unplug</b> it.",
+        ["carla@example.org"],
+        ["archive@example.org"],
+    )
+
+    page.reload()
+    editor = page.get_by_label("Reply", exact=True)
+    expect(editor.locator("b")).to_have_text("unplug")
+    expect(editor).to_have_text("Please unplug it.")
+    expect(page.get_by_label("Bcc", exact=True)).to_have_value("archive@example.org")
     leave(page)
