@@ -5,13 +5,12 @@ back in the composer; Discard draft empties it for good. Any CSP violation fails
 import time
 
 import pytest
-from django.db import connection
 
 from conversations.models import Thread
 from conversations.services import NewThread
 from mailboxes.services import mailbox_user_grant
 from tests.browser import BROWSER_MARKS, VIEWPORT, csp_violations_watch, screenshot_dir, sign_in
-from tests.core.test_agent_ui_live_browser import conversation_url, leave, while_locked
+from tests.core.test_agent_ui_live_browser import conversation_url, leave
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 
 pytestmark = BROWSER_MARKS
@@ -43,7 +42,7 @@ def other_device(browser, csp_violations):
 
 
 def drafts_of(conversation) -> list[tuple[str, str]]:
-    return while_locked(lambda: list(conversation.threads.filter(state="draft").values_list("type", "body")))
+    return list(conversation.threads.filter(state="draft").values_list("type", "body"))
 
 
 def test_a_draft_survives_a_closed_tab_and_is_discarded(browser_context, other_device, live_server, desk):
@@ -95,20 +94,13 @@ def test_send_publishes_the_draft_and_leaves_none(browser_page, live_server, des
     page.wait_for_selector("text=Reply sent.")
     page.wait_for_load_state("networkidle")
     assert drafts_of(conversation) == []
-    sent = while_locked(
-        lambda: list(conversation.threads.filter(created_by_user=desk["alan"]).values_list("state", "body"))
-    )
+    sent = list(conversation.threads.filter(created_by_user=desk["alan"]).values_list("state", "body"))
     assert sent == [("published", "<p>We are sending a technician.</p>")]
     assert page.locator("#hd-reply-form textarea[name=text]").input_value() == ""
     assert page.locator("#hd-draft-discard").is_hidden()
     leave(page)
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the leaving page's two beacons (presence, draft) write at once, which the tests' in-memory SQLite "
-    "refuses ('database table is locked'); PostgreSQL and file SQLite wait for the lock",
-)
 def test_text_not_yet_autosaved_is_saved_when_the_page_is_left(browser_page, live_server, desk):
     page, base, conversation = browser_page, live_server.url, desk["conversation"]
     sign_in(page, base, desk["alan"].email)
