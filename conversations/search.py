@@ -22,7 +22,6 @@ Highlights (``conversation_search_highlights``) are computed for the page of res
 them is escaped text but the ``<mark>`` around each match."""
 
 import html
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -315,16 +314,6 @@ def _language_after_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **
     if connection.vendor != "postgresql":
         return
     if ("conversations", "0015_full_text_search") not in MigrationRecorder(connection).applied_migrations():
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [TS_CONFIG])
-        made = cursor.fetchone() is not None
-    if not made:
-        # Recorded while 0015 was still an empty placeholder (a development database of this session's
-        # parallel work): what it makes is made now, as the migration makes it.
-        migration = importlib.import_module("conversations.migrations.0015_full_text_search")
-        with connection.schema_editor() as schema_editor:
-            migration.forward(None, schema_editor)
         return
     search_language_apply(connection)
 
