@@ -133,7 +133,8 @@ def delayed_reply_publish_claimed(reply: DelayedReply) -> Thread | None:
     goes back to its author's draft, so nothing written is lost. Anything else raises, and is retried."""
     with transaction.atomic():
         current = (
-            DelayedReply.objects.select_for_update()
+            # The row alone: its conversation is locked by thread_create, in the order every writer takes.
+            DelayedReply.objects.select_for_update(of=("self",))
             .select_related("conversation", "user")
             .filter(pk=reply.pk, status=OutboxStatus.PENDING, locked_until=reply.locked_until)
             .first()
