@@ -17,8 +17,8 @@ from django.utils import timezone
 from conversations.models import Tag
 from helpdesk.models import User
 from mailboxes.models import Mailbox
-from reports.models import FactKind, Grain, HourlyFigure, ReportFact
-from reports.selectors import Figures, average, bucket_bounds, figures_by, figures_series
+from reports.models import Grain, HourlyFigure
+from reports.selectors import Figures, average, bucket_bounds, figures_by, figures_series, new_answer_counts
 
 # First response times, in seconds: the bars of the distribution.
 RESPONSE_BANDS = ((3600, "< 1 h"), (4 * 3600, "1-4 h"), (24 * 3600, "4-24 h"), (None, "> 24 h"))
@@ -61,12 +61,8 @@ def report_page_context(*, first: date, last: date, mailbox: Mailbox | None) -> 
         }
         for index, ((s, _), f) in enumerate(zip(days, series, strict=True))
     ]
-    facts = ReportFact.objects.filter(kind=FactKind.NEW_ANSWER, at__gte=start, at__lt=end)
-    if mailbox_ids:
-        facts = facts.filter(mailbox_id__in=mailbox_ids)
-    counts = [0] * len(RESPONSE_BANDS)
-    for seconds in facts.values_list("seconds", flat=True):
-        counts[next(i for i, (limit, _) in enumerate(RESPONSE_BANDS) if limit is None or seconds < limit)] += 1
+    limits = [limit for limit, _ in RESPONSE_BANDS]
+    counts = new_answer_counts(start=start, end=end, limits=limits, mailbox_ids=mailbox_ids)
     most = max([1, *counts])
     distribution = [
         {"label": label, "count": count, "y": index * 36, "width": round(400 * count / most)}

@@ -8,6 +8,7 @@ A range is half-open, ``[start, end)``, in aware datetimes. Figures are a ``Coun
   mailbox id, channel or tag id, as the grain says.
 - ``figures_series(*, buckets, mailbox_ids=None)``: one ``Figures`` per ``(start, end)`` bucket, in order.
 - ``bucket_bounds(*, start, end, group_by, zone, first, count)``: the buckets of a range in a time zone.
+- ``new_answer_counts(*, start, end, limits, mailbox_ids=None)``: first answers by how long they took.
 """
 
 import bisect
@@ -17,10 +18,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from conversations.models import ConversationTag
-from reports.models import MEASURE_COLUMNS, MEASURES, Grain, HourlyFigure, LoadSample, ReportFact
+from reports.models import MEASURE_COLUMNS, MEASURES, FactKind, Grain, HourlyFigure, LoadSample, ReportFact
 from reports.rebuild import fact_sums
 
 Figures = Counter[str]
@@ -246,6 +247,21 @@ def figures_series(
         if index >= 0 and fact.at < buckets[index][1]:
             _add_fact(series[index], fact)
     return series
+
+
+def new_answer_counts(
+    *, start: datetime, end: datetime, limits: Sequence[int | None], mailbox_ids: Collection[int] | None = None
+) -> list[int]:
+    """How many first answers of ``[start, end)`` took under each of ``limits`` seconds and at least the one
+    before it (``None``, last: no upper limit), counted by the database in one query."""
+    bands, lower = {}, 0
+    for index, limit in enumerate(limits):
+        under = Q(seconds__lt=limit) if limit is not None else Q()
+        bands[f"band_{index}"] = Count("pk", filter=Q(seconds__gte=lower) & under)
+        lower = limit if limit is not None else lower
+    facts = ReportFact.objects.filter(_mailbox_filter(mailbox_ids), kind=FactKind.NEW_ANSWER, at__gte=start, at__lt=end)
+    counts = facts.aggregate(**bands)
+    return [counts[f"band_{index}"] for index in range(len(limits))]
 
 
 def _local_midnight(day: date, zone: tzinfo) -> datetime:

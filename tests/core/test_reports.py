@@ -12,7 +12,7 @@ from django.core.management import call_command
 from conversations import services
 from conversations.services.labels import conversation_tag_add, tag_delete
 from reports.models import Grain, HourlyFigure, ReportFact
-from reports.selectors import bucket_bounds, figures_by, figures_series
+from reports.selectors import bucket_bounds, figures_by, figures_series, new_answer_counts
 from reports.services import figures_compact
 from tests.reports_story import clock, tell, utc
 
@@ -49,6 +49,16 @@ def test_figures_by_agent_are_the_hand_computed_ones(monkeypatch):
         first_resolves=2, first_resolve_seconds=19800,
     )  # fmt: skip
     assert by_agent[0] == _measures(created=2, incoming=6)  # the customers' conversations and messages
+
+
+def test_new_answers_counted_by_how_long_they_took(monkeypatch):
+    story = tell(monkeypatch)
+    bands = [3600, 4 * 3600, 24 * 3600, None]
+    # C2's took 1,200 s, C1's 6,300 s; C3 was started by an agent (no new answer).
+    assert new_answer_counts(start=WHOLE[0], end=WHOLE[1], limits=bands) == [1, 1, 0, 0]
+    assert new_answer_counts(start=WHOLE[0], end=WHOLE[1], limits=bands, mailbox_ids=[story.billing.pk]) == [1, 0, 0, 0]
+    assert new_answer_counts(start=WHOLE[0], end=WHOLE[1], limits=[6300, None]) == [1, 1]
+    assert new_answer_counts(start=WHOLE[0], end=utc("2026-10-25 00:15:00"), limits=bands) == [0, 0, 0, 0]
 
 
 def test_figures_by_mailbox_channel_and_tag(monkeypatch):
