@@ -130,10 +130,14 @@ def figures_conversation_refresh(*, conversation_id: int) -> None:
 def figures_tag_delete(*, tag_id: int) -> None:
     """Before a tag is deleted: takes its sums away and forgets it on the conversations that carried it (the
     deletion removes their ``ConversationTag`` rows without a refresh of each)."""
-    conversation_ids = list(ConversationTag.objects.filter(tag_id=tag_id).values_list("conversation_id", flat=True))
+    # Locked in ascending order, chunk after chunk: two tags deleted at once over conversations they share
+    # wait for each other rather than deadlock.
+    tagged = ConversationTag.objects.filter(tag_id=tag_id).order_by("conversation_id")
+    conversation_ids = list(tagged.values_list("conversation_id", flat=True))
     for start in range(0, len(conversation_ids), BATCH):
         chunk = conversation_ids[start : start + BATCH]
-        for figured in FiguredConversation.objects.select_for_update().filter(conversation_id__in=chunk):
+        figured_rows = FiguredConversation.objects.select_for_update().filter(conversation_id__in=chunk)
+        for figured in figured_rows.order_by("conversation_id"):
             figured.tag_ids = [t for t in figured.tag_ids if t != tag_id]
             figured.save(update_fields=["tag_ids"])
     # After the locks: a refresh of one of these conversations that was adding its tag sums meanwhile has
