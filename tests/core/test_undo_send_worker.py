@@ -4,20 +4,16 @@ with it publishes it or, after the worker was killed inside the window, beat's s
 a private Redis (the webhook worker tests' rig), and on the embedded default: SQLite and the file broker,
 in a data directory of its own."""
 
-import contextlib
 import subprocess
 import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
-from kombu import pools
 
 from conversations.models import DelayedReply, Thread
 from conversations.services import NewThread
 from conversations.services.delayed_replies import reply_send
-from helpdesk.celery import app as celery_app
 from tests.core.test_webhook_worker import ROOT, Worker, wait_until, worker_env
 from tests.core.test_webhook_worker import rig as webhook_rig
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
@@ -27,32 +23,6 @@ from webhooks.models import Event
 from webhooks.services import webhook_create
 
 rig = webhook_rig  # the fixture: a private Redis and a worker on the test database (PostgreSQL only)
-
-
-def _pools_reset() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    pools.reset()
-
-
-@contextlib.contextmanager
-def publishing_to(url: str):
-    """This process (and the live server's threads) publishes tasks to ``url`` meanwhile. The rig's own
-    ``broker`` sets ``conf.broker_url``, which the app's Django-namespaced configuration does not read (its
-    key is ``CELERY_BROKER_URL``): without this the tasks went to the file broker, and only beat's sweeps
-    published."""
-    conf = celery_app.conf
-    saved = conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"]
-    _pools_reset()
-    conf["CELERY_BROKER_URL"] = url
-    conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = settings.HELPDESK_REDIS_TRANSPORT_OPTIONS
-    try:
-        yield
-    finally:
-        _pools_reset()
-        conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = saved
 
 
 pytestmark = pytest.mark.slow
@@ -86,9 +56,9 @@ def published(conversation) -> list[Thread]:
 
 
 def test_the_task_publishes_when_due_once_emailed_once_one_webhook(rig):
-    server, worker = rig
+    _, worker = rig
     worker.start()
-    with publishing_to(server.url), SmtpServer() as smtp, Receiver() as receiver:
+    with SmtpServer() as smtp, Receiver() as receiver:
         conversation, agent = conversation_with_smtp(smtp)
         webhook_create(url=receiver.url, events=[Event.CONVO_AGENT_REPLY_CREATED])
         reply = send(conversation, agent)
@@ -111,9 +81,9 @@ def test_the_task_publishes_when_due_once_emailed_once_one_webhook(rig):
 
 
 def test_a_worker_killed_inside_the_window_leaves_it_to_the_sweep_once(rig):
-    server, worker = rig
+    _, worker = rig
     worker.start()
-    with publishing_to(server.url), SmtpServer() as smtp, Receiver() as receiver:
+    with SmtpServer() as smtp, Receiver() as receiver:
         conversation, agent = conversation_with_smtp(smtp)
         webhook_create(url=receiver.url, events=[Event.CONVO_AGENT_REPLY_CREATED])
         reply = send(conversation, agent)

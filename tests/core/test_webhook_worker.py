@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from kombu import pools
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
@@ -147,23 +148,27 @@ def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def broker(url: str):
-    """This process's Celery app publishes to ``url`` (with the production Redis timeouts) meanwhile."""
+    """This process (and the live server's threads) publishes tasks to ``url``, with the production Redis
+    timeouts, meanwhile. The keys are the Django-namespaced ones the app was configured with: setting
+    ``conf.broker_url`` instead changes nothing the app reads, and the tasks went on to the file broker."""
 
     def reset() -> None:
         if celery_app._pool is not None:
             celery_app._pool.force_close_all()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        pools.reset()
 
-    saved = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
+    conf = celery_app.conf
+    saved = conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"]
     reset()
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_transport_options = settings.HELPDESK_REDIS_TRANSPORT_OPTIONS
+    conf["CELERY_BROKER_URL"] = url
+    conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = settings.HELPDESK_REDIS_TRANSPORT_OPTIONS
     try:
         yield
     finally:
         reset()
-        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+        conf["CELERY_BROKER_URL"], conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = saved
 
 
 @pytest.fixture
