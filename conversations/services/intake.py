@@ -34,7 +34,7 @@ from django.db import transaction
 
 from conversations.models import Attachment, Conversation, Thread
 from conversations.services.attachments import attachment_create
-from conversations.services.labels import conversation_custom_fields_set, custom_field_values_clean
+from conversations.services.labels import custom_field_values_clean
 from conversations.services.lifecycle import conversation_create
 from conversations.services.threads import NewAttachment, NewThread, thread_create
 from customers.models import Customer
@@ -159,10 +159,13 @@ def conversation_intake(
             with fields_under(f"threads[{index}]"):
                 new_threads.append(_thread(given, attachments[index]))
         conversation = conversation_create(
-            mailbox=mailbox, subject=subject, customer=conversation_customer, threads=new_threads, **options
+            mailbox=mailbox,
+            subject=subject,
+            customer=conversation_customer,
+            threads=new_threads,
+            custom_fields=custom_fields,
+            **options,
         )
-        if custom_fields:
-            conversation_custom_fields_set(conversation=conversation, values=custom_fields)
     return conversation
 
 

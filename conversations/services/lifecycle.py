@@ -17,6 +17,7 @@ from conversations.models import (
     Thread,
 )
 from conversations.services.common import _addresses, _check_access, _line_item, _locked, _save, _set_status
+from conversations.services.labels import conversation_custom_fields_set
 from conversations.services.threads import NewThread, _thread_author, _thread_insert, note_create
 from customers.models import Customer
 from helpdesk.errors import Invalid, fields_under
@@ -45,10 +46,11 @@ def conversation_create(
     imported: bool = False,
     created_at: datetime | None = None,
     closed_at: datetime | None = None,
+    custom_fields: Sequence[tuple[int, object]] = (),
 ) -> Conversation:
-    """Creates a conversation with its threads, given oldest first. The first thread decides who
-    created it (an agent for message/note threads, else the customer). A thread's errors are named
-    under its index here, ``threads[1].user``."""
+    """Creates a conversation with its threads, given oldest first, and its custom field values. The
+    first thread decides who created it (an agent for message/note threads, else the customer). A
+    thread's errors are named under its index here, ``threads[1].user``."""
     if not threads:
         raise Invalid({"threads": "A conversation needs at least one thread."})
     if type not in Conversation.Type.values:
@@ -90,7 +92,9 @@ def conversation_create(
         thread_at = new.created_at if (imported and new.created_at) else at
         created.append(_thread_insert(conversation, new, status=status, imported=imported, at=thread_at))
     _save(conversation, by_user=by_user, at=at)
-    # Only convo.created: the initial threads are part of it.
+    if custom_fields:
+        conversation_custom_fields_set(conversation=conversation, values=custom_fields)
+    # Only convo.created, its body the conversation as created: threads and custom field values included.
     event_emit(event=Event.CONVO_CREATED, conversation=conversation)
     mail_conversation_created(conversation=conversation, threads=created, imported=imported)
     return conversation

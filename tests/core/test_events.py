@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from conversations import services
-from mailboxes.services import mailbox_user_grant
+from mailboxes.services import custom_field_create, mailbox_user_grant
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, WebhookFactory
 from webhooks.models import WebhookDelivery, WebhookEvent
 
@@ -21,19 +21,22 @@ def fresh() -> None:
 
 
 def test_creating_a_conversation_fires_created_and_customer_created_only_when_new(admin_api, hook, mailbox, admin):
+    plan = custom_field_create(mailbox=mailbox, name="Plan", type="singleline")
     body = {
         "type": "email",
         "mailboxId": mailbox.pk,
         "subject": "Hi",
         "customer": {"email": "new@example.org"},
         "threads": [{"type": "customer", "text": "Hello"}, {"type": "note", "text": "n", "user": admin.pk}],
+        "customFields": [{"id": plan.pk, "value": "Business"}],
         "imported": True,
     }
     response = admin_api.post("/api/conversations", body, format="json")
     assert recorded() == ["customer.created", "convo.created"]
     event = WebhookEvent.objects.get(name="convo.created")
-    # The body is the API's GET JSON of the conversation.
+    # The body is the API's GET JSON of the conversation as created, its custom field values included.
     get = admin_api.get(f"/api/conversations/{response.json()['id']}").json()
+    assert get["customFields"][0]["value"] == "Business"
     assert orjson.loads(bytes(event.payload)) == get
     fresh()
     admin_api.post("/api/conversations", body, format="json")
