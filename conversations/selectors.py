@@ -229,9 +229,23 @@ def conversation_live_version(*, user: User, conversation_id: int) -> str | None
 
 def conversations_live_version(*, user: User) -> str:
     """A token that changes whenever a conversation ``user`` can see is created or changed, and with it
-    the folder counts and lists. One query (two index-backed maxima)."""
-    row = conversations_visible_to(user=user).aggregate(updated=Max("updated_at"), last=Max("id"))
-    return _version(row["updated"], row["last"])
+    the folder counts and lists. One query of index-backed maxima."""
+    if user.is_active and user.is_admin:
+        row = conversations_visible_to(user=user).aggregate(updated=Max("updated_at"), last=Max("id"))
+        return _version(row["updated"], row["last"])
+    # An agent's: the newest of each (mailbox, status) by an index seek each (conv_mailbox_status_updated),
+    # as MAX over the mailboxes read every entry of theirs (121 ms at a million conversations).
+    in_mailbox = Conversation.objects.filter(mailbox_id=OuterRef("pk"))
+    newest = {
+        status: Subquery(in_mailbox.filter(status=status).order_by("-updated_at").values("updated_at")[:1])
+        for status in Conversation.Status.values
+    }
+    last = Subquery(in_mailbox.order_by("-id").values("id")[:1])
+    rows = mailboxes_accessible_by(user=user).annotate(**{f"updated_{s}": q for s, q in newest.items()}, last=last)
+    found = list(rows.values_list(*(f"updated_{s}" for s in newest), "last"))
+    updated = [moment for row in found for moment in row[:-1] if moment is not None]
+    last_ids = [row[-1] for row in found if row[-1] is not None]
+    return _version(max(updated, default=None), max(last_ids, default=None))
 
 
 def viewers_of(*, user: User, conversation_ids: list[int] | None = None) -> dict[int, list[Viewer]]:

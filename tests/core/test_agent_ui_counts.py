@@ -278,3 +278,14 @@ def test_the_conversation_page_costs_the_same_queries_for_more_threads(
         )
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_agents_live_token_is_the_newest_of_its_mailboxes(desk, admin):
+    from django.db.models import Max
+
+    from conversations.selectors import _version, conversations_live_version, conversations_visible_to
+
+    for user in (admin, desk["agent"], UserFactory(email="nobody@example.com")):
+        row = conversations_visible_to(user=user).aggregate(updated=Max("updated_at"), last=Max("id"))
+        assert conversations_live_version(user=user) == _version(row["updated"], row["last"]), user
