@@ -67,6 +67,8 @@ INLINE_ONLY = {
     # The agent UI's own records: who has a conversation open, and each agent's preferences (issue 18).
     "conversations.ConversationViewer",
     "conversations.AgentPreferences",
+    # A reply waiting out its undo window: shown to its author under the composer, published or gone in seconds.
+    "conversations.DelayedReply",
 }
 ADDABLE = {
     "helpdesk.User",
