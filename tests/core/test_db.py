@@ -168,3 +168,24 @@ def test_the_hot_reads_are_prepared_with_a_generic_plan_and_django_statements_ar
     assert {(generic > 0, custom) for _, generic, custom in prepared} == {(True, 0)}
     reads = ("FROM helpdesk_apikey k", "FROM conversations_conversationtally", "json_agg(")
     assert sorted(next(read for read in reads if read in statement) for statement, _, _ in prepared) == sorted(reads)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_runs_without_the_requests_statement_timeout():
+    """A migration filling a column on a large database runs for minutes; the requests' 30 s limit would roll
+    it back every time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statement_timeout")
+    from django.core.management import call_command
+
+    def timeout() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    assert timeout() == "30s"
+    try:
+        call_command("migrate", verbosity=0)
+        assert timeout() == "0"
+    finally:
+        connection.close()  # the next test's session starts with the configured limit again
