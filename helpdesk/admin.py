@@ -2,8 +2,8 @@
 ``helpdesk.services``, never by saving the model form."""
 
 import json
-from collections.abc import Iterable
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -39,9 +39,23 @@ if admin.site.is_registered(Group):
     admin.site.unregister(Group)
 
 
+T = TypeVar("T")
+
+
 def admin_user(request: HttpRequest) -> User:
     """The signed-in user of an admin request: the admin site lets in only active staff, never anonymous."""
     return cast(User, request.user)
+
+
+def refusal_onto_form(form: forms.Form, call: Callable[[], T]) -> T | None:
+    """What ``call`` (a service, or a form's save through one) returns; or None, with the service's refusal
+    (a ``ValidationError``, the transaction undone) shown on the form's fields it names, else above them."""
+    try:
+        return call()
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
 
 
 def adopt(obj: models.Model, saved: models.Model) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -19,7 +19,7 @@ from conversations.admin.drafts import composer_html
 from conversations.models import Attachment, Conversation, Thread
 from conversations.selectors import conversations_visible_to
 from conversations.services import conversation_forward
-from helpdesk.admin import admin_user
+from helpdesk.admin import admin_user, refusal_onto_form
 from helpdesk.models import User
 
 
@@ -96,12 +96,8 @@ def forward_view(request: HttpRequest, object_id: str, context: dict[str, Any]) 
     thread = _forwarded(conversation, request.GET.get("thread") or request.POST.get("thread", ""))
     form = ForwardForm(request.POST or None, conversation=conversation, user=user, thread=thread)
     if request.method == "POST" and form.is_valid():
-        try:
-            forward = form.save()  # atomic: a refusal leaves nothing behind
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
+        forward = refusal_onto_form(form, form.save)  # atomic: a refusal leaves nothing behind
+        if forward is not None:
             messages.success(request, f"Forwarded to {', '.join([*forward.to, *forward.cc])}.")
             page = reverse("admin:conversations_conversation_change", args=[conversation.pk])
             return HttpResponseRedirect(f"{page}#thread-{forward.pk}")

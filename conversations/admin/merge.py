@@ -27,7 +27,7 @@ from conversations.models import Conversation
 from conversations.selectors import conversation_survivor, conversations_visible_to
 from conversations.services import conversation_customer_change, conversation_merge
 from customers.selectors import customers_visible_to
-from helpdesk.admin import admin_user
+from helpdesk.admin import admin_user, refusal_onto_form
 from helpdesk.models import User
 
 CHANGE = "admin:conversations_conversation_change"
@@ -137,12 +137,13 @@ class CustomerChangeForm(forms.Form):
 def customer_change_view(request: HttpRequest, conversation: Conversation, context: dict[str, Any]) -> HttpResponse:
     form = CustomerChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            conversation_customer_change(conversation=conversation, by_user=admin_user(request), **form.cleaned_data)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
+        changed = refusal_onto_form(
+            form,
+            lambda: conversation_customer_change(
+                conversation=conversation, by_user=admin_user(request), **form.cleaned_data
+            ),
+        )
+        if changed is not None:
             messages.success(request, "Customer changed.")
             return HttpResponseRedirect(reverse(CHANGE, args=[conversation.pk]))
     context = {

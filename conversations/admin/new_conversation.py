@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from conversations.models import Conversation, Status
 from conversations.services import conversation_start_by_agent
-from helpdesk.admin import admin_user
+from helpdesk.admin import admin_user, refusal_onto_form
 from helpdesk.models import User
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailboxes_accessible_by
@@ -61,12 +60,8 @@ def new_conversation_view(request: HttpRequest, context: dict[str, Any]) -> Http
     user = admin_user(request)
     form = NewConversationForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        try:
-            conversation = form.save()  # atomic: a refusal leaves nothing behind
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
+        conversation = refusal_onto_form(form, form.save)  # atomic: a refusal leaves nothing behind
+        if conversation is not None:
             messages.success(request, f"Conversation #{conversation.number} started.")
             return HttpResponseRedirect(reverse("admin:conversations_conversation_change", args=[conversation.pk]))
     return TemplateResponse(
