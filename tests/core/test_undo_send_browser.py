@@ -16,7 +16,6 @@ from conversations.services import NewThread
 from mailboxes.services import mailbox_user_grant
 from tests.browser import BROWSER_MARKS, PHONE_VIEWPORT, screenshot_dir, sign_in
 from tests.core.test_agent_ui_live_browser import conversation_url, leave
-from tests.core.test_undo_send_worker import publishing_to
 from tests.core.test_webhook_worker import rig as webhook_rig
 from tests.factories import ConversationFactory, CustomerFactory, MailboxFactory, UserFactory
 from tests.http_receiver import Receiver
@@ -35,8 +34,8 @@ TEXT = "Unplug it first, then call us back."
 @pytest.fixture
 def desk(rig, live_server, settings, media_root):
     settings.HELPDESK_UNDO_SEND_SECONDS = WINDOW
-    server, worker = rig
-    with publishing_to(server.url), SmtpServer() as smtp, Receiver() as receiver:
+    _, worker = rig  # the rig publishes to its Redis meanwhile
+    with SmtpServer() as smtp, Receiver() as receiver:
         support = MailboxFactory(name="Support", email="support@example.com", **smtp.mailbox_settings)
         alan = UserFactory(email="alan@example.com", first_name="Alan", last_name="Agent")
         mailbox_user_grant(mailbox=support, user=alan)
