@@ -8,8 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from conversations.admin.composer import AddressesField, signature_html
-from conversations.admin.drafts import composer_html, composer_text
+from conversations.admin.composer import AddressesField, composer_html, composer_text, signature_html
 from conversations.models import AgentPreferences, Conversation, ConversationStar, DelayedReply, Status, Thread
 from conversations.selectors import agent_preferences_of, thread_draft_of, threads_arrived_after
 from conversations.services import (

@@ -7,17 +7,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from conversations.admin.composer import AddressesField, signature_html
-from conversations.admin.drafts import composer_html
+from conversations.admin.composer import AddressesField, composer_html, conversation_to_write_in, signature_html
 from conversations.models import Attachment, Conversation, Thread
-from conversations.selectors import conversations_visible_to
 from conversations.services import conversation_forward
 from helpdesk.admin import admin_user, refusal_onto_form
 from helpdesk.models import User
@@ -84,15 +81,7 @@ def _forwarded(conversation: Conversation, value: str) -> Thread | None:
 @require_http_methods(["GET", "POST"])
 def forward_view(request: HttpRequest, object_id: str, context: dict[str, Any]) -> HttpResponse:
     user = admin_user(request)
-    conversation = (
-        conversations_visible_to(user=user).select_related("mailbox").filter(pk=int(object_id)).first()
-        if object_id.isdigit()
-        else None
-    )
-    if conversation is None:
-        raise Http404
-    if not user.has_perm("conversations.change_conversation"):
-        raise PermissionDenied
+    conversation = conversation_to_write_in(request, object_id)
     thread = _forwarded(conversation, request.GET.get("thread") or request.POST.get("thread", ""))
     form = ForwardForm(request.POST or None, conversation=conversation, user=user, thread=thread)
     if request.method == "POST" and form.is_valid():

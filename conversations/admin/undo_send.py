@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from conversations.admin.drafts import _conversation, composer_text
+from conversations.admin.composer import composer_text, conversation_to_write_in
 from conversations.models import DelayedReply
 from conversations.selectors import delayed_replies_waiting, delayed_reply_of
 from conversations.services.delayed_replies import delayed_reply_undo
@@ -71,7 +71,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def undo_send_view(request: HttpRequest, object_id: str, reply_id: int) -> HttpResponse:
-    conversation = _conversation(request, object_id)
+    conversation = conversation_to_write_in(request, object_id)
     user = admin_user(request)
     reply = delayed_reply_of(reply_id=reply_id, user=user)
     if reply is None or reply.conversation_id != conversation.pk:
