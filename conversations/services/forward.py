@@ -118,9 +118,8 @@ def conversation_forward(
             to=recipients,
             cc=copies,
             attachments=attachments,
+            action_data={"subtype": FORWARD_SUBTYPE, "thread_id": forwarded.pk if forwarded else None},
         ),
     )
-    forward.action_data = {"subtype": FORWARD_SUBTYPE, "thread_id": forwarded.pk if forwarded else None}
-    forward.save(update_fields=["action_data"])
     mail_forward(conversation=conversation, thread=forward)
     return forward

@@ -55,6 +55,8 @@ class NewThread:
     attachments: Sequence[NewAttachment] = field(default_factory=tuple)
     # Files uploaded beforehand (``attachment_create``, not yet attached to any thread), by token.
     attachment_tokens: Sequence[str] = ()
+    # What kind of note it is beyond its type (a forward: ``{"subtype": "forward", …}``), as FreeScout keeps it.
+    action_data: dict = field(default_factory=dict)
 
 
 def _thread_author(conversation: Conversation, new: NewThread) -> tuple[bool, Customer | None]:
@@ -111,6 +113,7 @@ def _thread_insert(
         "bcc": _addresses(new.bcc, "bcc"),
         "message_id": new.message_id.strip().strip("<>"),
         "headers": new.headers,
+        "action_data": dict(new.action_data),
         "first": is_message and not earlier.exists(),
         "imported": imported,
         "created_at": at,
