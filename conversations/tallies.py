@@ -10,7 +10,7 @@ from typing import Final
 from django.db import connection
 
 from conversations.models import Conversation, ConversationStar, ConversationTally, Status
-from conversations.selectors import _tallied_where
+from conversations.selectors import _TALLY_SUM, _tallied_where
 from helpdesk.db import read_rows
 from helpdesk.models import User
 from mailboxes.models import Folder
@@ -119,7 +119,7 @@ def conversations_count_tallied(*, user: User, where: TallyFilter) -> int | None
     elif where.assignee != ANY:
         sql += " AND assignee_id = %s"
         params.append(where.assignee)
-    return read_rows(f"SELECT COALESCE(SUM(delta), 0)::bigint FROM {_TABLE} WHERE {sql}", params)[0][0]  # noqa: S608
+    return read_rows(_TALLY_SUM.format(where=sql), params)[0][0]
 
 
 def folder_counts_tallied(*, folders: list[Folder]) -> dict[int, tuple[int, int]] | None:
