@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
 import socket
@@ -263,17 +264,50 @@ def _processes() -> list[tuple[int, int, str]]:
     return found
 
 
-def cpu_sample(server: subprocess.Popen) -> dict[str, dict[int, float]] | None:
-    """CPU seconds used so far by each gunicorn worker (``app``) and each PostgreSQL process (``db``):
-    read before and after a run (``cpu_per_request``), they give each request's CPU time, a steadier figure
-    than rps on a shared machine. None where there is no ``/proc``."""
+def _postgres_serves_another_database(pid: int, database: str) -> bool:
+    """Whether a PostgreSQL process is a backend of another database (its title ``postgres: <user>
+    <database> <client> <state>``): other work's queries on a shared machine are not this benchmark's.
+    The server's background processes (WAL writer, checkpointer, autovacuum) count."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return True
+    client = title[3] if len(title) > 3 else ""
+    is_backend = client.startswith("[local]") or client.endswith(")")
+    return is_backend and title[2] != database
+
+
+def cpu_sample(server: subprocess.Popen, database: str | None = None) -> dict[str, dict[int, float]] | None:
+    """CPU seconds used so far by each gunicorn worker (``app``) and each PostgreSQL process of the bench
+    database or the whole server (``db``): read before and after a run (``cpu_per_request``), they give each
+    request's CPU time, a steadier figure than rps on a shared machine. None where there is no ``/proc``."""
     if not Path("/proc/self/stat").exists():
         return None
     processes = _processes()
     return {
         "app": {pid: _cpu_seconds(pid) for pid, parent, _ in processes if parent == server.pid},
-        "db": {pid: _cpu_seconds(pid) for pid, _, name in processes if name.startswith("postgres")},
+        "db": {
+            pid: _cpu_seconds(pid)
+            for pid, _, name in processes
+            if name.startswith("postgres") and not (database and _postgres_serves_another_database(pid, database))
+        },
     }
+
+
+def worker_rss_mb(server: subprocess.Popen) -> float | None:
+    """The resident memory of the largest gunicorn worker now, in MB (``VmRSS``); None without ``/proc``."""
+    sizes = []
+    for pid, parent, _ in _processes() if Path("/proc/self/status").exists() else []:
+        if parent != server.pid:
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if found:
+            sizes.append(int(found.group(1)) / 1024)
+    return max(sizes) if sizes else None
 
 
 def cpu_per_request(before: dict | None, after: dict | None, requests: int) -> dict[str, float | None]:
@@ -322,6 +356,7 @@ def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict
         summary[name] = {
             "app_cpu_ms": _median_or_none([run["app_cpu_ms"] for run in runs]),
             "db_cpu_ms": _median_or_none([run["db_cpu_ms"] for run in runs]),
+            "worker_rss_mb": _median_or_none([run.get("worker_rss_mb") for run in runs]),
             "rps": statistics.median(run["rps"] for run in runs),
             "p50_ms": statistics.median(run["p50_ms"] for run in runs),
             "p99_ms": statistics.median(run["p99_ms"] for run in runs),
@@ -336,17 +371,19 @@ def summarise(rounds: list[dict[str, dict]], names: list[str]) -> dict[str, dict
 def table(summary: dict[str, dict], queries: dict[str, int], rounds: int) -> str:
     lines = [
         f"{'scenario':<16} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ bare':>7} {'ratio range':>13} "
-        f"{'KB/resp':>8} {'queries':>7} {'errors':>6} {'app CPU':>7} {'db CPU':>7}",
+        f"{'KB/resp':>8} {'queries':>7} {'errors':>6} {'app CPU':>7} {'db CPU':>7} {'RSS MB':>7}",
     ]
     for name, row in summary.items():
         low, high = row["ratio_range"]
         lines.append(
             f"{name:<16} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['ratio']:>7.3f} "
             f"{f'{low:.3f}-{high:.3f}':>13} {row['bytes_per_request'] / 1024:>8.1f} "
-            f"{queries.get(name, 0):>7} {row['errors']:>6} {_ms(row['app_cpu_ms']):>7} {_ms(row['db_cpu_ms']):>7}"
+            f"{queries.get(name, 0):>7} {row['errors']:>6} {_ms(row['app_cpu_ms']):>7} {_ms(row['db_cpu_ms']):>7} "
+            f"{_ms(row['worker_rss_mb']):>7}"
         )
     lines.append(f"(medians of {rounds} round(s); '÷ bare' is the median of each round's rps ÷ that round's bare rps;")
-    lines.append(" 'app CPU' and 'db CPU': ms of CPU per request in the gunicorn workers and in PostgreSQL)")
+    lines.append(" 'app CPU' and 'db CPU': ms of CPU per request in the gunicorn workers and in PostgreSQL;")
+    lines.append(" 'RSS MB': the resident memory of the larger gunicorn worker after the run)")
     return "\n".join(lines)
 
 
@@ -426,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
             wanted = {"bare", *args.scenarios.split(",")}
             scenarios = [s for s in scenarios if s.name in wanted]
         facts = machine_facts()
+        database = connections["default"].settings_dict["NAME"]
 
         print("capturing the SQL of each API scenario and EXPLAINing the list", flush=True)
         captured = {s.name: queries_capture(s.paths[0], api_key) for s in scenarios if s.authenticated}
@@ -446,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         def run(scenario: Scenario, seconds: float) -> dict:
-            before = cpu_sample(server)
+            before = cpu_sample(server, database)
             result = load(
                 port=port,
                 scenario=scenario,
@@ -455,7 +493,11 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections,
                 work=work,
             )
-            return {**result, **cpu_per_request(before, cpu_sample(server), result["requests"])}
+            return {
+                **result,
+                **cpu_per_request(before, cpu_sample(server, database), result["requests"]),
+                "worker_rss_mb": worker_rss_mb(server),
+            }
 
         for scenario in scenarios:
             if args.warmup > 0:
