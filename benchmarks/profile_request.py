@@ -45,7 +45,14 @@ STAGES = [
     ("  date_out", "freescout/payloads.py", "date_out"),
     ("  related rows (rows_by_ids)", "helpdesk/db.py", "rows_by_ids"),
     ("rendering (renderer.render)", "freescout/plumbing/renderers.py", "render"),
+    ("agent UI list (changelist_view)", "conversations/admin/conversation.py", "changelist_view"),
+    ("  admin's result_list (per cell)", "django/contrib/admin/templatetags/admin_list.py", "result_list"),
+    ("  the list's rows (conversation_rows)", "conversations/admin/list_rows.py", "conversation_rows"),
+    ("  filters (admin_list_filter)", "django/contrib/admin/templatetags/admin_list.py", "admin_list_filter"),
+    ("  template rendering (Template.render)", "django/template/base.py", "render"),
 ]
+# The agent UI's list scenarios: a signed-in session instead of an API key.
+UI_SCENARIOS = ["ui_folder", "ui_folder_agent", "ui_list", "ui_search"]
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,9 +82,29 @@ def paths_for(scenario: str, mailbox_id: int, conversation_ids: list[int]) -> li
     """The scenario's requests, as benchmarks.run loads them."""
     from benchmarks.run import scenarios_for
 
+    if scenario in UI_SCENARIOS:
+        return ui_paths_for(scenario)
+
     return next(
         s.paths for s in scenarios_for(mailbox_id=mailbox_id, conversation_ids=conversation_ids) if s.name == scenario
     )
+
+
+def ui_paths_for(scenario: str) -> list[str]:
+    """The agent UI's list requests as ``benchmarks.read_scenarios`` makes them, without its sessions."""
+    from urllib.parse import urlencode
+
+    from benchmarks.read_scenarios import DEFAULT_SEARCH, UI_LIST
+    from mailboxes.models import Folder, Mailbox
+
+    mailbox = Mailbox.objects.order_by("id").first()
+    unassigned = Folder.objects.get(mailbox=mailbox, type=Folder.Type.UNASSIGNED, user=None)
+    return {
+        "ui_folder": [f"{UI_LIST}?folder={unassigned.pk}"],
+        "ui_folder_agent": [f"{UI_LIST}?folder={unassigned.pk}"],
+        "ui_list": [UI_LIST],
+        "ui_search": [f"{UI_LIST}?{urlencode({'q': DEFAULT_SEARCH})}"],
+    }[scenario]
 
 
 @contextmanager
@@ -158,9 +185,13 @@ def stage_times(stats: pstats.Stats, requests: int) -> list[tuple[str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", nargs="?", default="list", choices=["list", "v1_list", "list_embed", "get"])
+    parser.add_argument(
+        "scenario", nargs="?", default="list", choices=["list", "v1_list", "list_embed", "get", *UI_SCENARIOS]
+    )
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--queries", action="store_true", help="print the SQL of one request first")
+    parser.add_argument("--stats", help="also write the cProfile stats to this file (for pstats)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="helpdesk-bench-profile-"))
@@ -186,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         ids = list(Conversation.objects.values_list("pk", flat=True)[:5000])
         paths = paths_for(args.scenario, mailbox.pk, random.Random(7).sample(ids, min(100, len(ids))))  # noqa: S311
         client = Client(HTTP_HOST="127.0.0.1", headers=key_headers(api_key))
+        if args.scenario in UI_SCENARIOS:
+            from benchmarks.read_scenarios import ui_users
+
+            client = Client(HTTP_HOST="127.0.0.1")
+            admin_user, agent = ui_users()
+            client.force_login(agent if args.scenario == "ui_folder_agent" else admin_user)
 
         def requests() -> None:
             for index in range(args.requests):
@@ -194,6 +231,13 @@ def main(argv: list[str] | None = None) -> int:
 
         for _ in range(5):
             client.get(paths[0])
+        if args.queries:
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                client.get(paths[0])
+            for query in captured.captured_queries:
+                print(f"{query['time']:>6} s  {query['sql'][:300]}")
         totals = {"sql_s": 0.0, "queries": 0}
         stages: dict[str, float] = {}
         with sql_timer(totals), stage_timers(stages):
@@ -217,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         profiler.enable()
         requests()
         profiler.disable()
+        if args.stats:
+            profiler.dump_stats(args.stats)
         stats = pstats.Stats(profiler)
         profiled = stage_times(stats, args.requests)
         whole = profiled[0][1]
@@ -232,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\ntop {args.top} by {order}:")
             print(out.getvalue().split("\n", 6)[-1].rstrip())
     finally:
+        if args.scenario in UI_SCENARIOS:
+            client.logout()  # deletes the session it stored
         api_key_revoke(api_key=api_key_row)
         connection.close()
         shutil.rmtree(work, ignore_errors=True)
