@@ -116,17 +116,23 @@ def search_text_clean(*, text: str) -> str:
 def conversations_search(*, queryset: QuerySet[Conversation], text: str) -> QuerySet[Conversation]:
     """The conversations of ``queryset`` that ``text`` (cleaned by ``search_text_clean``) finds."""
     if connections[queryset.db].vendor == "postgresql":
-        # "id = ANY(ARRAY(<ids>))", not "id IN (<ids>)": the ids are read once and each row found by its
-        # primary key; with IN the planner guessed thousands of ids and read every conversation (and, for
-        # the agent UI's attachment mark, every thread) to join them.
-        return queryset.filter(_IdAmong(F("pk"), _postgresql_matching(text)))
+        # The matching ids are read here, once, and the queryset filtered by them as an array: a list is
+        # counted and then paged, and the ids as a subquery were found twice (their threads read twice).
+        # "id = ANY(<array>)", not "id IN (<ids>)": each row is found by its primary key; with IN the
+        # planner guessed thousands of ids and read every conversation (and, for the agent UI's attachment
+        # mark, every thread) to join them.
+        sql, params = _postgresql_matching(text)
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        return queryset.filter(_IdAmong(F("pk"), RawSQL("%s::bigint[]", (ids,))))
     return queryset.filter(_plain_matching(text))
 
 
 class _IdAmong(Func):
-    """``<column> = ANY(ARRAY(<subquery>))`` (the subquery compiles in parentheses)."""
+    """``<column> = ANY(<array>)``."""
 
-    arg_joiner = " = ANY(ARRAY"
+    arg_joiner = " = ANY("
     template = "%(expressions)s)"
     output_field = BooleanField()
 
@@ -147,7 +153,7 @@ def _customers_named(names: list[str]) -> QuerySet[Customer]:
     return customers.filter(Q(first=names[0]) | Q(last=names[0]))
 
 
-def _postgresql_matching(text: str) -> RawSQL:
+def _postgresql_matching(text: str) -> tuple[str, list[object]]:
     """The ids of the conversations ``text`` finds, as one UNION: each branch reads its own index (the
     threads' and subjects' GIN, the number's and customer columns' B-trees), and the caller's scope and
     order are applied to the few ids it yields."""
@@ -166,7 +172,7 @@ def _postgresql_matching(text: str) -> RawSQL:
         sql, customer_params = customer_ids.query.sql_with_params()
         branches.append(_CUSTOMER_MATCHING.format(customers=sql))
         params.extend(customer_params)
-    return RawSQL(" UNION ".join(branches), params)  # noqa: S611 - fixed SQL, the search is a parameter
+    return " UNION ".join(branches), params
 
 
 def _terms(text: str) -> list[str]:
