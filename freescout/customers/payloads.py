@@ -1,6 +1,7 @@
 """Customer JSON as the FreeScout API shows it (see ``freescout.payloads``)."""
 
-from customers.models import Customer
+from customers.models import Customer, CustomerField
+from customers.selectors import CustomerDetails, customer_details, customer_fields_all
 from freescout.payloads import date_out
 
 
@@ -16,16 +17,17 @@ def customer_short_payload(pk: int, first_name: str, last_name: str, photo_url: 
     }
 
 
-def customer_fields_payload(customer: Customer, fields) -> list[dict]:
+def customer_fields_payload(details: CustomerDetails, fields: list[CustomerField]) -> list[dict]:
     """Every customer field (``fields``: all definitions, loaded once), newest value or "", dropdown label."""
-    latest = {value.field_id: value.value for value in customer.field_values.all()}
+    latest = details.field_values
     return [
         {"id": f.pk, "name": f.name, "value": latest.get(f.pk, ""), "text": f.option_label(latest.get(f.pk, ""))}
         for f in fields
     ]
 
 
-def customer_payload(customer: Customer, *, fields) -> dict:
+def customer_payload(customer: Customer, *, fields: list[CustomerField], details: CustomerDetails) -> dict:
+    """``customer`` read with its company (``select_related``); ``details`` from ``customer_details``."""
     return {
         "id": customer.pk,
         "firstName": customer.first_name,
@@ -37,12 +39,14 @@ def customer_payload(customer: Customer, *, fields) -> dict:
         "createdAt": date_out(customer.created_at),
         "updatedAt": date_out(customer.updated_at),
         "notes": customer.notes,
-        "customerFields": customer_fields_payload(customer, fields),
+        "customerFields": customer_fields_payload(details, fields),
         "_embedded": {
-            "emails": [{"id": e.pk, "value": e.email, "type": e.type} for e in customer.emails.all()],
-            "phones": [{"id": p.pk, "value": p.value, "type": p.type} for p in customer.phones.all()],
-            "social_profiles": [{"id": s.pk, "value": s.value, "type": s.type} for s in customer.social_profiles.all()],
-            "websites": [{"id": w.pk, "value": w.value} for w in customer.websites.all()],
+            "emails": [{"id": pk, "value": value, "type": type_} for pk, value, type_ in details.emails],
+            "phones": [{"id": pk, "value": value, "type": type_} for pk, value, type_ in details.phones],
+            "social_profiles": [
+                {"id": pk, "value": value, "type": type_} for pk, value, type_ in details.social_profiles
+            ],
+            "websites": [{"id": pk, "value": value} for pk, value in details.websites],
             "address": {
                 "city": customer.address_city,
                 "state": customer.address_state,
@@ -54,8 +58,16 @@ def customer_payload(customer: Customer, *, fields) -> dict:
     }
 
 
-def customer_payload_by_id(customer_id: int) -> dict:
-    from customers.selectors import customer_fields_all, customers_for_output
+def customer_payloads(customers: list[Customer]) -> list[dict]:
+    """Payloads of a page of customers read with their company: the field definitions and every customer's
+    details are read once for the page."""
+    if not customers:
+        return []
+    fields = customer_fields_all()
+    details = customer_details(customer_ids=[customer.pk for customer in customers])
+    return [customer_payload(customer, fields=fields, details=details[customer.pk]) for customer in customers]
 
-    customer = customers_for_output(Customer.objects.filter(pk=customer_id)).get()
-    return customer_payload(customer, fields=customer_fields_all())
+
+def customer_payload_by_id(customer_id: int) -> dict:
+    (payload,) = customer_payloads([Customer.objects.select_related("company").get(pk=customer_id)])
+    return payload

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from customers import services
 from customers.models import Customer, CustomerField
-from customers.selectors import customer_fields_all, customers_for_output, customers_visible_through_api
+from customers.selectors import customers_visible_through_api
 from freescout.customers.filters import CustomerFilter
 from freescout.customers.inputs import (
     ERROR_PATHS,
@@ -24,18 +24,12 @@ from freescout.customers.inputs import (
     CustomerFieldValuesInput,
     CustomerUpdateInput,
 )
-from freescout.customers.payloads import customer_payload, customer_payload_by_id
+from freescout.customers.payloads import customer_payload_by_id, customer_payloads
 from freescout.payloads import field_definition_payload
 from freescout.plumbing.authentication import api_user
 from freescout.plumbing.errors import service_errors_at
 from freescout.plumbing.permissions import IsAdmin, IsAuthenticatedOrPreflight
 from freescout.plumbing.views import ApiViewSet
-
-
-def _customer_payloads(customers: list[Customer]) -> list[dict]:
-    """Payloads of a page loaded through ``customers_for_output``; the field definitions are read once."""
-    fields = customer_fields_all() if customers else []
-    return [customer_payload(customer, fields=fields) for customer in customers]
 
 
 class CustomerViewSet(ApiViewSet):
@@ -50,8 +44,8 @@ class CustomerViewSet(ApiViewSet):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
-        customers = customers_for_output(self.filter_queryset(self.get_queryset()))
-        return self.paginated_batch(customers, _customer_payloads)
+        customers = self.filter_queryset(self.get_queryset()).select_related("company")
+        return self.paginated_batch(customers, customer_payloads)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(customer_payload_by_id(self.get_customer().pk))
