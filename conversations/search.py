@@ -153,12 +153,12 @@ def _customers_named(names: list[str]) -> QuerySet[Customer]:
     return customers.filter(Q(first=names[0]) | Q(last=names[0]))
 
 
-def _postgresql_matching(text: str) -> tuple[str, list[object]]:
+def _postgresql_matching(text: str) -> tuple[str, list[Any]]:
     """The ids of the conversations ``text`` finds, as one UNION: each branch reads its own index (the
     threads' and subjects' GIN, the number's and customer columns' B-trees), and the caller's scope and
     order are applied to the few ids it yields."""
     branches = [_THREADS_MATCHING, _SUBJECTS_MATCHING]
-    params: list[object] = [text, text]
+    params: list[Any] = [text, text]
     number, email, names = _identity_matches(text)
     if number is not None:
         branches.append(_NUMBER_MATCHING)
