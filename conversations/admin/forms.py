@@ -90,9 +90,12 @@ class ReplyForm(PageForm):
     seen_thread = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     send_anyway = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, after_send: str | None = None, **kwargs: Any) -> None:
+        """``after_send``: the agent's preference, when the caller has read it already."""
         super().__init__(*args, **kwargs)
-        self.initial["after_send"] = agent_preferences_of(user=self.user).after_send if not self.is_bound else ""
+        if after_send is None and not self.is_bound:
+            after_send = agent_preferences_of(user=self.user).after_send
+        self.initial["after_send"] = after_send if not self.is_bound else ""
         # The agent's draft (autosaved as they wrote, here or on another device) opens in the composer; Send
         # publishes it.
         self.draft = thread_draft_of(conversation_id=self.conversation.pk, user=self.user)
@@ -287,10 +290,20 @@ class CustomFieldsForm(PageForm):
 
     op = "fields"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        custom_fields: list[CustomField] | None = None,
+        values: dict[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``custom_fields`` and ``values``: the mailbox's fields (in their order) and the conversation's
+        values by field id, when the caller has read them already."""
         super().__init__(*args, **kwargs)
-        self.custom_fields = list(CustomField.objects.filter(mailbox_id=self.conversation.mailbox_id))
-        values = dict(self.conversation.custom_field_values.order_by("id").values_list("field_id", "value"))
+        if custom_fields is None or values is None:
+            custom_fields = list(CustomField.objects.filter(mailbox_id=self.conversation.mailbox_id))
+            values = dict(self.conversation.custom_field_values.order_by("id").values_list("field_id", "value"))
+        self.custom_fields = custom_fields
         for field in self.custom_fields:
             self.fields[f"field_{field.pk}"] = custom_field_formfield(field)
             self.initial[f"field_{field.pk}"] = values.get(field.pk, "")

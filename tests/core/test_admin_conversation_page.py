@@ -2,12 +2,22 @@
 attachments and a status, properties, star, tags, custom fields and the customer sidebar."""
 
 import pytest
+from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conversations.admin.forms import PAGE_FORMS, CustomFieldsForm, MultipleFileField
+from conversations.admin.widget_html import WidgetsInPython
 from conversations.models import Conversation, ConversationStar, Thread
-from conversations.services import NewAttachment, NewThread, conversation_assign, thread_create
+from conversations.pages import CONVERSATION_COLUMNS, page_context
+from conversations.services import (
+    NewAttachment,
+    NewThread,
+    conversation_assign,
+    conversation_custom_fields_set,
+    thread_create,
+)
 from mailboxes.services import mailbox_user_grant
 from tests.admin_helpers import admin_url, messages_text
 from tests.factories import ConversationFactory, CustomerFactory, CustomFieldFactory, MailboxFactory, WebhookFactory
@@ -236,3 +246,134 @@ def test_move_to_deleted_and_restore_from_the_page(agent_client, conversation):
     assert conversation.state == "published"
     actions = set(conversation.threads.values_list("action_type", flat=True))
     assert {Thread.Action.DELETED, Thread.Action.RESTORED} <= actions
+
+
+def _threads_add(conversation, agent, count: int) -> None:
+    for n in range(count):
+        thread_create(
+            conversation=conversation,
+            thread=NewThread(
+                type=Thread.Type.NOTE if n % 2 else Thread.Type.MESSAGE,
+                body=f"<p>Reply {n}</p><blockquote>quoted</blockquote>",
+                user=agent,
+                to=["carla@example.org"],
+                attachments=[NewAttachment(file_name=f"{n}.txt", content=b"x")],
+            ),
+        )
+
+
+def test_five_and_fifty_threads_cost_the_same_statements(agent_client, agent, conversation, mailbox):
+    # Everything the page shows beside the timeline too: contacts of each kind, other conversations,
+    # custom fields, tags and a star.
+    CustomFieldFactory(mailbox=mailbox, name="Plan", type="dropdown", options={"1": "Gold"})
+    customer = CustomerFactory(
+        first_name="Dana",
+        emails=[("dana@example.org", "work"), ("dana@home.example", "home")],
+        phones=[("+1 555 0100", "mobile")],
+        websites=["https://dana.example"],
+        social_profiles=[("@dana", "twitter")],
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(customer=customer)
+    ConversationFactory(mailbox=mailbox, customer=customer, subject="Earlier question")
+    post(agent_client, conversation, op="star")
+    post(agent_client, conversation, op="tags", tags="urgent, billing")
+    _threads_add(conversation, agent, 3)  # with the two the fixture made: five
+    assert conversation.threads.exclude(type=Thread.Type.LINEITEM).count() == 5
+    with CaptureQueriesContext(connection) as five:
+        assert agent_client.get(page_url(conversation)).status_code == 200
+    _threads_add(conversation, agent, 45)
+    with CaptureQueriesContext(connection) as fifty:
+        content = agent_client.get(page_url(conversation)).content.decode()
+    assert content.count('class="hd-forward-link"') == 2 + 25  # the customer's two and the replies; notes have none
+    assert len(fifty) == len(five), [query["sql"] for query in fifty]
+    assert len(five) <= 39, [query["sql"] for query in five]
+
+
+def test_the_customer_card_lists_each_kind_of_contact_oldest_first(agent_client, conversation):
+    customer = CustomerFactory(
+        first_name="Dana",
+        emails=[("b@example.org", "home"), ("a@example.org", "work")],
+        phones=[("+1 555 0100", "mobile"), ("+1 555 0199", "fax")],
+        websites=["https://dana.example", "https://blog.dana.example"],
+        social_profiles=[("@dana", "twitter"), ("dana.vk", "vk")],
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(customer=customer)
+    content = agent_client.get(page_url(conversation)).content.decode()
+    card = content[content.index('<ul class="hd-contact">') : content.index("</ul>", content.index("hd-contact"))]
+    assert card == (
+        '<ul class="hd-contact">\n'
+        '            <li><a href="mailto:b@example.org">b@example.org</a> <span class="hd-muted">home</span></li>'
+        '<li><a href="mailto:a@example.org">a@example.org</a> <span class="hd-muted">work</span></li>\n'
+        '            <li>+1 555 0100 <span class="hd-muted">mobile</span></li>'
+        '<li>+1 555 0199 <span class="hd-muted">fax</span></li>\n'
+        "            <li>https://dana.example</li><li>https://blog.dana.example</li>\n"
+        '            <li>@dana <span class="hd-muted">twitter</span></li>'
+        '<li>dana.vk <span class="hd-muted">vk</span></li>\n'
+        "          "
+    )
+
+
+class _EveryWidget(forms.Form):
+    text = forms.CharField(widget=forms.TextInput(attrs={"placeholder": 'say "hi" & <go>', "autofocus": True}))
+    area = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), initial="<b>bold</b> & more")
+    empty_area = forms.CharField(required=False, widget=forms.Textarea)
+    hidden = forms.IntegerField(widget=forms.HiddenInput, initial=7)
+    number = forms.DecimalField(widget=forms.NumberInput(attrs={"step": "any"}), initial=1.5)
+    date = forms.CharField(widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(initial="a@example.org")
+    url = forms.URLField(required=False, assume_scheme="https")
+    password = forms.CharField(widget=forms.PasswordInput)
+    check = forms.BooleanField(initial=True, required=False)
+    disabled = forms.CharField(disabled=True, initial="fixed", help_text="Cannot change")
+    choice = forms.ChoiceField(choices=[("", "—"), ("a", "A & <b>"), (3, "Three")], initial="a")
+    grouped = forms.ChoiceField(choices=[("Fruit", [("apple", "Apple"), ("pear", "Pear")]), ("x", "X")])
+    several = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], initial=["a", "b"])
+    radio = forms.ChoiceField(widget=forms.RadioSelect, choices=[("m", "Message"), ("n", "Note")], initial="n")
+    radio_grouped = forms.ChoiceField(widget=forms.RadioSelect, choices=[("G", [("1", "One")]), ("2", "Two")])
+    boxes = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "boxes"}), choices=[("a", "A"), ("b", "B")]
+    )
+    files = MultipleFileField(required=False)
+
+
+@pytest.mark.parametrize("data", [None, {"text": "x<y", "choice": "nope", "radio": "m", "boxes": ["b"]}])
+def test_widgets_written_in_python_match_django_templates(data):
+    form = _EveryWidget(data)
+    if data is not None:
+        form.is_valid()
+    fields = {name: str(form[name]) for name in form.fields}
+    form.renderer = WidgetsInPython(form.renderer)
+    assert {name: str(form[name]) for name in form.fields} == fields
+
+
+def test_the_page_forms_render_as_with_django_templates(admin, conversation, mailbox):
+    CustomFieldFactory(mailbox=mailbox, name="Plan", type="dropdown", options={"1": "Gold", "2": "<Silver>"})
+    CustomFieldFactory(mailbox=mailbox, name="Notes", type="multiline")
+    conversation = Conversation.objects.select_related("mailbox", "assignee").get(pk=conversation.pk)
+    for op, form_class in PAGE_FORMS.items():
+        for data in (None, {"op": op}):
+            form = form_class(data, conversation=conversation, user=admin)
+            if data is not None:
+                form.is_valid()
+            fields = {name: str(form[name]) for name in form.fields}
+            errors = str(form.non_field_errors())
+            form.renderer = WidgetsInPython(form.renderer)
+            assert {name: str(form[name]) for name in form.fields} == fields, op
+            assert str(form.non_field_errors()) == errors
+
+
+def test_the_fields_form_from_the_page_read_matches_its_own_read(admin, conversation, mailbox):
+    plan = CustomFieldFactory(mailbox=mailbox, name="Plan", type="dropdown", options={"1": "Gold"}, sort_order=2)
+    notes = CustomFieldFactory(mailbox=mailbox, name="Notes", type="multiline", sort_order=1)
+    conversation_custom_fields_set(conversation=conversation, values={plan.pk: "1", notes.pk: "<b>x</b>"})
+    row = Conversation.objects.filter(pk=conversation.pk).values(*CONVERSATION_COLUMNS).get()
+    context = page_context([row], embed=frozenset())
+    preloaded = CustomFieldsForm(
+        conversation=conversation,
+        user=admin,
+        custom_fields=[field for field, _value in context.custom_field_values(row)],
+        values=context.field_values.get(conversation.pk, {}),
+    )
+    own = CustomFieldsForm(conversation=conversation, user=admin)
+    assert [str(field) for field in preloaded] == [str(field) for field in own]
+    assert [f.pk for f in preloaded.custom_fields] == [notes.pk, plan.pk]
