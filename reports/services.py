@@ -8,7 +8,7 @@ for good takes its figures with it. ``figures_rebuild`` derives everything from 
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -93,14 +93,21 @@ def _normalised(facts: Iterable[Fact]) -> Counter[Fact]:
     return Counter(Fact(f.kind, f.at.astimezone(UTC), f.agent_id, f.mailbox_id, f.channel, f.seconds) for f in facts)
 
 
-@transaction.atomic
-def figures_conversation_refresh(*, conversation_id: int) -> None:
-    """Brings the conversation's facts and hourly sums up to date (nothing when they are)."""
+# No savepoint: a refresh that fails is a bug its caller does not recover from, and the callers are the
+# services, inside their own transaction (two statements a change saved).
+@transaction.atomic(savepoint=False)
+def figures_conversation_refresh(*, conversation_id: int, locked: Conversation | None = None) -> None:
+    """Brings the conversation's facts and hourly sums up to date (nothing when they are). ``locked``: the
+    conversation as its caller has it, its row locked by the caller's transaction and its columns current
+    (saved), so it is not read again."""
     # The locks first, the reads after: a concurrent refresh (a tag added while a reply is written) waits,
     # then reads what the other committed rather than writing facts derived before it. The conversation's
     # row first, as the services lock it: a tag's foreign key is checked at commit (deferred), so a refresh
     # that took only its own lock would wait there on a reply holding the row and waiting on that lock.
-    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if locked is not None:
+        conversation: Conversation | None = locked
+    else:
+        conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
     figured = FiguredConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
     if conversation is None:
         new_facts: list[Fact] = []
@@ -120,10 +127,27 @@ def figures_conversation_refresh(*, conversation_id: int) -> None:
     HourlyFigure.objects.bulk_create(_rows(delta))
     ReportFact.objects.filter(conversation_id=conversation_id).delete()
     ReportFact.objects.bulk_create(_fact_rows(conversation_id, new_facts))
+    # The row was read under its lock above, so whether it exists is known: no update_or_create (a savepoint,
+    # a second read).
     if conversation is None:
-        FiguredConversation.objects.filter(conversation_id=conversation_id).delete()
-    else:
-        FiguredConversation.objects.update_or_create(conversation_id=conversation_id, defaults={"tag_ids": new_tags})
+        if figured is not None:
+            FiguredConversation.objects.filter(conversation_id=conversation_id).delete()
+    elif figured is None:
+        FiguredConversation.objects.create(conversation_id=conversation_id, tag_ids=new_tags)
+    elif old_tags != new_tags:
+        FiguredConversation.objects.filter(conversation_id=conversation_id).update(tag_ids=new_tags)
+
+
+def figures_conversation_created(*, conversation: Conversation, threads: Sequence[Thread]) -> None:
+    """``figures_conversation_refresh`` for a conversation its caller's transaction has just inserted, with
+    ``threads`` (all of its threads) and no tags: no other transaction can see it and nothing is stored for
+    it yet, so nothing is locked or read. Call it once the conversation's columns are final."""
+    facts = facts_of(conversation, threads)
+    if not facts:
+        return
+    HourlyFigure.objects.bulk_create(_rows(_sums(facts, [])))
+    ReportFact.objects.bulk_create(_fact_rows(conversation.pk, facts))
+    FiguredConversation.objects.create(conversation_id=conversation.pk, tag_ids=[])
 
 
 @transaction.atomic

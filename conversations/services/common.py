@@ -53,14 +53,25 @@ def _place(conversation: Conversation) -> None:
         conversation.folder = folder_get(mailbox_id=conversation.mailbox_id, type=folder_type)
 
 
-def _save(conversation: Conversation, *, by_user: User | None = None, at: datetime | None = None) -> None:
+def _save(
+    conversation: Conversation,
+    *,
+    by_user: User | None = None,
+    at: datetime | None = None,
+    locked: bool = False,
+    figures: bool = True,
+) -> None:
+    """``locked``: the caller holds the row's lock (``_locked``), so the figures' refresh need not take it
+    and read the row again. ``figures=False`` leaves the report figures to the caller (a create refreshes
+    them once, after its threads)."""
     _place(conversation)
     conversation.updated_at = at or timezone.now()
     if by_user is not None:
         conversation.user_updated_at = conversation.updated_at
     conversation.full_clean(exclude=["number", "folder", "mailbox", "customer", "assignee"], validate_constraints=False)
     conversation.save()
-    figures_conversation_refresh(conversation_id=conversation.pk)  # reports: in this transaction, always fresh
+    if figures:  # reports: in this transaction, always fresh
+        figures_conversation_refresh(conversation_id=conversation.pk, locked=conversation if locked else None)
 
 
 # The marks mail clients put on quoted history, kept so that the agent UI can fold it (conversations/rendering.py):

@@ -25,7 +25,7 @@ from helpdesk.models import User
 from helpdesk.services import counter_next
 from mailboxes.models import Mailbox
 from mailboxes.selectors import mailbox_accessible_by
-from reports.services import figures_conversation_refresh
+from reports.services import figures_conversation_created, figures_conversation_refresh
 from webhooks.models import Event
 from webhooks.services import event_emit
 
@@ -86,12 +86,17 @@ def conversation_create(
         created_at=at,
     )
     _set_status(conversation, status=status, by_user=by_user, at=closed_at if imported and closed_at else at)
-    _save(conversation, by_user=by_user, at=at)
-    created = []
+    # Inserted first (the threads point at it), its report figures derived once, from the final row.
+    _save(conversation, by_user=by_user, at=at, figures=False)
+    created: list[Thread] = []
     for new in threads:
         thread_at = new.created_at if (imported and new.created_at) else at
-        created.append(_thread_insert(conversation, new, status=status, imported=imported, at=thread_at))
-    _save(conversation, by_user=by_user, at=at)
+        earlier = any(t.type not in (Thread.Type.NOTE, Thread.Type.LINEITEM) for t in created)
+        created.append(
+            _thread_insert(conversation, new, status=status, imported=imported, at=thread_at, earlier_message=earlier)
+        )
+    _save(conversation, by_user=by_user, at=at, figures=False)
+    figures_conversation_created(conversation=conversation, threads=created)
     if custom_fields:
         conversation_custom_fields_set(conversation=conversation, values=custom_fields)
     # Only convo.created, its body the conversation as created: threads and custom field values included.

@@ -89,14 +89,19 @@ def _thread_insert(
     imported: bool,
     at: datetime,
     draft: Thread | None = None,
+    earlier_message: bool | None = None,
 ) -> Thread:
     """Writes a thread and updates the conversation's derived columns (the caller saves it). With
-    ``draft``, that draft thread becomes the new one (same row), rather than a second thread beside it."""
+    ``draft``, that draft thread becomes the new one (same row), rather than a second thread beside it.
+    ``earlier_message``: whether the conversation has a thread other than a note or line item already, when
+    the caller knows (a create does); None to look."""
     from_customer, customer = _thread_author(conversation, new)
     is_message = new.type != Thread.Type.NOTE
-    earlier = conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM])
-    if draft is not None:
-        earlier = earlier.exclude(pk=draft.pk)
+    if is_message and earlier_message is None:
+        earlier = conversation.threads.exclude(type__in=[Thread.Type.NOTE, Thread.Type.LINEITEM])
+        if draft is not None:
+            earlier = earlier.exclude(pk=draft.pk)
+        earlier_message = earlier.exists()
     columns: dict[str, Any] = {
         "type": new.type,
         "status": status,
@@ -114,7 +119,7 @@ def _thread_insert(
         "message_id": new.message_id.strip().strip("<>"),
         "headers": new.headers,
         "action_data": dict(new.action_data),
-        "first": is_message and not earlier.exists(),
+        "first": is_message and not earlier_message,
         "imported": imported,
         "created_at": at,
         "updated_at": at,
@@ -227,7 +232,7 @@ def thread_create(
     new = _thread_insert(
         conversation, thread, status=status or Thread.Status.NOCHANGE, imported=imported, at=at, draft=draft
     )
-    _save(conversation, by_user=by_user, at=at)
+    _save(conversation, by_user=by_user, at=at, locked=True)
     if published:
         event_emit(event=_reply_event(new), conversation=conversation)
         # A status a reply implies is part of the reply; only one the client asked for is its own event.

@@ -239,3 +239,19 @@ def test_an_agents_chat_message_is_the_agents_action(mailbox, agent):
     )
     conversation.refresh_from_db()
     assert conversation.closed_by == agent
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_create_and_reply_statements(mailbox, agent, django_assert_num_queries, threads):
+    """A create derives its report figures once, from the final row, reading nothing back (was twice, each
+    locking and reading the row, its threads, tags and stored facts); a reply's refresh uses the row
+    ``thread_create`` locked. Constant in the number of threads a create is given, but for their INSERTs."""
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    customer = CustomerFactory(emails=[("rod@example.org", "work")])
+    new = [NewThread(type="customer", body="Hello")] + [NewThread(type="note", body="n", user=agent)] * (threads - 1)
+    # The counter row, the folder and the user exist (a first create makes them).
+    services.conversation_create(mailbox=mailbox, subject="Warm", customer=customer, threads=new[:1])
+    with django_assert_num_queries(17 + threads):
+        conversation = services.conversation_create(mailbox=mailbox, subject="Hi", customer=customer, threads=new)
+    with django_assert_num_queries(22):  # with the reply's email and its outbox row
+        services.thread_create(conversation=conversation, thread=NewThread(type="message", body="Re", user=agent))

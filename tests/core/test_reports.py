@@ -436,3 +436,59 @@ def test_rebuild_derives_what_the_refresh_derives_from_any_timeline():
     call_command("reports_rebuild", verbosity=0)
     assert _snapshot() == incremental
     assert dict(FiguredConversation.objects.values_list("conversation_id", "tag_ids")) == figured
+
+
+def test_a_create_stores_the_figures_the_general_refresh_would(mailbox, agent):
+    """``figures_conversation_created`` (a create's figures, nothing read) against the general refresh and the
+    rebuild: every status, state, type and first thread a create takes, imported timelines with replies."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from conversations.models import Conversation, Status, Thread
+    from conversations.services import NewThread
+    from mailboxes.services import mailbox_user_grant
+    from reports.models import FiguredConversation
+    from reports.services import figures_conversation_refresh
+    from tests.factories import CustomerFactory
+
+    mailbox_user_grant(mailbox=mailbox, user=agent)
+    customer = CustomerFactory()
+    started = utc("2026-10-24 22:10:00")
+
+    def timeline(*kinds: str) -> list[NewThread]:
+        return [
+            NewThread(
+                type=kind,
+                body=f"#{n}",
+                user=None if kind == "customer" else agent,
+                created_at=started + timedelta(minutes=37 * n),
+            )
+            for n, kind in enumerate(kinds)
+        ]
+
+    def create(threads: list[NewThread], **options) -> Conversation:
+        return services.conversation_create(mailbox=mailbox, subject="s", customer=customer, threads=threads, **options)
+
+    imported = {"imported": True, "created_at": started, "closed_at": started + timedelta(hours=5)}
+    created = [
+        create(timeline(*kinds), status=status, **imported)
+        for status in Status.values
+        for kinds in (("customer",), ("message",), ("note",), ("customer", "note", "message", "customer", "message"))
+    ]
+    created.append(create(timeline("customer")))
+    created += [create(timeline("customer", "message"), type=t, assignee=agent) for t in ("chat", "phone")]
+    draft = NewThread(type="message", body="d", user=agent, state=Thread.State.DRAFT)
+    created.append(create([draft], state=Conversation.State.DRAFT))
+    incremental = _snapshot()
+    figured = dict(FiguredConversation.objects.values_list("conversation_id", "tag_ids"))
+    # The 4 spam conversations and the draft count for nothing.
+    assert len(incremental[1]) > len(created) and len(figured) == len(created) - 5
+    with CaptureQueriesContext(connection) as queries:
+        for conversation in created:
+            figures_conversation_refresh(conversation_id=conversation.pk)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []  # the general path found every conversation's figures up to date
+    call_command("reports_rebuild", verbosity=0)
+    assert _snapshot() == incremental
+    # The rebuild also records the tags of conversations that count for nothing; the refresh does not.
+    assert figured.items() <= dict(FiguredConversation.objects.values_list("conversation_id", "tag_ids")).items()
