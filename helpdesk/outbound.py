@@ -9,6 +9,13 @@ and the connection (DNS rebinding) cannot point the request elsewhere.
 Built on the standard library (`http.client`, `ssl`, `socket`) rather than an HTTP client library: owning the
 socket makes connect-to-the-checked-address explicit, and nothing is decoded, proxied (no `*_proxy`
 environment variables) or redirected behind our back.
+
+`url_post` keeps connections alive (webhook deliveries are many POSTs to few receivers): a connection is put
+back only after a response read to its end that did not ask to close, and taken again only by a request whose
+own check of its URL, made just before, gave the same scheme, host name, port and addresses, so it is never
+used for another host, nor once the check refuses the URL. `url_fetch` closes every connection. The pool is
+hand-written, a few lines over `http.client`'s own keep-alive, rather than urllib3's: the total deadline
+below needs the socket of each request, pooled or new, and urllib3 keeps it inside its pool.
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import os
 import re
+import select
 import socket
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -314,6 +324,24 @@ class _PinnedConnection(http.client.HTTPConnection):
         self._deadline = deadline
         self._connect_timeout = connect_timeout
 
+    def rebind(self, deadline: _Deadline) -> None:
+        """Puts a kept-alive connection under the deadline of the request that reuses it."""
+        assert self.sock is not None
+        self._deadline = deadline
+        deadline.watch(self.sock)
+        self.sock.settimeout(deadline.remaining())
+
+    def dropped(self) -> bool:
+        """True when the connection cannot carry another request: closed, or readable while idle (the peer
+        closed it, or sent what no request asked for)."""
+        if self.sock is None or self.sock.fileno() < 0:
+            return True
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
     def connect(self) -> None:
         failures = []
         for address in self._addresses:
@@ -351,6 +379,82 @@ class _PinnedConnection(http.client.HTTPConnection):
         return sock
 
 
+# (scheme, host, port, the addresses the check gave)
+_PoolKey = tuple[str, str, int, tuple[IPAddress, ...]]
+IDLE_SECONDS = 20.0  # below the idle timeouts of common servers (nginx 75 s, Node 5 s is caught by `dropped`)
+IDLE_PER_HOST = 8  # a threads worker's concurrency, as production runs it
+IDLE_HOSTS = 32
+
+
+class _IdleConnections:
+    """Connections kept alive between requests, by what their request's check of the URL gave."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: OrderedDict[_PoolKey, list[tuple[float, _PinnedConnection]]] = OrderedDict()
+        self._pid = os.getpid()
+
+    def _forked(self) -> None:
+        # A forked child (a prefork worker) must not share its parent's sockets: it forgets them.
+        if self._pid != os.getpid():
+            self._idle, self._pid = OrderedDict(), os.getpid()
+
+    def take(self, key: _PoolKey) -> _PinnedConnection | None:
+        now = time.monotonic()
+        with self._lock:
+            self._forked()
+            entries = self._idle.get(key, [])
+            while entries:
+                since, connection = entries.pop()
+                if now - since < IDLE_SECONDS and not connection.dropped():
+                    return connection
+                connection.close()
+        return None
+
+    def give(self, key: _PoolKey, connection: _PinnedConnection) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._forked()
+            # Those idle too long are closed here too, not only when their host is posted to again: a receiver
+            # posted to once must not hold a socket open for the life of the process.
+            for other in list(self._idle):
+                kept = []
+                for since, idle in self._idle[other]:
+                    if now - since < IDLE_SECONDS:
+                        kept.append((since, idle))
+                    else:
+                        idle.close()
+                if kept or other == key:
+                    self._idle[other] = kept
+                else:
+                    del self._idle[other]
+            entries = self._idle.setdefault(key, [])
+            self._idle.move_to_end(key)
+            if len(entries) >= IDLE_PER_HOST:
+                connection.close()
+                return
+            entries.append((time.monotonic(), connection))
+            while len(self._idle) > IDLE_HOSTS:
+                for _since, old in self._idle.popitem(last=False)[1]:
+                    old.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            self._forked()
+            for entries in self._idle.values():
+                for _since, connection in entries:
+                    connection.close()
+            self._idle.clear()
+
+
+_idle_connections = _IdleConnections()
+
+
+def connections_close() -> None:
+    """Closes the connections `url_post` keeps alive."""
+    _idle_connections.close_all()
+
+
 def _request(
     target: _Target,
     addresses: list[IPAddress],
@@ -360,10 +464,27 @@ def _request(
     body: bytes | None,
     headers: dict[str, str],
     connect_timeout: float,
+    keep_alive: bool = False,
 ) -> tuple[_PinnedConnection, http.client.HTTPResponse]:
-    connection = _PinnedConnection(target, addresses, deadline, connect_timeout)
-    all_headers = {"Host": target.host_header, "User-Agent": USER_AGENT, "Connection": "close"}
+    all_headers = {"Host": target.host_header, "User-Agent": USER_AGENT}
+    if not keep_alive:
+        all_headers["Connection"] = "close"
     all_headers.update(headers)
+    if keep_alive and (kept := _idle_connections.take(_pool_key(target, addresses))) is not None:
+        kept.rebind(deadline)
+        try:
+            kept.request(method, target.request_target, body=body, headers=all_headers)
+            return kept, kept.getresponse()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            # The receiver closed the idle connection as it was taken; sent again on a new one (a delivery is
+            # at least once: its id lets the receiver tell a repeat).
+            kept.close()
+            deadline.remaining()
+        except (OSError, http.client.HTTPException) as exc:
+            kept.close()
+            deadline.remaining()
+            raise FetchError(f"{method} {target.host}: {exc!r}") from None
+    connection = _PinnedConnection(target, addresses, deadline, connect_timeout)
     try:
         connection.request(method, target.request_target, body=body, headers=all_headers)
         return connection, connection.getresponse()
@@ -374,6 +495,10 @@ def _request(
         connection.close()
         deadline.remaining()
         raise FetchError(f"{method} {target.host}: {exc!r}") from None
+
+
+def _pool_key(target: _Target, addresses: list[IPAddress]) -> _PoolKey:
+    return (target.scheme, target.host, target.port, tuple(addresses))
 
 
 def _file_name(response: http.client.HTTPResponse, target: _Target) -> str | None:
@@ -448,9 +573,17 @@ def url_post(
     if any(name.lower() == "host" for name in headers):
         raise ValueError("the Host header comes from the URL")
     target, addresses = _check(url, resolve=True)
+    reusable = False
     with _Deadline(timeout) as deadline:
         connection, response = _request(
-            target, addresses, deadline, method="POST", body=body, headers=headers, connect_timeout=connect_timeout
+            target,
+            addresses,
+            deadline,
+            method="POST",
+            body=body,
+            headers=headers,
+            connect_timeout=connect_timeout,
+            keep_alive=True,
         )
         try:
             response_headers: dict[str, str] = {}
@@ -465,8 +598,16 @@ def url_post(
                 ):
                     chunks.append(chunk)
                     size += len(chunk)
+                # Read to its end (the body fit the limit) and not asked to close: the connection can carry more.
+                reusable = not response.will_close and (response.isclosed() or response.length == 0)
+                response.close()  # the response's file, not the socket: http.client's keep-alive
             except (OSError, http.client.HTTPException):
                 pass
         finally:
-            connection.close()
+            if not reusable:
+                connection.close()
+    if reusable and not deadline.expired:
+        _idle_connections.give(_pool_key(target, addresses), connection)
+    else:
+        connection.close()
     return response.status, response_headers, b"".join(chunks), time.monotonic() - started

@@ -9,14 +9,17 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import ANY
 
 import pytest
 
+from helpdesk import outbound
 from helpdesk.outbound import (
     FetchError,
     UnresolvableHost,
     UnsafeUrl,
     address_is_public,
+    connections_close,
     url_check,
     url_fetch,
     url_post,
@@ -40,6 +43,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _record(self, body=b""):
         self.server.requests.append((self.command, self.path, dict(self.headers.items()), body))
+        self.server.peers.append(self.client_address)
 
     def do_GET(self):
         self._record()
@@ -125,6 +129,15 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(500, b"boom")
         elif self.path == "/hang":
             self.server.stop.wait(10)
+        elif self.path == "/ok":
+            self._reply(200, b"ok")
+        elif self.path == "/ok-close":
+            self._reply(200, b"ok", [("Connection", "close")])
+            self.close_connection = True
+        elif self.path == "/ok-then-close":
+            # Keep-alive as far as the headers say, then the server closes the idle connection at once.
+            self._reply(200, b"ok")
+            self.close_connection = True
         else:
             self._reply(404)
 
@@ -136,6 +149,7 @@ class LoopbackServer(ThreadingHTTPServer):
         self.address_family = family
         super().__init__(address, Handler)
         self.requests = []
+        self.peers = []  # the client's (address, port) of each request: one per connection reused
         self.stop = threading.Event()
 
     @property
@@ -151,6 +165,13 @@ def _serve(server):
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_connections():
+    connections_close()
+    yield
+    connections_close()
 
 
 @pytest.fixture
@@ -688,3 +709,81 @@ def test_post_connects_to_the_checked_address(server, allow_private, fake_dns):
 def test_post_host_header_comes_from_the_url(server, allow_private):
     with pytest.raises(ValueError, match="Host"):
         url_post(f"http://127.0.0.1:{server.port}/hook", body=b"{}", headers={"host": "evil.example.com"})
+
+
+# --- url_post's kept-alive connections -----------------------------------------------------------------------
+
+
+def test_post_keeps_the_connection_alive_for_the_next_request(server, allow_private):
+    url = f"http://127.0.0.1:{server.port}/ok"
+    for _ in range(3):
+        assert url_post(url, body=b"{}", headers={})[:3] == (
+            200,
+            {"server": ANY, "date": ANY, "content-length": "2"},
+            b"ok",
+        )
+    assert len(server.peers) == 3 and len(set(server.peers)) == 1
+    assert "Connection" not in server.requests[0][2]
+
+
+def test_post_never_reuses_a_connection_for_another_host(server, allow_private, fake_dns):
+    answers, _lookups = fake_dns
+    answers["a.example.com"] = answers["b.example.com"] = ["127.0.0.1"]
+    for name in ("a", "b", "a", "b"):
+        assert url_post(f"http://{name}.example.com:{server.port}/ok", body=b"{}", headers={})[0] == 200
+    hosts = [headers["Host"].split(":")[0] for _method, _path, headers, _body in server.requests]
+    assert hosts == ["a.example.com", "b.example.com", "a.example.com", "b.example.com"]
+    a_first, b_first, a_again, b_again = server.peers
+    assert a_first == a_again and b_first == b_again and a_first != b_first
+
+
+def test_post_never_reuses_a_connection_when_the_name_resolves_otherwise(server, allow_private, fake_dns):
+    answers, _lookups = fake_dns
+    answers["a.example.com"] = ["127.0.0.1"]
+    url = f"http://a.example.com:{server.port}/ok"
+    url_post(url, body=b"{}", headers={})
+    answers["a.example.com"] = ["127.0.0.1", "127.0.0.2"]  # another answer: judged and connected afresh
+    url_post(url, body=b"{}", headers={})
+    assert len(set(server.peers)) == 2
+
+
+def test_post_never_reuses_a_connection_once_the_check_refuses_the_url(server, allow_private, settings):
+    url = f"http://127.0.0.1:{server.port}/ok"
+    url_post(url, body=b"{}", headers={})
+    settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    with pytest.raises(UnsafeUrl):
+        url_post(url, body=b"{}", headers={})
+    assert len(server.requests) == 1
+
+
+def test_post_closes_what_the_server_closes(server, allow_private):
+    base = f"http://127.0.0.1:{server.port}"
+    for path in ("/ok-close", "/ok-then-close", "/ok", "/ok"):
+        assert url_post(base + path, body=b"{}", headers={})[0] == 200
+    first, second, third, fourth = server.peers
+    assert len({first, second, third}) == 3 and third == fourth
+
+
+def test_post_keeps_no_connection_whose_answer_was_not_read_to_its_end(server, allow_private):
+    url = f"http://127.0.0.1:{server.port}/hook"  # answers 5,000 bytes
+    url_post(url, body=b"{}", headers={}, max_response_bytes=100)
+    url_post(url, body=b"{}", headers={}, max_response_bytes=100)
+    assert len(set(server.peers)) == 2
+
+
+def test_post_total_deadline_holds_on_a_reused_connection(server, allow_private):
+    base = f"http://127.0.0.1:{server.port}"
+    url_post(base + "/ok", body=b"{}", headers={}, timeout=30)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out"):
+        url_post(base + "/hang", body=b"{}", headers={}, timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert len(set(server.peers)) == 1
+
+
+def test_post_does_not_reuse_a_connection_idle_too_long(server, allow_private, monkeypatch):
+    monkeypatch.setattr(outbound, "IDLE_SECONDS", 0.0)
+    url = f"http://127.0.0.1:{server.port}/ok"
+    url_post(url, body=b"{}", headers={})
+    url_post(url, body=b"{}", headers={})
+    assert len(set(server.peers)) == 2
