@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Attachment, Conversation, ConversationTag, CustomFieldValue, Tag, Thread, Timelog
 from customers.selectors import CUSTOMER_SHORT_READ
-from helpdesk.db import IdsRead, rows_by_ids, values_from_rows
+from helpdesk.db import IdsRead, model_columns, read_rows_by_ids, rows_by_ids, values_from_rows
 from helpdesk.links import absolute_url
 from helpdesk.selectors import USER_SHORT_READ
 from mailboxes.models import CustomField
@@ -164,17 +165,12 @@ def page_context(rows: list[dict], *, embed: frozenset[str]) -> PageContext:
     user_ids = {row[k] for row in rows for k in ("assignee_id", "created_by_user_id", "closed_by_id")}
     customer_ids = {row[k] for row in rows for k in ("customer_id", "created_by_customer_id")}
     if "threads" in embed:
-        threads = list(
-            Thread.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*THREAD_COLUMNS)
-        )
+        threads = _newest_first(Thread, THREAD_COLUMNS, ids)
         context.threads = _group(threads, "conversation_id")
         user_ids |= {t[k] for t in threads for k in ("created_by_user_id", "assigned_to_id")}
         customer_ids |= {t[k] for t in threads for k in ("customer_id", "created_by_customer_id")}
     if "timelogs" in embed:
-        context.timelogs = _group(
-            Timelog.objects.filter(conversation_id__in=ids).order_by("-created_at", "-id").values(*TIMELOG_COLUMNS),
-            "conversation_id",
-        )
+        context.timelogs = _group(_newest_first(Timelog, TIMELOG_COLUMNS, ids), "conversation_id")
     related = rows_by_ids(
         users=(USER_SHORT_READ, user_ids - {None}),
         customers=(CUSTOMER_SHORT_READ, customer_ids - {None}),
@@ -240,9 +236,33 @@ def people_short(user_ids: set[int], customer_ids: set[int]) -> tuple[dict[int, 
     return _people(rows_by_ids(users=(USER_SHORT_READ, user_ids), customers=(CUSTOMER_SHORT_READ, customer_ids)))
 
 
+def _dicts(model: type[Model], columns: tuple[str, ...], rows: list[tuple]) -> list[dict]:
+    return [dict(zip(columns, values, strict=True)) for values in values_from_rows(rows, model, columns)]
+
+
+def _newest_first(model: type[Thread | Timelog], columns: tuple[str, ...], conversation_ids: list[int]) -> list[dict]:
+    """The conversations' threads or timelogs, newest first, as ``values(*columns)`` gives them. Written out
+    (``read_rows_by_ids``) rather than compiled by the ORM on every request: the API's get and every page
+    with ``embed=threads`` run it."""
+    sql = (
+        f"SELECT {model_columns(model, 'r', columns)} FROM {model._meta.db_table} r"  # noqa: S608
+        " WHERE r.conversation_id {ids} ORDER BY r.created_at DESC, r.id DESC"
+    )
+    return _dicts(model, columns, read_rows_by_ids(sql, conversation_ids))
+
+
+def conversation_rows(conversation_ids: list[int], *, columns: tuple[str, ...] = CONVERSATION_COLUMNS) -> list[dict]:
+    """These conversations' ``values(*columns)`` rows, in id order, by a statement written out once."""
+    sql = (
+        f"SELECT {model_columns(Conversation, 'c', columns)} FROM {Conversation._meta.db_table} c"  # noqa: S608
+        " WHERE c.id {ids} ORDER BY c.id"
+    )
+    return _dicts(Conversation, columns, read_rows_by_ids(sql, conversation_ids))
+
+
 def conversation_page(conversation_ids: list[int], *, embed: frozenset[str]) -> tuple[list[dict], PageContext]:
     """The rows of these conversations (in id order) with their context."""
-    rows = list(Conversation.objects.filter(pk__in=conversation_ids).order_by("id").values(*CONVERSATION_COLUMNS))
+    rows = conversation_rows(conversation_ids)
     return rows, page_context(rows, embed=embed)
 
 

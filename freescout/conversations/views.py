@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from conversations import services
 from conversations.models import Conversation, ConversationTag, SourceType, Timelog
-from conversations.pages import CONVERSATION_COLUMNS, EMBEDDABLE, TIMELOG_COLUMNS
+from conversations.pages import CONVERSATION_COLUMNS, EMBEDDABLE, TIMELOG_COLUMNS, conversation_rows
 from conversations.selectors import conversation_survivor, conversations_visible_to, tags_visible_to
 from freescout.conversations.filters import ConversationFilter, conversation_listing
 from freescout.conversations.inputs import (
@@ -111,11 +111,20 @@ class ConversationViewSet(NonAtomicApiViewSet):
         return self.paginated_batch(rows, lambda page: conversation_payloads(page, embed=embed))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        if moved := self.moved_to_survivor(request):
+        # The row read once, by a statement written out once, rather than looked up twice by the ORM (the
+        # merge check, then the read) and read a third time for the payload.
+        rows = conversation_rows([int(pk)], columns=(*CONVERSATION_COLUMNS, "merged_into_id"))
+        if not rows or not self.visible(rows[0]["id"]):
+            raise Http404
+        if rows[0]["merged_into_id"] is not None and (moved := self.moved_to_survivor(request)):
             return moved
-        conversation = self.get_conversation()
         embed = embed_param(request, default=frozenset({"threads"}))
-        return Response(conversation_payload_by_id(conversation.pk, embed=embed))
+        return Response(conversation_payloads(rows, embed=embed)[0])
+
+    def visible(self, conversation_id: int) -> bool:
+        """Whether ``get_queryset()`` has this conversation (an active admin's has every one)."""
+        user = api_user(self.request)
+        return (user.is_active and user.is_admin) or self.get_queryset().filter(pk=conversation_id).exists()
 
     def create(self, request: Request) -> Response:
         given = ConversationCreateInput(data=request.data, context={"request": request})

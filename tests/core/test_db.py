@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Conversation
-from helpdesk.db import IdsRead, instances_from_rows, model_columns, rows_by_ids, values_from_rows
+from helpdesk.db import IdsRead, instances_from_rows, model_columns, read_rows_by_ids, rows_by_ids, values_from_rows
 from helpdesk.models import ApiKey, User
 from helpdesk.services import api_key_create
 from tests.factories import ConversationFactory
@@ -63,6 +63,17 @@ def test_rows_by_ids_reads_several_sets_of_ids_in_one_statement(mailbox):
     with CaptureQueriesContext(connection) as queries:
         assert rows_by_ids(nothing=(by_id, set())) == {"nothing": []}
     assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_read_rows_by_ids_reads_the_rows_of_any_number_of_ids_in_one_statement(mailbox):
+    conversations = [ConversationFactory(mailbox=mailbox) for _ in range(3)]
+    sql = "SELECT c.id, c.mailbox_id FROM conversations_conversation c WHERE c.id {ids} ORDER BY c.id"
+    with CaptureQueriesContext(connection) as queries:
+        assert read_rows_by_ids(sql, [conversations[2].pk, 10**18]) == [(conversations[2].pk, mailbox.pk)]
+        assert read_rows_by_ids(sql, (c.pk for c in conversations)) == [(c.pk, mailbox.pk) for c in conversations]
+        assert read_rows_by_ids(sql, []) == []
+    assert len(queries) == 3
 
 
 @pytest.mark.django_db
