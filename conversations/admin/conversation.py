@@ -16,11 +16,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from conversations.admin import drafts, live, merge, undo_send
 from conversations.admin.forward import forward_view
 from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, list_filter_tallied
 from conversations.admin.list_rows import checkbox_writer, tag_names_by_conversation, text_escaped
+from conversations.admin.list_select import ListedSelect
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
@@ -124,9 +126,13 @@ class BulkActionForm(ActionForm):
     """The action bar's extra inputs; their choices are set per request by ``ConversationAdmin`` and
     every value is looked up again, scoped, when the action runs."""
 
-    assignee = forms.CharField(required=False, label="Assignee", widget=forms.Select)
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "—"), *Status.choices])
-    mailbox = forms.CharField(required=False, label="Mailbox", widget=forms.Select)
+    # The selects written without the form template engine (``ListedSelect``), the same HTML.
+    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=ListedSelect)
+    assignee = forms.CharField(required=False, label="Assignee", widget=ListedSelect)
+    status = forms.ChoiceField(
+        required=False, label="Status", choices=[("", "—"), *Status.choices], widget=ListedSelect
+    )
+    mailbox = forms.CharField(required=False, label="Mailbox", widget=ListedSelect)
     tags = forms.CharField(
         required=False, label="Tags", widget=forms.TextInput(attrs={"placeholder": "tag, another tag"})
     )
