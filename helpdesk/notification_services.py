@@ -24,7 +24,9 @@ def notification_create(
     )
 
 
-@transaction.atomic
+# One UPDATE: atomic by itself, so no savepoint inside the caller's transaction (the conversation page runs
+# this on every view).
+@transaction.atomic(savepoint=False)
 def notifications_mark_read(
     *, user: User, conversation_id: int | None = None, notification_id: int | None = None
 ) -> int:
