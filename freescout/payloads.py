@@ -3,6 +3,9 @@ function per entity, used by the API's GETs and by webhook bodies, so the two ca
 selectors with their related rows loaded."""
 
 import datetime
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import orjson
 
@@ -22,6 +25,24 @@ def date_out(moment: datetime.datetime | None) -> str | None:
     if moment.tzinfo is not datetime.UTC:
         moment = moment.astimezone(datetime.UTC)
     return orjson.dumps(moment, option=_RFC3339_UTC_SECONDS)[1:-1].decode()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a page's payloads are built. They are thousands of
+    dicts and lists, none in a cycle (reference counting frees them with the response), yet every 700 new
+    ones start a collection that walks them, and each tenth of those the older generation too: a large
+    share of the CPU of a page with ``embed=threads`` (benchmarks/README.md). Process-wide, so another
+    thread's collection waits too, for as long as one page takes; the collector is turned back on only if
+    it was on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def user_short_payload(pk: int, first_name: str, last_name: str, photo: str, email: str) -> dict:

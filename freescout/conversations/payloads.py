@@ -19,7 +19,7 @@ from conversations.pages import (
     waiting_since_friendly,
 )
 from freescout.customers.payloads import customer_short_payload
-from freescout.payloads import date_out, user_short_payload
+from freescout.payloads import collector_paused, date_out, user_short_payload
 
 
 @dataclass
@@ -150,13 +150,15 @@ def conversation_payload(conversation: dict, shapes: _Shapes, *, embed: frozense
 
 def conversation_payloads(rows: list[dict], *, embed: frozenset[str]) -> list[dict]:
     """Payloads of a page of rows from ``queryset.values(*CONVERSATION_COLUMNS)``."""
-    shapes = _Shapes.of(page_context(rows, embed=embed))
-    return [conversation_payload(row, shapes, embed=embed) for row in rows]
+    with collector_paused():
+        shapes = _Shapes.of(page_context(rows, embed=embed))
+        return [conversation_payload(row, shapes, embed=embed) for row in rows]
 
 
 def conversation_payload_by_id(conversation_id: int, *, embed: frozenset[str] = frozenset({"threads"})) -> dict:
-    rows, context = conversation_page([conversation_id], embed=embed)
-    return conversation_payload(rows[0], _Shapes.of(context), embed=embed)
+    with collector_paused():
+        rows, context = conversation_page([conversation_id], embed=embed)
+        return conversation_payload(rows[0], _Shapes.of(context), embed=embed)
 
 
 def thread_payload_by_id(thread_id: int) -> dict:

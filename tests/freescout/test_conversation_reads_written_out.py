@@ -5,6 +5,7 @@ deleted ones, custom fields, tags, timelogs running and finished) with a merged 
 added. The API's get answers each with the general path's bytes."""
 
 import datetime
+import gc
 from io import StringIO
 
 import orjson
@@ -131,3 +132,14 @@ def test_the_get_reads_four_statements_whatever_the_threads(
     with django_assert_num_queries(4):
         response = admin_api.get(f"/api/conversations/{conversation.pk}?embed=threads,tags")
     assert response.status_code == 200 and len(response.json()["_embedded"]["threads"]) == replies + 1
+
+
+def test_payloads_are_built_with_the_collector_paused(admin_api, mailbox, monkeypatch):
+    conversation = ConversationFactory(mailbox=mailbox)
+    seen = []
+    shape = payloads.conversation_payload
+    monkeypatch.setattr(payloads, "conversation_payload", lambda *a, **k: seen.append(gc.isenabled()) or shape(*a, **k))
+    assert admin_api.get(f"/api/conversations/{conversation.pk}").status_code == 200
+    assert admin_api.get(f"/api/conversations?mailboxId={mailbox.pk}&embed=threads").status_code == 200
+    payloads.conversation_payload_by_id(conversation.pk)
+    assert seen == [False, False, False] and gc.isenabled()

@@ -1,12 +1,14 @@
-"""The small formatters every payload uses: ``date_out`` (the API's dates) and ``waiting_since_friendly``."""
+"""The small formatters every payload uses: ``date_out`` (the API's dates) and ``waiting_since_friendly``; the
+collector held off while payloads are built (``collector_paused``)."""
 
 import datetime
+import gc
 import zoneinfo
 
 import pytest
 
 from conversations.pages import waiting_since_friendly
-from freescout.payloads import date_out
+from freescout.payloads import collector_paused, date_out
 
 UTC = datetime.UTC
 EST = datetime.timezone(datetime.timedelta(hours=-5))
@@ -47,3 +49,18 @@ NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 def test_waiting_since_friendly(ago, expected):
     assert waiting_since_friendly(NOW - ago, NOW) == expected
     assert waiting_since_friendly(None, NOW) == ""
+
+
+def test_the_collector_is_paused_while_payloads_are_built_and_left_as_it_was():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
