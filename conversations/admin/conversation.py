@@ -12,20 +12,20 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.forms.renderers import get_default_renderer
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy
 
 from conversations.admin import drafts, live, merge, undo_send
 from conversations.admin.forward import forward_view
 from conversations.admin.list_count import TalliedChangeList, TalliedPaginator, list_filter_tallied
 from conversations.admin.list_rows import checkbox_writer, tag_names_by_conversation, text_escaped
-from conversations.admin.list_select import ListedSelect
 from conversations.admin.new_conversation import new_conversation_view
 from conversations.admin.page import conversation_page
 from conversations.admin.saved_replies import saved_replies_view
+from conversations.admin.widget_html import WidgetsInPython
 from conversations.models import Conversation, Status
 from conversations.pages import waiting_since_friendly
 from conversations.search import (
@@ -126,13 +126,13 @@ class BulkActionForm(ActionForm):
     """The action bar's extra inputs; their choices are set per request by ``ConversationAdmin`` and
     every value is looked up again, scoped, when the action runs."""
 
-    # The selects written without the form template engine (``ListedSelect``), the same HTML.
-    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=ListedSelect)
-    assignee = forms.CharField(required=False, label="Assignee", widget=ListedSelect)
-    status = forms.ChoiceField(
-        required=False, label="Status", choices=[("", "—"), *Status.choices], widget=ListedSelect
-    )
-    mailbox = forms.CharField(required=False, label="Mailbox", widget=ListedSelect)
+    # The widgets written in Python, the same HTML: the form template engine renders an include for each
+    # option and each attribute of the action bar's four selects.
+    default_renderer = WidgetsInPython(get_default_renderer())
+
+    assignee = forms.CharField(required=False, label="Assignee", widget=forms.Select)
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "—"), *Status.choices])
+    mailbox = forms.CharField(required=False, label="Mailbox", widget=forms.Select)
     tags = forms.CharField(
         required=False, label="Tags", widget=forms.TextInput(attrs={"placeholder": "tag, another tag"})
     )
