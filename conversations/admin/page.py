@@ -251,16 +251,18 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
         if isinstance(result, HttpResponse):
             return result
         bound = result
-        conversation = Conversation.objects.select_related("mailbox", "assignee").get(pk=conversation.pk)
     user = admin_user(request)
+    # Read again (a posted form may have changed it) with what the page shows beside its columns, in one
+    # statement: its mailbox, its assignee and whether this agent starred it. The columns are the row the
+    # APIs' page loader reads.
     starred_by_user = Exists(ConversationStar.objects.filter(conversation=OuterRef("pk"), user=user))
-    row = (
-        Conversation.objects.filter(pk=conversation.pk)
+    conversation = (
+        Conversation.objects.select_related("mailbox", "assignee")
         .annotate(starred_by_user=starred_by_user)
-        .values(*CONVERSATION_COLUMNS, "starred_by_user")
-        .get()
+        .get(pk=conversation.pk)
     )
-    starred = row.pop("starred_by_user")
+    row = {column: getattr(conversation, column) for column in CONVERSATION_COLUMNS}
+    starred = getattr(conversation, "starred_by_user")  # noqa: B009 - an annotation, unknown to the model's type
     context = page_context([row], embed=frozenset({"threads", "tags"}))
     # Opening the conversation reads its notices: the bell's count drops (one UPDATE, whatever their number).
     notifications_mark_read(user=user, conversation_id=conversation.pk)
