@@ -10,7 +10,9 @@ at once. Two measurements, each repeated ``--rounds`` times, medians reported:
 1. **Throughput**: ``--deliveries`` customer.created events are recorded (their send tasks wait in Redis),
    then one worker starts (``celery worker --pool solo``, the embedded default's shape, unless ``--pool``
    and ``--concurrency`` say otherwise: production's is ``--pool threads``); the clock runs from the
-   worker's "ready" to the last delivery recorded as succeeded. ``BENCH_PY_SPY=<path to py-spy>`` records a
+   worker's "ready" to the last delivery recorded as succeeded; the worker's CPU time per delivery (its
+   process and a prefork pool's children, from ``/proc``) is reported too, steadier than the rate on a busy
+   machine. ``BENCH_PY_SPY=<path to py-spy>`` records a
    profile of the worker meanwhile (into the run's temporary directory).
 2. **Write latency**: ``--writes`` notes are added through the API (Django's test client, the whole
    middleware stack, ``ATOMIC_REQUESTS``, real Redis for the on-commit enqueue) with no webhook subscribed,
@@ -39,6 +41,9 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: on a kept-alive connection Nagle would hold the second until the
+    # client's delayed ACK (40 ms), as no production server does.
+    disable_nagle_algorithm = True
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(200)
@@ -100,7 +105,23 @@ def wait_ready(process: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"the worker did not start:\n{log.read_text()}")
 
 
-def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path, pool: list[str]) -> float:
+def _worker_cpu_seconds(pid: int) -> float:
+    """CPU time so far of the worker process and its children (a prefork pool's), from Linux ``/proc``."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def throughput(
+    count: int, receiver_url: str, env: dict[str, str], workdir: Path, pool: list[str]
+) -> tuple[float, float]:
+    """Deliveries per second, and the worker's CPU milliseconds per delivery."""
     from customers.services import customer_create
     from webhooks.models import Event, Webhook, WebhookDelivery, WebhookEvent
     from webhooks.services import webhook_create
@@ -133,15 +154,15 @@ def throughput(count: int, receiver_url: str, env: dict[str, str], workdir: Path
                     "20",
                 ]
             )
-        started = time.monotonic()
+        started, cpu_began = time.monotonic(), _worker_cpu_seconds(process.pid)
         pending = WebhookDelivery.objects.exclude(status="succeeded")
         while pending.exists():
             time.sleep(0.02)
-        elapsed = time.monotonic() - started
+        elapsed, cpu = time.monotonic() - started, _worker_cpu_seconds(process.pid) - cpu_began
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return count / elapsed
+    return count / elapsed, cpu * 1000 / count
 
 
 def _backend_cpu_seconds() -> float:
@@ -234,7 +255,7 @@ def main() -> None:
             ]
             return [f"/api/conversations/{conversations[i // 10].pk}/threads" for i in range(options.writes)]
 
-        without, with_hook, rates = [], [], []
+        without, with_hook, rates, cpus = [], [], [], []
         cpu_without: list[float] = []
         cpu_with: list[float] = []
         write_latencies(api, write_urls()[:30], note)  # warm-up
@@ -248,7 +269,9 @@ def main() -> None:
 
         redis.Redis.from_url(redis_url).flushdb()
         for _ in range(options.rounds):
-            rates.append(throughput(options.deliveries, receiver_url, env, workdir, pool))
+            rate, cpu_ms = throughput(options.deliveries, receiver_url, env, workdir, pool)
+            rates.append(rate)
+            cpus.append(cpu_ms)
 
         print(
             f"rounds: {options.rounds}; writes per round: {options.writes}; deliveries per round: {options.deliveries}"
@@ -261,6 +284,7 @@ def main() -> None:
             cpu_a, cpu_b = statistics.median(cpu_without), statistics.median(cpu_with)
             print(f"CPU a write (app + db): {cpu_a:.2f} ms without, {cpu_b:.2f} ms with, {cpu_b - cpu_a:+.2f} ms")
         print(f"deliveries/s, one worker ({' '.join(pool)}): {statistics.median(rates):.0f}  (rounds: {fmt(rates)})")
+        print(f"worker CPU ms per delivery: {statistics.median(cpus):.2f}  (rounds: {fmt(cpus)})")
         print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     finally:
         for process in processes:
