@@ -5,8 +5,9 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers, result_hidden_fields
 from django.contrib.admin.views.main import ChangeList
+from django.utils.safestring import SafeString
 
-from conversations.admin.list_rows import conversation_rows
+from conversations.admin.list_rows import conversation_rows, filter_panel
 
 register = template.Library()
 
@@ -23,3 +24,10 @@ def conversation_result_list(cl: ChangeList) -> dict[str, Any]:
         "num_sorted_fields": sum(1 for header in headers if header["sortable"] and header["sorted"]),
         "results": conversation_rows(cl),
     }
+
+
+@register.simple_tag
+def conversation_filters(cl: ChangeList) -> SafeString:
+    """The filter panel's filters, as ``{% for spec in cl.filter_specs %}{% admin_list_filter cl spec %}`` renders
+    them (``list_rows.filter_panel``)."""
+    return filter_panel(cl)

@@ -3,14 +3,14 @@
 queries for more rows."""
 
 import pytest
-from django.contrib.admin.templatetags.admin_list import items_for_result, result_list
+from django.contrib.admin.templatetags.admin_list import admin_list_filter, items_for_result, result_list
 from django.db import connection
 from django.forms.renderers import get_default_renderer
 from django.template.loader import render_to_string
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 
-from conversations.admin.list_rows import conversation_rows
+from conversations.admin.list_rows import conversation_rows, filter_panel
 from conversations.admin.widget_html import WidgetsInPython
 from conversations.models import Conversation, Thread
 from conversations.services import (
@@ -137,3 +137,36 @@ def test_the_action_bar_is_the_one_djangos_widget_templates_write(agent_client, 
         attrs = field.build_widget_attrs({}) | ({"id": field.auto_id} if field.auto_id else {})
         widget = field.field.widget
         assert str(field) == widget.render(field.html_name, field.value(), attrs=attrs, renderer=get_default_renderer())
+
+
+def mailbox_filters(mailbox, varied) -> list[dict]:
+    """Lists filtered every way the panel links, several filters at once, with a search and a sort."""
+    tag = varied[0].tags.order_by("id").first()
+    folder = Folder.objects.get(mailbox=mailbox, type=Folder.Type.UNASSIGNED, user=None).pk
+    assignee = Conversation.objects.get(pk=varied[0].pk).assignee_id
+    return [
+        {},
+        {"status__exact": "active", "o": "-7"},
+        {"mailbox__id__exact": mailbox.pk, "assignee__id__exact": assignee},
+        {"assignee__isnull": "True", "state__exact": "published"},
+        {"tags__id__exact": tag.pk, "type__exact": "email", "q": "kumquat"},
+        {"folder": folder, "status__exact": "closed", "p": "1"},
+        {"folder": "999999"},
+    ]
+
+
+def test_the_filter_panel_is_the_one_djangos_filter_template_writes(agent_client, agent, mailbox, varied):
+    """Every filter's title, choices (scoped to what the agent may see), links and selected choice as
+    ``admin_list_filter`` renders them with ``admin/filter.html``, and the panel in the page."""
+    hidden = ConversationFactory(subject="In a mailbox the agent cannot open").mailbox
+    for query in mailbox_filters(mailbox, varied):
+        response = agent_client.get(CHANGELIST, query)
+        assert response.status_code == 200
+        changelist = response.context["cl"]
+        assert len(changelist.filter_specs) >= 6  # the mailbox filter shows only with two mailboxes or more
+        djangos = "".join(admin_list_filter(changelist, spec) for spec in changelist.filter_specs)
+        assert filter_panel(changelist) == djangos
+        page = response.content.decode()
+        assert parse_html(djangos) in parse_html(page)
+        assert 'class="selected"' in djangos
+        assert hidden.name not in page
