@@ -2,6 +2,8 @@
 
 from typing import cast
 
+from django.db.models import Count, Subquery
+
 from helpdesk.db import IdsRead, instances_from_rows, model_columns, read_rows
 from helpdesk.models import ApiKey, Notification, User
 
@@ -29,13 +31,21 @@ BELL_SIZE = 8
 
 
 def notifications_for_bell(*, user: User) -> tuple[int, list[Notification]]:
-    """The unread count and the newest notices (read or not) with their conversations: two queries, whatever
-    the number of notices."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
-    recent = list(
-        Notification.objects.filter(user=user).select_related("conversation").order_by("-created_at", "-id")[:BELL_SIZE]
+    """The unread count and the newest notices (read or not) with their conversations: one query, the count
+    a scalar subquery on each row (no notices, none unread: the count is 0 without reading it)."""
+    unread = (
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .values("user_id")
+        .annotate(number=Count("id"))
+        .values("number")
     )
-    return unread, recent
+    recent: list[Notification] = list(
+        Notification.objects.filter(user=user)
+        .select_related("conversation")
+        .annotate(bell_unread=Subquery(unread))
+        .order_by("-created_at", "-id")[:BELL_SIZE]
+    )
+    return (getattr(recent[0], "bell_unread", 0) or 0) if recent else 0, recent
 
 
 def notifications_recent(*, user: User, limit: int = 50) -> list[Notification]:

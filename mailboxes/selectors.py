@@ -1,9 +1,11 @@
 """Reads: which mailboxes a user may see, and the folder counters."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from helpdesk.db import instances_from_rows, model_columns, read_rows
 from helpdesk.models import User
 from mailboxes.models import Folder, Mailbox, MailboxUser, SavedReply
 
@@ -129,21 +131,40 @@ def folders_visible_to(*, user: User, mailbox: Mailbox, owner: User | None = Non
     return Folder.objects.filter(mailbox=mailbox).filter(Q(user__isnull=True) | Q(user__in=owners))
 
 
+# The sidebar's mailboxes with their folders (the shared ones and the user's own), in one statement written
+# out once: every agent UI page reads it. A LEFT JOIN so that a mailbox without folders is still listed.
+_NAVIGATION = (
+    "SELECT {mailbox}, {folder} FROM mailboxes_mailbox m"
+    " LEFT JOIN mailboxes_folder f ON f.mailbox_id = m.id AND (f.user_id IS NULL OR f.user_id = %s){access}"
+    " ORDER BY m.name, m.id, f.type, f.id"
+)
+_GRANTED = " WHERE EXISTS (SELECT 1 FROM mailboxes_mailboxuser mu WHERE mu.mailbox_id = m.id AND mu.user_id = %s)"
+
+
 def folder_navigation(*, user: User) -> list[tuple[Mailbox, list[tuple[Folder, int, int]]]]:
-    """The agent UI's sidebar: each mailbox the user can access with its folders and the user's own Mine
-    and Starred, as ``(folder, totalCount, activeCount)``, in FreeScout's order (Mine first)."""
-    mailboxes = list(mailboxes_accessible_by(user=user).order_by("name", "id"))
-    folders = list(
-        Folder.objects.filter(mailbox__in=mailboxes)
-        .filter(Q(user__isnull=True) | Q(user=user))
-        .order_by("mailbox_id", "type", "id")
+    """The agent UI's sidebar: each mailbox the user can access (as ``mailboxes_accessible_by``) with its
+    folders and the user's own Mine and Starred, as ``(folder, totalCount, activeCount)``, in FreeScout's
+    order (Mine first)."""
+    if not user.is_active:
+        return []
+    sql = _NAVIGATION.format(
+        mailbox=model_columns(Mailbox, "m"), folder=model_columns(Folder, "f"), access="" if user.is_admin else _GRANTED
     )
+    mailboxes: dict[int, Mailbox] = {}
+    folders: list[Folder] = []
+    rows = read_rows(sql, [user.pk] if user.is_admin else [user.pk, user.pk])
+    for read_mailbox, read_folder in instances_from_rows(rows, Mailbox, Folder):
+        mailbox = mailboxes.setdefault(read_mailbox.pk, cast(Mailbox, read_mailbox))
+        if read_folder.pk is not None:  # the LEFT JOIN's row of a mailbox without folders
+            folder = cast(Folder, read_folder)
+            folder.mailbox = mailbox
+            folders.append(folder)
     counts = folder_counts(folders=folders)
     order: dict[int, int] = {Folder.Type.MINE: 0, Folder.Type.UNASSIGNED: 1}
-    by_mailbox: dict[int, list[tuple[Folder, int, int]]] = {mailbox.pk: [] for mailbox in mailboxes}
+    by_mailbox: dict[int, list[tuple[Folder, int, int]]] = {pk: [] for pk in mailboxes}
     for folder in sorted(folders, key=lambda f: (order.get(f.type, 2), f.type)):
         by_mailbox[folder.mailbox_id].append((folder, *counts[folder.pk]))
-    return [(mailbox, by_mailbox[mailbox.pk]) for mailbox in mailboxes]
+    return [(mailbox, by_mailbox[pk]) for pk, mailbox in mailboxes.items()]
 
 
 def folder_visible_to(*, user: User, folder_id: int) -> Folder | None:
