@@ -8,14 +8,16 @@ of 50 costs the same handful of queries as a page of 1, whatever it embeds.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from urllib.parse import quote
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 
 from conversations.models import Attachment, Conversation, ConversationTag, CustomFieldValue, Tag, Thread, Timelog
 from customers.selectors import CUSTOMER_SHORT_READ
@@ -330,3 +332,22 @@ def line_item_text(thread: dict, context: PageContext) -> str:
 def attachment_url(token: str, file_name: str) -> str:
     """The absolute, unguessable download URL of an attachment."""
     return absolute_url(reverse("attachment-download", args=[token, file_name]))
+
+
+def attachment_urls() -> Callable[[str, str], str]:
+    """``attachment_url`` with the route reversed once, for a page's attachments: the same URL, each part
+    quoted as ``reverse`` quotes it (a test holds the two together). A part the route's ``str`` converter
+    would refuse (empty, or with a slash) goes through ``attachment_url``, which raises as it did."""
+    sample = attachment_url("t", "n")
+    prefix = sample[: -len("t/n")]
+
+    def url(token: str, file_name: str) -> str:
+        if not token or not file_name or "/" in token or "/" in file_name:
+            return attachment_url(token, file_name)
+        return f"{prefix}{quote(token, safe=_URL_SAFE)}/{quote(file_name, safe=_URL_SAFE)}"
+
+    return url
+
+
+# The characters ``reverse`` leaves unquoted in a URL (RFC 3986's sub-delims and pchar).
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"

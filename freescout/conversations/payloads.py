@@ -3,6 +3,7 @@ GETs and by webhook bodies, so they cannot drift. The rows and what they refer t
 (``conversations.pages``); this module only shapes them."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -11,7 +12,7 @@ from conversations.body_links import body_links_absolute
 from conversations.models import Thread
 from conversations.pages import (
     PageContext,
-    attachment_url,
+    attachment_urls,
     conversation_page,
     line_item_text,
     page_context,
@@ -29,6 +30,7 @@ class _Shapes:
     context: PageContext
     users: dict[int, dict]
     customers: dict[int, dict]
+    attachment_url: Callable[[str, str], str]
 
     @classmethod
     def of(cls, context: PageContext) -> "_Shapes":
@@ -36,6 +38,7 @@ class _Shapes:
             context,
             {pk: user_short_payload(*user) for pk, user in context.users.items()},
             {pk: customer_short_payload(*customer) for pk, customer in context.customers.items()},
+            attachment_urls(),
         )
 
     def author(self, user_id: int | None, customer_id: int | None) -> dict | None:
@@ -44,11 +47,11 @@ class _Shapes:
         return self.customers.get(customer_id) if customer_id is not None else None
 
 
-def attachment_payload(attachment: dict) -> dict:
+def attachment_payload(attachment: dict, url: Callable[[str, str], str]) -> dict:
     return {
         "id": attachment["id"],
         "fileName": attachment["file_name"],
-        "fileUrl": attachment_url(attachment["token"], attachment["file_name"]),
+        "fileUrl": url(attachment["token"], attachment["file_name"]),
         "mimeType": attachment["mime_type"],
         "size": attachment["size"],
     }
@@ -75,7 +78,11 @@ def thread_payload(thread: dict, shapes: _Shapes) -> dict:
         "bcc": thread["bcc"],
         "createdAt": date_out(thread["created_at"]),
         "openedAt": date_out(thread["opened_at"]),
-        "_embedded": {"attachments": [attachment_payload(a) for a in shapes.context.attachments.get(thread["id"], ())]},
+        "_embedded": {
+            "attachments": [
+                attachment_payload(a, shapes.attachment_url) for a in shapes.context.attachments.get(thread["id"], ())
+            ]
+        },
     }
 
 

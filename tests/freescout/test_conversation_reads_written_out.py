@@ -11,6 +11,7 @@ from io import StringIO
 import orjson
 import pytest
 from django.core.management import call_command
+from django.urls import NoReverseMatch
 
 from conversations import pages, services
 from conversations.models import Conversation, Thread, Timelog
@@ -143,3 +144,42 @@ def test_payloads_are_built_with_the_collector_paused(admin_api, mailbox, monkey
     assert admin_api.get(f"/api/conversations?mailboxId={mailbox.pk}&embed=threads").status_code == 200
     payloads.conversation_payload_by_id(conversation.pk)
     assert seen == [False, False, False] and gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "report.pdf",
+        "a b.txt",
+        "100%.png",
+        "q?x#y.txt",
+        "é~:@!$&'()*+,;=.doc",
+        "日本語 📎.txt",
+        "..",
+        ".",
+        "a\nb",
+        "%2F",
+    ],
+)
+def test_a_pages_attachment_urls_are_those_reverse_gives(file_name):
+    urls = pages.attachment_urls()
+    for token in ("4f9c2b7e-aa", "tok en%"):
+        assert urls(token, file_name) == pages.attachment_url(token, file_name)
+
+
+@pytest.mark.parametrize(("token", "file_name"), [("t", ""), ("", "n"), ("t", "a/b"), ("a/b", "n")])
+def test_a_pages_attachment_urls_refuse_what_reverse_refuses(token, file_name):
+    with pytest.raises(NoReverseMatch):
+        pages.attachment_url(token, file_name)
+    with pytest.raises(NoReverseMatch):
+        pages.attachment_urls()(token, file_name)
+
+
+def test_the_view_lets_go_of_its_response_once_rendered(admin_api, mailbox):
+    """DRF's view holds its response and the response its view: without the view letting go, a page's payloads
+    waited for the cyclic collector instead of going with the response."""
+    conversation = ConversationFactory(mailbox=mailbox)
+    for path in (f"/api/conversations/{conversation.pk}", f"/api/conversations?mailboxId={mailbox.pk}&embed=threads"):
+        response = admin_api.get(path)
+        assert response.status_code == 200
+        assert "response" not in vars(response.renderer_context["view"])
