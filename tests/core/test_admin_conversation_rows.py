@@ -170,3 +170,25 @@ def test_the_filter_panel_is_the_one_djangos_filter_template_writes(agent_client
         assert parse_html(djangos) in parse_html(page)
         assert 'class="selected"' in djangos
         assert hidden.name not in page
+
+
+def test_the_mailboxes_are_read_once_for_the_filter_and_the_action_bar(agent_client, agent, mailbox):
+    """The mailbox filter lists the agent's mailboxes by id, the action bar's select by name, from one read."""
+    from tests.factories import MailboxFactory
+
+    zulu = mailbox
+    alpha = MailboxFactory(name="Alpha desk")
+    zulu.name = "Zulu desk"
+    zulu.save(update_fields=["name"])
+    mailbox_user_grant(mailbox=alpha, user=agent)
+    ConversationFactory(mailbox=alpha, subject="In alpha")
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(CHANGELIST)
+    assert response.status_code == 200
+    choices = response.context["action_form"].fields["mailbox"].widget.choices
+    assert [label for _, label in choices] == ["—", "Alpha desk", "Zulu desk"]
+    spec = next(spec for spec in response.context["cl"].filter_specs if spec.title == "mailbox")
+    assert spec.lookup_choices == [(zulu.pk, "Zulu desk"), (alpha.pk, "Alpha desk")]
+    # One read of the mailboxes themselves (the sidebar's counts aside): the filter's and the select's were two.
+    reads = [query for query in queries.captured_queries if query["sql"].startswith('SELECT "mailboxes_mailbox"."id"')]
+    assert len(reads) == 1
