@@ -73,19 +73,6 @@ class ConversationViewSet(NonAtomicApiViewSet):
     def get_queryset(self):
         return conversations_visible_to(user=api_user(self.request))
 
-    def dispatch(self, request, *args, **kwargs):
-        # DRF keeps the response on the view (``self.response``) and the view in the response's renderer
-        # context: a cycle, so a page's payloads (``response.data``, thousands of dicts with embed=threads)
-        # outlived the request until a generation-1 collection walked them all. Once the response is
-        # rendered the view lets go of it, and reference counting frees the payloads with the response.
-        response = super().dispatch(request, *args, **kwargs)
-        if isinstance(response, Response):
-            response.add_post_render_callback(self._response_forgotten)
-        return response
-
-    def _response_forgotten(self, response: Response) -> None:
-        self.__dict__.pop("response", None)
-
     def get_conversation(self) -> Conversation:
         """The conversation the path names, to change or to read below. One merged into another
         (``conversation_merge``) is gone for these: a 404 naming the survivor, not a 301, which common HTTP

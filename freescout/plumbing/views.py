@@ -14,10 +14,11 @@ from freescout.plumbing.params import ID_PATTERN
 from freescout.plumbing.permissions import IsAuthenticatedOrPreflight
 from freescout.plumbing.renderers import OrjsonRenderer
 from freescout.schema.extensions import ApiAutoSchema
+from helpdesk.api_views import ResponseReleasing
 from helpdesk.json_parser import SafeJSONParser
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiViewSet(ResponseReleasing, viewsets.GenericViewSet):
     """Base of the FreeScout API's viewsets, which sets its conventions (none live in global settings): the
     key from its headers, Basic auth, query or JSON body; JSON in and out; HAL lists (``hal_name``); the
     documented error shape; 201 with ``Resource-ID`` and the entity, 204 for updates and deletes; ids in URLs

@@ -5,6 +5,7 @@ from django.db import transaction
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api_views import ResponseReleasing
 from helpdesk.models import User
 from liveagent.plumbing.authentication import ApiKeyAuthentication
 from liveagent.plumbing.errors import exception_handler
@@ -14,7 +15,7 @@ from liveagent.plumbing.permissions import HasApiKey
 from liveagent.plumbing.renderers import JsonRenderer, SuffixNegotiation, XmlRenderer, YamlRenderer
 
 
-class LiveAgentView(APIView):
+class LiveAgentView(ResponseReleasing, APIView):
     """Base of the LiveAgent API v1 views, which sets its conventions (none live in global settings): the
     ``apikey`` from the parameters or a header; query + urlencoded + multipart + JSON parameters on every
     method (``params()``); JSON, XML or YAML by path suffix; everything, errors included, in the envelope

@@ -179,7 +179,8 @@ def test_the_view_lets_go_of_its_response_once_rendered(admin_api, mailbox):
     """DRF's view holds its response and the response its view: without the view letting go, a page's payloads
     waited for the cyclic collector instead of going with the response."""
     conversation = ConversationFactory(mailbox=mailbox)
-    for path in (f"/api/conversations/{conversation.pk}", f"/api/conversations?mailboxId={mailbox.pk}&embed=threads"):
+    paths = [f"/api/conversations/{conversation.pk}", f"/api/conversations?mailboxId={mailbox.pk}&embed=threads"]
+    for path in [*paths, "/api/customers", "/api/mailboxes"]:
         response = admin_api.get(path)
         assert response.status_code == 200
         assert "response" not in vars(response.renderer_context["view"])

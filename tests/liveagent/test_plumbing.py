@@ -208,3 +208,12 @@ def test_an_unknown_time_zone_fails_the_system_check(settings):
     assert check_time_zone() == []
     settings.LIVEAGENT_TIME_ZONE = "Mars/Olympus"
     assert [error.id for error in check_time_zone()] == ["liveagent.E001"]
+
+
+def test_the_view_lets_go_of_its_response_once_rendered(la, keys):
+    """As the FreeScout dialect's (helpdesk.api_views.ResponseReleasing): a response's data goes with it by
+    reference counting, not with the next cyclic collection."""
+    for path in ("/liveagent/api/conversations", "/liveagent/api/departments"):
+        response = la.get(path, {"apikey": keys[0]})
+        assert response.status_code == 200
+        assert "response" not in vars(response.renderer_context["view"])
