@@ -5,7 +5,8 @@ task is queued on commit (``outbox_enqueue_on_commit``) and takes the row's id. 
 *claim* the row, which puts a lease on it:
 
 - ``outbox_claim`` claims one row by id with a compare-and-set ``UPDATE`` (the task path), so a task that
-  runs twice, or alongside the sweeper, sends once;
+  runs twice, or alongside the sweeper, sends once; ``outbox_claim_joined`` is the same claim written out
+  as one ``UPDATE … FROM … RETURNING`` on PostgreSQL, the row read back with the rows it joins;
 - ``outbox_claim_next`` claims the next due row with ``SELECT … FOR UPDATE SKIP LOCKED`` (the sweeper path,
   run by Celery beat), so two sweepers never take the same row. SQLite has no ``SKIP LOCKED``; there, the
   IMMEDIATE transactions the settings ask for serialise the claims instead.
@@ -23,11 +24,11 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from celery import Task
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -97,6 +98,84 @@ def outbox_claim(queryset: QuerySet[Item], pk: object) -> Item | None:
     if not queryset.filter(_due(now), pk=pk).update(locked_until=lease_until):
         return None
     return queryset.get(pk=pk, locked_until=lease_until)
+
+
+def outbox_claim_joined(
+    queryset: QuerySet[Item], pk: int, *, related: tuple[str, ...], condition: str = ""
+) -> Item | None:
+    """``outbox_claim(queryset, pk)`` in one statement on PostgreSQL: the compare-and-set ``UPDATE`` joined to
+    the rows of the forward relations ``related`` (which ``queryset`` must select), returning the row with
+    them, where ``outbox_claim`` runs the ``UPDATE`` and then a ``SELECT`` through Django's compiler.
+
+    ``condition`` is SQL over those rows, named ``{relation}`` (``'{webhook}."enabled"'``), and must say what
+    ``queryset``'s own filters say; the equivalence test holds the two together. Elsewhere (SQLite cannot
+    return a joined row) it is ``outbox_claim``."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return outbox_claim(queryset, pk)
+    sql, models_read = _claim_sql(queryset.model, related, condition)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [outbox_lease_until(), pk, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances = []
+    at = 0
+    for model, fields in models_read:
+        values = [
+            _from_db(field, value, connection) for field, value in zip(fields, row[at : at + len(fields)], strict=True)
+        ]
+        instances.append(model.from_db(queryset.db, [field.attname for field in fields], values))
+        at += len(fields)
+    item = instances[0]
+    for name, instance in zip(related, instances[1:], strict=True):
+        setattr(item, name, instance)
+    return item
+
+
+def _from_db(field: models.Field, value: object, connection: object) -> object:
+    if value is None or not hasattr(field, "from_db_value"):
+        return value
+    return field.from_db_value(value, None, connection)
+
+
+_claim_sqls: dict[tuple[type, tuple[str, ...], str], tuple[str, list[tuple[Any, list[models.Field]]]]] = {}
+
+
+def _claim_sql(
+    model: type[models.Model], related: tuple[str, ...], condition: str
+) -> tuple[str, list[tuple[Any, list[models.Field]]]]:
+    key = (model, related, condition)
+    if key not in _claim_sqls:
+        opts = model._meta
+        models_read: list[tuple[Any, list[models.Field]]] = [(model, list(opts.concrete_fields))]
+        joins, on, returning = [], [], [f'o."{field.column}"' for field in opts.concrete_fields]
+        aliases = {}
+        for number, name in enumerate(related):
+            foreign: Any = opts.get_field(name)
+            target: Any = foreign.related_model
+            alias = f"j{number}"
+            aliases[name] = alias
+            joins.append(f'"{target._meta.db_table}" AS {alias}')
+            on.append(f'{alias}."{target._meta.pk.column}" = o."{foreign.column}"')
+            returning += [f'{alias}."{field.column}"' for field in target._meta.concrete_fields]
+            models_read.append((target, list(target._meta.concrete_fields)))
+        where = [
+            f'o."{opts.pk.column}" = %s',
+            f"o.\"status\" = '{OutboxStatus.PENDING.value}'",
+            'o."next_attempt_at" <= %s',
+            '(o."locked_until" IS NULL OR o."locked_until" < %s)',
+            *on,
+        ]
+        if condition:
+            where.append(condition.format(**aliases))
+        # Names from the models' own metadata and the caller's constant condition; values are parameters.
+        tables = f" FROM {', '.join(joins)}" if joins else ""
+        sql = f'UPDATE "{opts.db_table}" AS o SET "locked_until" = %s{tables} WHERE {" AND ".join(where)} RETURNING '  # noqa: S608
+        sql += ", ".join(returning)
+        _claim_sqls[key] = (sql, models_read)
+    return _claim_sqls[key]
 
 
 def outbox_claim_next(queryset: QuerySet[Item]) -> Item | None:

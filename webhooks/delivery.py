@@ -20,7 +20,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.outbound import FetchError, UnsafeUrl, url_post
-from helpdesk.outbox import OutboxStatus, outbox_enqueue_on_commit, outbox_finish, outbox_lease_until, outbox_reset
+from helpdesk.outbox import (
+    OutboxStatus,
+    outbox_claim_joined,
+    outbox_enqueue_on_commit,
+    outbox_finish,
+    outbox_lease_until,
+    outbox_reset,
+)
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from webhooks.services import webhook_disable
 from webhooks.signing import signed_headers
@@ -34,6 +41,14 @@ PING_EVENT = "freescout.test"
 def deliveries_sendable() -> QuerySet[WebhookDelivery]:
     """Rows the task and the sweeper may claim: a disabled webhook's wait, pending, until it is enabled."""
     return WebhookDelivery.objects.filter(webhook__enabled=True).select_related("event", "webhook")
+
+
+def delivery_claim(delivery_id: int) -> WebhookDelivery | None:
+    """Claims the delivery (``outbox_claim`` of ``deliveries_sendable``) with its event and webhook, in one
+    statement on PostgreSQL."""
+    return outbox_claim_joined(
+        deliveries_sendable(), delivery_id, related=("event", "webhook"), condition='{webhook}."enabled"'
+    )
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:

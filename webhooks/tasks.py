@@ -7,8 +7,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from helpdesk.outbox import outbox_claim, outbox_retry_soon, outbox_sweep
-from webhooks.delivery import deliveries_sendable, delivery_send, webhook_log_purge
+from helpdesk.outbox import outbox_retry_soon, outbox_sweep
+from webhooks.delivery import deliveries_sendable, delivery_claim, delivery_send, webhook_log_purge
 from webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def _send(delivery: WebhookDelivery) -> None:
 def webhook_deliver(*delivery_ids: int) -> None:
     """Sends the deliveries one transaction wrote (or one to retry), each claimed just before its attempt."""
     for delivery_id in delivery_ids:
-        delivery = outbox_claim(deliveries_sendable(), delivery_id)
+        delivery = delivery_claim(delivery_id)
         if delivery is None:
             continue
         try:

@@ -377,3 +377,50 @@ def test_delivery_send_without_retry_gives_up_at_once():
         assert delivery_send(claimed, retry=False) is None
     delivery.refresh_from_db()
     assert delivery.status == "failed"
+
+
+def _claimed_values(item: WebhookDelivery) -> list[dict[str, object]]:
+    return [
+        {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+        for instance in (item, item.event, item.webhook)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_claim_in_one_statement_is_the_general_claim(receiver, django_assert_max_num_queries):
+    from helpdesk.outbox import outbox_claim_joined
+
+    delivery = emit(receiver, previous_secret="whsec_old", failing_since=timezone.now())
+    rows = WebhookDelivery.objects.filter(pk=delivery.pk)
+    lease = timezone.now() + timedelta(minutes=5)
+
+    def both() -> tuple[WebhookDelivery | None, WebhookDelivery | None]:
+        before = list(rows.values_list("locked_until", flat=True))
+        with django_assert_max_num_queries(1 if connection.vendor == "postgresql" else 2):
+            joined = outbox_claim_joined(
+                deliveries_sendable(), delivery.pk, related=("event", "webhook"), condition='{webhook}."enabled"'
+            )
+        rows.update(locked_until=before[0])
+        general = outbox_claim(deliveries_sendable(), delivery.pk)
+        rows.update(locked_until=before[0])
+        return joined, general
+
+    joined, general = both()
+    assert joined is not None and general is not None
+    joined_values, general_values = _claimed_values(joined), _claimed_values(general)
+    assert abs(joined_values[0].pop("locked_until") - general_values[0].pop("locked_until")) < timedelta(seconds=5)
+    assert joined_values == general_values
+    assert isinstance(joined.event.payload, bytes | memoryview) and bytes(joined.event.payload)
+    assert joined.webhook.events == [Event.CUSTOMER_CREATED]
+
+    # Nothing to claim: held by another worker, not yet due, finished, or its webhook disabled.
+    for change in (
+        {"locked_until": lease},
+        {"next_attempt_at": timezone.now() + timedelta(minutes=1)},
+        {"status": OutboxStatus.SUCCEEDED},
+    ):
+        rows.update(**change)
+        assert both() == (None, None)
+        rows.update(locked_until=None, next_attempt_at=timezone.now(), status=OutboxStatus.PENDING)
+    delivery.webhook.__class__.objects.filter(pk=delivery.webhook_id).update(enabled=False)
+    assert both() == (None, None)
