@@ -12,6 +12,7 @@ to a minute while it keeps dying soon after starting. If it dies within ``QUICK_
 ``MAX_QUICK_EXITS`` times in a row it cannot start at all (a broken setting, say): then the script says so,
 stops the server and exits with status 1, rather than serve a helpdesk that sends nothing."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -130,9 +131,17 @@ def shout(message: str) -> None:
 
 
 def worker_start() -> subprocess.Popen:
-    worker = subprocess.Popen(WORKER_COMMAND, cwd=ROOT)
+    # Its own process group, with the beat process ``--beat`` forks: a worker that dies (killed, out of
+    # memory) takes its beat with it (``group_kill``) rather than leave it running beside the next worker's.
+    worker = subprocess.Popen(WORKER_COMMAND, cwd=ROOT, start_new_session=True)
     print(f"  Worker started (pid {worker.pid}).", flush=True)
     return worker
+
+
+def group_kill(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None:
+    """Signals the process group ``process`` leads (its beat child included), if there is one left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 class WorkerSupervisor:
@@ -159,6 +168,7 @@ class WorkerSupervisor:
         code = self.worker.poll()
         if code is None:
             return True
+        group_kill(self.worker)  # what it left behind, its beat process
         lived = now - self.started_at
         self.quick_exits = self.quick_exits + 1 if lived < QUICK_EXIT_SECONDS else 1
         if self.quick_exits >= MAX_QUICK_EXITS:
@@ -178,8 +188,10 @@ class WorkerSupervisor:
 
     def stop(self) -> None:
         if self.restart_at is None and self.worker.poll() is None:
-            self.worker.send_signal(signal.SIGTERM)
-            self.worker.wait(timeout=20)
+            group_kill(self.worker, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.worker.wait(timeout=20)
+        group_kill(self.worker)
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:

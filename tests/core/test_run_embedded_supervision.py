@@ -63,6 +63,18 @@ def alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[-1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def healthy(address: str) -> bool:
     try:
         with urllib.request.urlopen(f"http://{address}/healthz", timeout=5) as response:
@@ -114,21 +126,35 @@ def test_a_killed_worker_is_restarted_while_the_server_keeps_serving(embedded):
         time.sleep(0.5)
     assert alive(first)
 
+    # ``--beat`` runs beat in a child process of the worker: killed with it, it must not outlive it.
+    deadline = time.monotonic() + 30
+    while not (beat := children_of(first)):
+        assert time.monotonic() < deadline, "the worker started no beat process"
+        time.sleep(0.2)
     seen = len(output.lines)
     os.kill(first, signal.SIGKILL)
     report = output.wait_for(rf"!!! The worker \(pid {first}\) exited with status -9", seconds=20, after=seen)
     assert "Restarting it in 1 s" in output.text()[output.text().index(report.group(0)) :]
     second = int(output.wait_for(r"Worker started \(pid (\d+)\)", seconds=20, after=seen).group(1))
     assert second != first and alive(second) and not alive(first)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in beat) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in beat), "the killed worker's beat process was left running"
     assert healthy(address) and process.poll() is None
 
-    # `kill <pid>` of the script stops what it started, the restarted worker included.
+    # `kill <pid>` of the script stops what it started, the restarted worker and its beat included.
+    deadline = time.monotonic() + 30
+    while not (second_beat := children_of(second)):
+        assert time.monotonic() < deadline, "the restarted worker started no beat process"
+        time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
     deadline = time.monotonic() + 10
     while alive(second) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not alive(second) and not healthy(address)
+    assert not any(alive(pid) for pid in second_beat)
 
 
 def _script():
