@@ -155,8 +155,29 @@ def csp_violations():
     return []
 
 
+def _live_requests_finished(django_db_blocker, seconds: float = 10.0) -> None:
+    """Waits until no other session works in the test database: a request the closed pages sent last (a
+    heartbeat, a poll) may still run in a live server thread, and the database's flush after the test then
+    deadlocked with it (its TRUNCATE locking every table while the request held one and wanted another)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state <> 'idle'"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+            time.sleep(0.05)
+
+
 @pytest.fixture
-def browser_context(browser, csp_violations):
+def browser_context(browser, csp_violations, django_db_blocker):
     """A fresh context (cookies, storage) of the shared browser; call ``.new_page()`` for each user. Any
     Content-Security-Policy violation in its pages fails the test (``csp_violations``)."""
     from tests.browser import VIEWPORT, csp_violations_watch
@@ -166,6 +187,7 @@ def browser_context(browser, csp_violations):
     csp_violations_watch(context, csp_violations)
     yield context
     context.close()
+    _live_requests_finished(django_db_blocker)
     assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"
 
 
