@@ -20,17 +20,20 @@ Redis's visibility timeout is redelivered in a loop).
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from celery import Task
 from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from helpdesk.db import instances_from_rows, model_columns
 
 logger = logging.getLogger(__name__)
 
@@ -110,72 +113,43 @@ def outbox_claim_joined(
     ``condition`` is SQL over those rows, named ``{relation}`` (``'{webhook}."enabled"'``), and must say what
     ``queryset``'s own filters say; the equivalence test holds the two together. Elsewhere (SQLite cannot
     return a joined row) it is ``outbox_claim``."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
+    if connections[queryset.db].vendor != "postgresql":
         return outbox_claim(queryset, pk)
-    sql, models_read = _claim_sql(queryset.model, related, condition)
+    targets: list[Any] = [queryset.model._meta.get_field(name).related_model for name in related]
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [outbox_lease_until(), pk, now, now])
-        row = cursor.fetchone()
-    if row is None:
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(_claim_sql(queryset.model, related, condition), [outbox_lease_until(), pk, now, now])
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    instances = []
-    at = 0
-    for model, fields in models_read:
-        values = [
-            _from_db(field, value, connection) for field, value in zip(fields, row[at : at + len(fields)], strict=True)
-        ]
-        instances.append(model.from_db(queryset.db, [field.attname for field in fields], values))
-        at += len(fields)
-    item = instances[0]
-    for name, instance in zip(related, instances[1:], strict=True):
+    (item, *joined), *_ = instances_from_rows(rows, queryset.model, *targets)
+    for name, instance in zip(related, joined, strict=True):
         setattr(item, name, instance)
-    return item
+    return cast(Item, item)
 
 
-def _from_db(field: models.Field, value: object, connection: object) -> object:
-    if value is None or not hasattr(field, "from_db_value"):
-        return value
-    return field.from_db_value(value, None, connection)
-
-
-_claim_sqls: dict[tuple[type, tuple[str, ...], str], tuple[str, list[tuple[Any, list[models.Field]]]]] = {}
-
-
-def _claim_sql(
-    model: type[models.Model], related: tuple[str, ...], condition: str
-) -> tuple[str, list[tuple[Any, list[models.Field]]]]:
-    key = (model, related, condition)
-    if key not in _claim_sqls:
-        opts = model._meta
-        models_read: list[tuple[Any, list[models.Field]]] = [(model, list(opts.concrete_fields))]
-        joins, on, returning = [], [], [f'o."{field.column}"' for field in opts.concrete_fields]
-        aliases = {}
-        for number, name in enumerate(related):
-            foreign: Any = opts.get_field(name)
-            target: Any = foreign.related_model
-            alias = f"j{number}"
-            aliases[name] = alias
-            joins.append(f'"{target._meta.db_table}" AS {alias}')
-            on.append(f'{alias}."{target._meta.pk.column}" = o."{foreign.column}"')
-            returning += [f'{alias}."{field.column}"' for field in target._meta.concrete_fields]
-            models_read.append((target, list(target._meta.concrete_fields)))
-        where = [
-            f'o."{opts.pk.column}" = %s',
-            f"o.\"status\" = '{OutboxStatus.PENDING.value}'",
-            'o."next_attempt_at" <= %s',
-            '(o."locked_until" IS NULL OR o."locked_until" < %s)',
-            *on,
-        ]
-        if condition:
-            where.append(condition.format(**aliases))
-        # Names from the models' own metadata and the caller's constant condition; values are parameters.
-        tables = f" FROM {', '.join(joins)}" if joins else ""
-        sql = f'UPDATE "{opts.db_table}" AS o SET "locked_until" = %s{tables} WHERE {" AND ".join(where)} RETURNING '  # noqa: S608
-        sql += ", ".join(returning)
-        _claim_sqls[key] = (sql, models_read)
-    return _claim_sqls[key]
+@functools.cache
+def _claim_sql(model: type[models.Model], related: tuple[str, ...], condition: str) -> str:
+    opts = model._meta
+    joins, where, returning = [], [], [model_columns(model, "o")]
+    aliases = {}
+    for number, name in enumerate(related):
+        foreign: Any = opts.get_field(name)
+        target = foreign.related_model
+        alias = aliases[name] = f"j{number}"
+        joins.append(f'"{target._meta.db_table}" AS {alias}')
+        where.append(f'{alias}."{target._meta.pk.column}" = o."{foreign.column}"')
+        returning.append(model_columns(target, alias))
+    if condition:
+        where.append(condition.format(**aliases))
+    # Names from the models' own metadata and the caller's constant condition; values are parameters.
+    tables = f" FROM {', '.join(joins)}" if joins else ""
+    return (
+        f'UPDATE "{opts.db_table}" AS o SET "locked_until" = %s{tables}'  # noqa: S608
+        f' WHERE o."{opts.pk.column}" = %s AND o."status" = \'{OutboxStatus.PENDING.value}\''
+        ' AND o."next_attempt_at" <= %s AND (o."locked_until" IS NULL OR o."locked_until" < %s)'
+        f"{''.join(' AND ' + clause for clause in where)} RETURNING {', '.join(returning)}"
+    )
 
 
 def outbox_claim_next(queryset: QuerySet[Item]) -> Item | None:
