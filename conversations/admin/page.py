@@ -226,22 +226,6 @@ def _after_send(request: HttpRequest, conversation: Conversation, after_send: st
     return navigation["folder_url"]
 
 
-def _site_context(model_admin: "ModelAdmin", request: HttpRequest) -> dict[str, Any]:
-    """The admin site's ``each_context`` without ``available_apps``: only the navigation sidebar shows the
-    app list, this page has none, and building it reverses a URL for every model."""
-    site = model_admin.admin_site
-    script_name = request.META["SCRIPT_NAME"]
-    return {
-        "site_title": site.site_title,
-        "site_header": site.site_header,
-        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
-        "has_permission": site.has_permission(request),
-        "is_popup": False,
-        "is_nav_sidebar_enabled": site.enable_nav_sidebar,
-        "log_entries": site.get_log_entries(request),
-    }
-
-
 def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversation: Conversation) -> HttpResponse:
     bound = None
     if request.method == "POST":
@@ -280,7 +264,7 @@ def conversation_page(model_admin: "ModelAdmin", request: HttpRequest, conversat
         request,
         "admin/conversations/conversation/page.html",
         {
-            **_site_context(model_admin, request),
+            **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
             "title": f"#{conversation.number} {conversation.subject}",
             "conversation": conversation,
